@@ -1,0 +1,4 @@
+"""`python -m adtools` is the same as the `adtools` command."""
+from .cli import main
+
+main()

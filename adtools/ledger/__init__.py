@@ -1,0 +1,1 @@
+"""The ledger: every ingested workbook version and its records, kept forever."""

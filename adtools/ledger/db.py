@@ -1,0 +1,107 @@
+"""Engine, metadata and versioned migrations of the ledger database (SQLAlchemy Core).
+
+SQLite by default; any SQLAlchemy URL (PostgreSQL for a larger agency) works the
+same because only Core constructs are used.  Each migration is a numbered step
+run once, in order, inside a transaction; `schema_version` records what ran.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, event, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import LedgerError
+
+__all__ = ["metadata", "Migration", "MIGRATIONS", "migration", "open_engine", "migrate", "schema_version"]
+
+log = logging.getLogger("adtools.ledger")
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("description", String(200), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+MIGRATIONS: list[Migration] = []
+
+
+def migration(version: int, description: str):
+    """Register a numbered migration step (a function of a Connection inside a transaction)."""
+
+    def register(fn: Callable[[Connection], None]) -> Callable[[Connection], None]:
+        if any(m.version == version for m in MIGRATIONS):
+            raise RuntimeError(f"two ledger migrations are numbered {version}")
+        MIGRATIONS.append(Migration(version, description, fn))
+        MIGRATIONS.sort(key=lambda m: m.version)
+        return fn
+
+    return register
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for the ledger URL; SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LedgerError(f"无法创建台账文件夹 / Cannot create the ledger folder {path.parent}: {exc}") from None
+    try:
+        engine = create_engine(url, future=True, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise LedgerError(f"无法打开台账 / Cannot open the ledger {url!r}: {exc}. Fix: check [paths] ledger.") from None
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+    return engine
+
+
+def migrate(engine: Engine) -> int:
+    """Apply every migration not yet applied; return the schema version now in force."""
+    from datetime import datetime, timezone
+
+    try:
+        schema_version.create(engine, checkfirst=True)
+        with engine.begin() as conn:
+            done = set(conn.execute(select(schema_version.c.version)).scalars())
+        current = max(done, default=0)
+        for m in MIGRATIONS:
+            if m.version in done:
+                continue
+            with engine.begin() as conn:
+                log.info("ledger migration %s: %s", m.version, m.description)
+                m.apply(conn)
+                conn.execute(
+                    schema_version.insert().values(
+                        version=m.version, description=m.description, applied_at=datetime.now(timezone.utc)
+                    )
+                )
+            current = m.version
+        return current
+    except SQLAlchemyError as exc:
+        raise LedgerError(f"台账数据库无法升级 / The ledger database cannot be migrated: {exc}") from None
