@@ -124,7 +124,7 @@ def _float_decimal(f: float) -> Decimal:
     d = Decimal(repr(f))
     if len(d.as_tuple().digits) > 15:
         d = _EXCEL_DIGITS.plus(d)
-        d = d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+        d = Decimal(int(d)) if d == d.to_integral_value() else d.normalize()
     return d
 
 
