@@ -101,7 +101,8 @@ def shown(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float):
         if math.isfinite(value):
-            return _plain(_float_decimal(value))
+            d = _float_decimal(value)
+            return str(int(d)) if d == d.to_integral_value() else _plain(d)
         return repr(value)
     if isinstance(value, Decimal):
         return _plain(value) if value.is_finite() else str(value)
