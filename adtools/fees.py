@@ -514,7 +514,7 @@ def fee_statement(
     hour_lines, row_rate = _hours_lines(ts, cfg)
     lines = pd.concat([hour_lines, _cost_lines(cs)], ignore_index=True)
     lines["line_type"] = pd.Categorical(lines["line_type"], categories=list(_LINE_TYPES), ordered=True)
-    lines = lines.sort_values(["period", "job_no", "line_type", "category", "date", "rate"], kind="stable", na_position="first")
+    lines = lines.sort_values(["period", "job_no", "line_type", "date", "category", "rate"], kind="stable", na_position="first")
     lines["line_type"] = lines["line_type"].astype(str)
     lines = lines.reset_index(drop=True)
     per_job = _job_figures(lines, ts, cfg)  # every month through `month`: for estimate against actual
@@ -569,9 +569,9 @@ def _attach_hour_sources(lines: pd.DataFrame, ts: pd.DataFrame, row_rate: pd.Ser
     grouped = key.groupby(["job_no", "category", "rate"], sort=False)["source"].agg(tuple).rename("hour_sources").reset_index()
     out = lines.merge(grouped, on=["job_no", "category", "rate"], how="left")
     is_hours = out["line_type"].eq("hours")
-    out.loc[is_hours, "sources"] = out.loc[is_hours, "hour_sources"]
-    out.loc[is_hours, "rows"] = out.loc[is_hours, "hour_sources"].map(len)
-    out["rows"] = out["rows"].astype(np.int64)
+    hour_sources = out["hour_sources"].astype(object)
+    out["sources"] = hour_sources.where(is_hours, out["sources"].astype(object))
+    out["rows"] = hour_sources.map(len, na_action="ignore").where(is_hours, out["rows"]).fillna(0).astype(np.int64)
     columns = ["line_no", "period", "job_no", "line_type", "category", "date", "description", "hours", "rate",
                "width_cm", "height_cm", "quantity", "actual", "amount", "sources", "rows"]
     out = out.reindex(columns=columns)
@@ -616,7 +616,8 @@ def _hours_by_staff(ts: pd.DataFrame, cfg: Any) -> pd.DataFrame:
 
 def _missing_timesheets(ts: pd.DataFrame, cfg: Any, month: str, calendar: Workdays | None, as_of: date | None) -> list[tuple[str, date]]:
     weeks = [w for w in statement_weeks(month, calendar) if as_of is None or w <= as_of]
-    present = set(zip(ts["staff"], ts["week_start"].dt.date))
+    sent = ts.loc[ts["week_start"].isin(pd.to_datetime(weeks)), ["staff", "week_start"]].drop_duplicates()
+    present = set(zip(sent["staff"], sent["week_start"].dt.date))
     return [(p.name, w) for w in weeks for p in cfg.people if (p.name, w) not in present]
 
 
