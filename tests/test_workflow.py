@@ -48,7 +48,7 @@ def order(order_no, job_no, issued_at, *lines, order_type="new", rush=False, rec
     return {
         "order_no": order_no, "job_no": job_no, "brand": "海尔", "order_type": order_type,
         "issued_at": issued_at, "issued_by": "客户", "received_by": received_by, "rush": rush,
-        "client_signed_by": "客户", "signed_on": d(str(pd.Timestamp(issued_at).date())),
+        "client_signed_by": "客户", "signed_on": pd.Timestamp(issued_at).date() if issued_at is not None else None,
         "lines": [ln if isinstance(ln, dict) else {"deliverable": ln} for ln in lines],
     }  # fmt: skip
 
@@ -472,3 +472,39 @@ def test_weekly_summary_as_of_beats_today(cfg):
     assert weekly_summary(cfg, **empty, today=d("2026-10-15")).as_of == d("2026-10-09")
     assert weekly_summary(cfg, **empty, today=d("2026-10-15"), as_of=d("2026-10-14")).as_of == d("2026-10-14")
     assert weekly_summary(cfg, **empty, as_of=d("2026-10-14")).to_dict()["jobs"] == 0
+
+
+def test_config_calendar_moves_deadlines_through_weekly_summary(tmp_path):
+    cfg = config_from_dict(
+        {"turnaround": {"creative_concept": 5}, "calendar": {"extra_holidays": [d("2026-10-12")]}}, base_dir=tmp_path
+    )
+    wo = work_orders(order("WO-1", "HR-2026-001", at("2026-09-30 10:00"), "creative_concept"))
+    summary = weekly_summary(
+        cfg, work_orders=wo, progress=EMPTY_PROGRESS, sign_offs=sign_offs(), minutes_docs=minutes_docs(),
+        as_of=d("2026-10-13"),
+    )
+    row = by(summary.deadlines, deliverable="creative_concept")
+    assert day(row["committed_due"]) == d("2026-10-14")  # Oct 8, 9, Sat 10, (12 off), 13, 14
+    assert summary.to_dict()["due_soon"] == [
+        {"job_no": "HR-2026-001", "deliverable": "creative_concept", "due": "2026-10-14", "working_days_left": 1}
+    ]
+
+
+def test_inputs_are_left_as_they_were(cfg, cal):
+    wo, prog = statuses_scenario()
+    before = (wo.copy(deep=True), prog.copy(deep=True))
+    deadlines(wo, prog, cfg, cal, pd.Timestamp("2026-10-16"))  # a Timestamp as_of works too
+    gate_violations(prog, sign_offs(), d("2026-10-16"))
+    pd.testing.assert_frame_equal(wo, before[0])
+    pd.testing.assert_frame_equal(prog, before[1])
+
+
+def test_a_line_without_issued_at_is_named_not_computed(cfg, cal):
+    wo = work_orders(
+        order("WO-1", "HR-2026-001", None, "artwork"),
+        order("WO-2", "HR-2026-002", at("2026-10-12 09:00"), "artwork"),
+    )
+    out = deadlines(wo, EMPTY_PROGRESS, cfg, cal, d("2026-10-16"))
+    assert list(out["order_no"]) == ["WO-2"]
+    (warning,) = out.attrs["warnings"]
+    assert "WO-1" in warning and "[work_order_1.xlsx]work_order!C8" in warning
