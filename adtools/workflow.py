@@ -24,6 +24,8 @@ import pandas as pd
 
 from .calendar import WorkCalendar
 from .errors import InputError
+from .forms.catalog import SIGN_OFF_DOCUMENTS
+from .provenance import source
 from .money import fmt2, round_fen
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -108,15 +110,7 @@ REQUIREMENTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 
 # sign_off.document keys (FORMS.md) with their labels.
 DOCUMENT_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
-    {
-        "work_plan": ("书面工作方案", "written work plan"),
-        "concept_strategy": ("创意概念及媒体策略", "creative concept and media strategy"),
-        "media_schedule": ("媒体排期", "media schedule"),
-        "design_quote": ("设计及创意报价", "design and creative quote"),
-        "artwork_production_quote": ("完稿及制作报价", "finished artwork and production quote"),
-        "minutes": ("会议记录", "meeting minutes"),
-        "other": ("其他", "other"),
-    }
+    {c.key: (c.zh, c.en) for c in SIGN_OFF_DOCUMENTS}
 )
 
 
@@ -150,21 +144,6 @@ STAGE_BY_KEY: Mapping[str, Stage] = MappingProxyType({s.key: s for s in STAGES})
 OPEN_STATUSES = ("overdue", "due_soon", "open")
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def source(row: Mapping[str, Any], key: str) -> str:
-    """`[file.xlsx]sheet!D7`: where field `key` of a ledger-frame row was typed; "" when unknown.
-
-    Stand-in for `adtools.ledger.frames.source` (same signature): replace this
-    module's `source` with that one once the ledger lands.
-    """
-    file = _value(row.get("_file"))
-    sheet = _value(row.get("_sheet"))
-    cell = _value(row.get(f"_cell_{key}"))
-    where = f"{sheet}!{cell}" if sheet and cell else (sheet or "")
-    if file:
-        return f"[{file}]{where}"
-    return where
 
 
 def last_friday(today: date) -> date:
