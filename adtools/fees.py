@@ -274,13 +274,15 @@ def _centi_to_decimal(values: Iterable[int]) -> list[Decimal]:
 
 
 def _sources(df: pd.DataFrame, key: str) -> pd.Series:
-    """`[file]sheet!cell` of field `key` for every row (the format of adtools.ledger.frames.source)."""
-    col = f"_cell_{key}"
-    if df.empty or "_file" not in df.columns or col not in df.columns:
-        return pd.Series([""] * len(df), index=df.index, dtype=object)
-    cell = df[col].astype(object).where(df[col].notna(), "")
-    sheet = df["_sheet"].astype(object).where(df["_sheet"].notna(), "") if "_sheet" in df.columns else ""
-    return "[" + df["_file"].astype(str) + "]" + sheet.astype(str) + "!" + cell.astype(str)
+    """`[file]sheet!cell` of field `key` for every row: adtools.provenance.source, vectorised."""
+    def text(col: str) -> pd.Series:
+        if col not in df.columns:
+            return pd.Series([""] * len(df), index=df.index, dtype=object)
+        return df[col].astype(object).where(df[col].notna(), "").astype(str)
+
+    file, sheet, cell = text("_file"), text("_sheet"), text(f"_cell_{key}")
+    where = (sheet + "!" + cell).where(sheet.ne("") & cell.ne(""), sheet)
+    return ("[" + file + "]" + where).where(file.ne(""), where).astype(object)
 
 
 def _as_datetime(series: pd.Series) -> pd.Series:

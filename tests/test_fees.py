@@ -486,3 +486,34 @@ def test_property_totals_are_sums_of_detail_lines(tmp_path, ts_rows, cost_rows, 
     ref = _reference(ts_rows, cost_rows, cfg, "2026-11")
     got = {r["job_no"]: (r["subtotal"], r["tax"]) for r in s.jobs.to_dict("records")}
     assert got == ref
+
+
+def test_sources_match_provenance_source(tmp_path):
+    """Every charged line cites the same reference adtools.provenance.source gives for its row."""
+    from adtools.provenance import source
+
+    cfg = make_cfg(tmp_path)
+    ts = ts_frame([("张伟", "2026-11-02", JOB_A, "print_creative", "1"), ("张伟", "2026-11-03", JOB_A, "print_creative", "2")])
+    ts.loc[1, "_sheet"] = None  # a reference without a sheet falls back as provenance.source does
+    costs = cost_frame([{"date": "2026-11-02", "cost_type": "printing", "amount": "10.00"}])
+    s = fee_statement(ts, costs, None, cfg, "2026-11")
+    expected_hours = tuple(source(r, "hours") for r in ts.to_dict("records"))
+    assert s.lines.iloc[0]["sources"] == expected_hours == ("[timesheets/张伟_2026-11-02.xlsx]工时表!D7",
+                                                            "[timesheets/张伟_2026-11-02.xlsx]")
+    assert s.lines.iloc[1]["sources"] == (source(costs.iloc[0].to_dict(), "amount"),)
+    assert list(s.hours_detail["source"]) == list(expected_hours)
+
+
+def test_with_the_work_calendar(tmp_path):
+    """adtools.calendar.WorkCalendar: National Day 2026 (Oct 1-7 off; Sat Oct 10 a make-up working day)."""
+    from adtools.calendar import WorkCalendar
+
+    cfg = make_cfg(tmp_path)
+    cal = WorkCalendar.from_config(cfg)
+    assert not cal.is_workday(date(2026, 10, 2))
+    weeks = statement_weeks("2026-10", cal)
+    # the week of Monday 9-28 has only Oct 1-4 in October, all holidays: not counted
+    assert weeks == [date(2026, 10, 5), date(2026, 10, 12), date(2026, 10, 19), date(2026, 10, 26)]
+    assert statement_weeks("2026-10")[0] == date(2026, 9, 28)  # Monday to Friday would count it
+    s = fee_statement(None, None, None, cfg, "2026-10", calendar=cal)
+    assert {w for _, w in s.missing_timesheets} == set(weeks)
