@@ -41,6 +41,7 @@ from .money import fmt2, round_fen
 __all__ = [
     "NON_BILLABLE",
     "QUOTE_DOCUMENTS",
+    "Workdays",
     "MONEY_KEYS",
     "FeeStatement",
     "PricedLine",
@@ -548,6 +549,8 @@ def fee_statement(
             )
         elif row["status"] == "no_quote":
             warnings.append(f"{row['job_no']} 没有客户确认的报价 / has no approved quote (design_quote / artwork_production_quote)")
+    log.debug("fee statement %s%s: %d timesheet rows, %d cost rows read; %d lines, %d jobs",
+              label, f" job {job}" if job else "", len(all_ts), len(all_costs), len(month_lines), len(jobs))
     return FeeStatement(
         month=label,
         job=job,
@@ -578,6 +581,8 @@ def _attach_hour_sources(lines: pd.DataFrame, ts: pd.DataFrame, row_rate: pd.Ser
                "width_cm", "height_cm", "quantity", "actual", "amount", "sources", "rows"]
     out = out.reindex(columns=columns)
     out["quantity"] = out["quantity"].astype("Int64")
+    for c in ("category", "description", "hours", "rate", "width_cm", "height_cm", "actual", "amount"):
+        out[c] = out[c].astype(object).where(out[c].notna(), None)  # None, not NaN, where a line has no such figure
     return out
 
 
