@@ -342,8 +342,8 @@ def _check_number(fld: Field, value: Any, num: Decimal | int) -> Parsed | None:
         lower = (n / step).to_integral_value(rounding=ROUND_FLOOR) * step
         return _err(
             "not_multiple",
-            f"{zh}：{_q(value)} 必须以 {_plain(step)} 为单位，如 {_plain(lower)} 或 {_plain(lower + step)}",
-            f"{en}: {shown(value)!r} must be in steps of {_plain(step)}, e.g. {_plain(lower)} or {_plain(lower + step)}",
+            f"{zh}：{_q(value)} 必须以 {_plain(step)} 为单位，如 {_plain(lower.normalize())} 或 {_plain((lower + step).normalize())}",
+            f"{en}: {shown(value)!r} must be in steps of {_plain(step)}, e.g. {_plain(lower.normalize())} or {_plain((lower + step).normalize())}",
         )
     return None
 
