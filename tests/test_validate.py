@@ -60,7 +60,7 @@ def test_clean_values_are_typed():
 
 def test_document_keys():
     assert run("timesheet", *clean("timesheet")).document_key == "张伟|2026-11-02"
-    assert run("minutes", *clean("minutes")).document_key == "2026-11-05T14:00+08:00|创意提案会"
+    assert run("minutes", *clean("minutes")).document_key == "2026-11-05T14:00|创意提案会"
     assert run("quote", *clean("quote")).document_key == "HRFR-2026-001|creative|1"
 
 

@@ -6,6 +6,10 @@ several date spellings, Y/N words, enums by Chinese label, English label or key.
 Exactness: money and decimals are Decimal (Excel floats go through their shortest
 repr, never their binary value), and ambiguous input (`03/04/2026`, `12,5`) is an
 error, never a guess.  `parse_value` never raises on any input.
+
+Value types: text -> str, int -> int, decimal -> Decimal, money -> Decimal quantised
+to 0.01, date -> date, datetime -> naive datetime in local wall time (the zone is
+cfg.tz, as Excel holds it), month -> "YYYY-MM", bool -> bool, enum -> the choice key.
 """
 from __future__ import annotations
 
@@ -511,9 +515,9 @@ def _time_of(text: str) -> time | None:
     return time(h, mi, sec)
 
 
-def _aware(moment: datetime, cfg: "Config") -> datetime:
-    tz = cfg.tz
-    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+def _local(moment: datetime, cfg: "Config") -> datetime:
+    """Naive local wall time, as Excel holds it (the time zone is cfg.tz; an aware value is converted)."""
+    return moment if moment.tzinfo is None else moment.astimezone(cfg.tz).replace(tzinfo=None)
 
 
 def _parse_datetime(fld: Field, value: Any, cfg: "Config", date1904: bool) -> Parsed:
@@ -526,10 +530,10 @@ def _parse_datetime(fld: Field, value: Any, cfg: "Config", date1904: bool) -> Pa
     )
     if isinstance(value, datetime):
         day = _plausible(fld, value, value.date())
-        return day if day.error else Parsed(_aware(value, cfg))
+        return day if day.error else Parsed(_local(value, cfg))
     if isinstance(value, date):  # an Excel date cell without a time: midnight, as Excel stores it
         day = _plausible(fld, value, value)
-        return day if day.error else Parsed(_aware(datetime.combine(value, time(0)), cfg))
+        return day if day.error else Parsed(_local(datetime.combine(value, time(0)), cfg))
     if isinstance(value, time):
         return _err(
             "not_a_datetime",
@@ -558,7 +562,7 @@ def _parse_datetime(fld: Field, value: Any, cfg: "Config", date1904: bool) -> Pa
             if day.error[0] == "not_a_date":
                 return bad
             return day
-        return Parsed(_aware(datetime.combine(day.value, t), cfg))
+        return Parsed(_local(datetime.combine(day.value, t), cfg))
     if isinstance(value, bool) or isinstance(value, timedelta):
         return bad
     if isinstance(value, (numbers.Real, Decimal)):
@@ -569,7 +573,7 @@ def _parse_datetime(fld: Field, value: Any, cfg: "Config", date1904: bool) -> Pa
         if moment is None:
             return bad
         day = _plausible(fld, value, moment.date())
-        return day if day.error else Parsed(_aware(moment, cfg))
+        return day if day.error else Parsed(_local(moment, cfg))
     return bad
 
 
