@@ -241,3 +241,23 @@ def test_xlsm_keeps_its_macros(tmp_path):
         assert "xl/vbaProject.bin" in z.namelist()
     wb = openpyxl.load_workbook(out, keep_vba=True)
     assert wb.sheetnames[0] == ERRORS_SHEET and wb[sheet]["A1"].fill.fgColor.rgb == ERROR_FILL
+
+
+def test_a_finding_inside_a_merged_input_marks_its_first_cell(cfg, tmp_path):
+    form = FORMS["work_order"]
+    path = tmp_path / "order.xlsx"
+    path.write_bytes(build_template(form, cfg))
+    wb = openpyxl.load_workbook(path)
+    ws = wb[form.sheet_name]
+    cell = _name_cell(wb, "order_no")
+    merged = next(r for r in ws.merged_cells.ranges if cell in r)
+    assert merged.max_col > merged.min_col  # the template merges the order number's input
+    inner = ws.cell(merged.min_row, merged.max_col).coordinate
+    f = Finding(ERROR, "required", "必须填写", "required", sheet=form.sheet_name, cell=inner, field="order_no")
+    out = write_feedback(FormResult(path=path, form_id="work_order", sheet=form.sheet_name, findings=[f]), tmp_path / "fb")
+    wb = openpyxl.load_workbook(out)
+    assert wb[form.sheet_name][cell].fill.fgColor.rgb == ERROR_FILL
+    assert wb[form.sheet_name][cell].comment.text.startswith("错误 Error: 必须填写")
+    _, rows = _errors_rows(wb[ERRORS_SHEET])
+    assert rows[0][2].hyperlink.location == f"'{form.sheet_name}'!{cell}"
+    assert rows[0][3].value == "布置单编号 Order No. (order_no)"

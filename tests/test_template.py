@@ -104,6 +104,8 @@ def test_header_fields_have_names_labels_and_prompts(books, form_id, cfg):
         assert f.label in label_texts
         dv = dvs[cell]
         assert dv.promptTitle and dv.prompt and dv.showInputMessage
+        assert (f.help_zh in dv.prompt and f.help_en in dv.prompt) or dv.prompt.endswith("…")
+        assert ("必填" in dv.prompt) == f.required
         assert dv.errorStyle == "warning"
         if f.type == "enum":
             assert _list_values(wb, dv.formula1) == [c.label for c in f.choices_for(cfg)]
@@ -146,6 +148,7 @@ def test_table_columns_rows_and_validation(books, form_id, cfg):
         first = ws.cell(min_row + 1, col).coordinate
         dv = dvs[first]
         assert dv.prompt and dv.promptTitle
+        assert (f.help_zh in dv.prompt and f.help_en in dv.prompt) or dv.prompt.endswith("…")
         # guidance continues under the table, where the reader also looks
         assert any(rng.max_row > max_row + 100 for rng in dv.sqref.ranges if rng.min_col == col)
         if f.type == "enum":

@@ -48,9 +48,11 @@ LISTS_SHEET = "_lists"
 GENERATOR = "adtools templates build"
 # Fixed document timestamps keep the bytes identical from one build to the next.
 _CREATED = datetime(2026, 1, 1, 0, 0, 0)
-# Empty styled rows in the table; registers (one per team or year) grow longer.
+# Empty styled rows in the table.  Registers (one per team or year) and the
+# monthly clippings log grow longer; rows typed below the table are read too.
 TABLE_ROWS = 50
-_REGISTER_ROWS = 200
+_LONG_ROWS = 200
+_LONG_FORMS = frozenset({"monitoring"})
 # Validation, number formats and unlocked cells continue below the table, down to
 # this Excel row, so that rows typed under the table are guided too.
 _GUIDED_LAST_ROW = 2000
@@ -91,6 +93,14 @@ def template_filename(form: Form) -> str:
     return f"{form.form_id}.xlsx"
 
 
+def _table_rows(form: Form) -> int:
+    return _LONG_ROWS if form.key == ("register_id",) or form.form_id in _LONG_FORMS else TABLE_ROWS
+
+
+def _num_format(f: Field) -> str:
+    return "0.0%" if f.percent else _NUM_FORMATS[f.type]
+
+
 # ----------------------------------------------------------------------- layout
 def _text_width(text: str) -> float:
     """Rough display width in Excel character units at 10 pt: CJK characters count about two."""
@@ -110,12 +120,11 @@ class _Slot:
     input: tuple[int, int]
 
 
-def _span(widths: list[float], start: int, need: float, extend: bool) -> tuple[int, int] | None:
+def _span(widths: list[float], start: int, need: float) -> tuple[int, int]:
+    """The columns from `start` that together are `need` wide; adds layout columns past the table."""
     total, c = 0.0, start
     while total < need:
         if c >= len(widths):
-            if not extend:
-                return None
             widths.append(_EXTRA_WIDTH)
         total += widths[c]
         c += 1
@@ -131,13 +140,13 @@ def _header_slots(form: Form) -> tuple[list[float], list[_Slot]]:
     """
     widths = [float(f.width) for f in form.columns]
     first = widths.copy()
-    label = _span(first, 0, _LABEL_MIN, extend=True)
-    inp = _span(first, label[1] + 1, _INPUT_MIN, extend=True)
+    label = _span(first, 0, _LABEL_MIN)
+    inp = _span(first, label[1] + 1, _INPUT_MIN)
     slots = [_Slot(label, inp)]
     if len(form.header) > 3:
         second = first.copy()
-        label2 = _span(second, inp[1] + 1, _LABEL_MIN, extend=True)
-        inp2 = _span(second, label2[1] + 1, _INPUT_MIN, extend=True)
+        label2 = _span(second, inp[1] + 1, _LABEL_MIN)
+        inp2 = _span(second, label2[1] + 1, _INPUT_MIN)
         if sum(second) <= _MAX_WIDTH or len(second) == len(widths):
             return second, [*slots, _Slot(label2, inp2)]
     return first, slots
@@ -252,8 +261,8 @@ class _Builder:
         return self._fmt_cache[key]
 
     def input_fmt(self, f: Field, table: bool):
-        return self.fmt(locked=False, num_format=_NUM_FORMATS[f.type], bg_color=_INPUT_FILL,
-                        border=1, border_color=_BORDER, text_wrap=(f.type == "text" and table) or False)
+        return self.fmt(locked=False, num_format=_num_format(f), bg_color=_INPUT_FILL,
+                        border=1, border_color=_BORDER, text_wrap=table and f.type in ("text", "enum"))
 
     # -- sheets
     def build(self) -> bytes:
@@ -368,7 +377,7 @@ class _Builder:
         for c, w in enumerate(widths):
             if c < len(form.columns):
                 f = form.columns[c]
-                ws.set_column(c, c, w, self.fmt(locked=False, num_format=_NUM_FORMATS[f.type]))
+                ws.set_column(c, c, w, self.fmt(locked=False, num_format=_num_format(f)))
             else:
                 ws.set_column(c, c, w)
 
@@ -437,7 +446,7 @@ class _Builder:
 
         # the table
         header_row = row
-        nrows = _REGISTER_ROWS if form.key == ("register_id",) else TABLE_ROWS
+        nrows = _table_rows(form)
         last_row = header_row + nrows
         columns = []
         head_lines = 2
