@@ -14,6 +14,8 @@ the earlier marks (fills, comments, the old `错误 Errors` sheet) are removed f
 from __future__ import annotations
 
 import logging
+import math
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +47,7 @@ _HEADERS = (
     ("单元格\nCell", 8),
     ("字段\nField", 20),
     ("值\nValue", 16),
-    ("规则\nRule", 14),
+    ("规则\nRule", 20),
     ("说明\nMessage (中文)", 40),
     ("说明\nMessage (English)", 44),
     ("原底色\nprevious fill", 14),  # hidden: lets a later round undo this round's fills
@@ -67,6 +69,15 @@ def feedback_filename(source: Path) -> str:
 class _Mark:
     sheet: str
     coordinate: str  # top-left cell of a merged range
+
+
+def _lines(text: str, width: int) -> int:
+    """Lines a wrapped text takes in a column (CJK characters are about twice as wide)."""
+    usable = max(width - 1, 1)
+    return sum(
+        max(1, math.ceil(sum(1.8 if unicodedata.east_asian_width(ch) in "WF" else 0.9 for ch in line) / usable))
+        for line in text.split("\n")
+    )
 
 
 def _clean(value: Any) -> str:
@@ -243,10 +254,13 @@ def _errors_sheet(wb, result: FormResult, findings: list[Finding], previous: dic
             f.message_zh,
             f.message_en,
         ]
+        lines = 1
         for c, v in enumerate(values, start=1):
             cell = ws.cell(r, c)
             _put_text(cell, v)
             cell.alignment = wrap
+            lines = max(lines, _lines(cell.value or "", _HEADERS[c - 1][1]))
+        ws.row_dimensions[r].height = 15 * lines
         sev = ws.cell(r, 1)
         sev.fill = PatternFill(fill_type="solid", fgColor=ERROR_FILL if f.severity == ERROR else WARNING_FILL)
         target = _target(wb, fsheet, f.cell) if linkable else None
