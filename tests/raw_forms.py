@@ -177,3 +177,45 @@ def raw_workbook(form_id: str, header: dict[str, Any], rows: list[dict[str, Any]
         path=Path(path or f"inbox/{form.zh}.xlsx"), form_id=form_id, sheet=form.sheet_name,
         header=raw_header, rows=raw_rows, engine="test", form_version=form.version, **kw,
     )
+
+
+def write_xlsx(path: str | Path, form_id: str, header: dict[str, Any], rows: list[dict[str, Any]], *,
+               errors: dict[str, str] | None = None) -> Path:
+    """The same cells as `raw_workbook`, in a real workbook written with openpyxl.
+
+    Sheet named as the form, header inputs in column C with defined names f_<key>,
+    the table t_<form_id> with `中文\\nEnglish` header cells at TABLE_HEADER_ROW, a hidden
+    `_meta`.  Error texts ("#N/A") become Excel error cells.
+    """
+    from openpyxl import Workbook
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.worksheet.table import Table
+
+    form = FORMS[form_id]
+    errors = errors or {}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = form.sheet_name
+    ws["A1"] = f"{form.zh} {form.en}"
+    for f in form.header:
+        address = header_address(form_id, f.key)
+        row = int(address[1:])
+        ws.cell(row=row, column=2, value=f"{f.zh} {f.en}")
+        ws[address] = errors.get(f.key, header.get(f.key))
+        wb.defined_names[f"f_{f.key}"] = DefinedName(f"f_{f.key}", attr_text=f"'{form.sheet_name}'!$C${row}")
+    for j, f in enumerate(form.columns, 1):
+        ws.cell(row=TABLE_HEADER_ROW, column=j, value=f.label)
+    for i, r in enumerate(rows):
+        for j, f in enumerate(form.columns, 1):
+            ws.cell(row=TABLE_HEADER_ROW + 1 + i, column=j, value=errors.get(f"{f.key}@{i}", r.get(f.key)))
+    last = TABLE_HEADER_ROW + max(len(rows), 1)
+    ws.add_table(Table(displayName=form.table_name,
+                       ref=f"A{TABLE_HEADER_ROW}:{get_column_letter(len(form.columns))}{last}"))
+    meta = wb.create_sheet("_meta")
+    meta.append(["form_id", form_id])
+    meta.append(["form_version", form.version])
+    meta.sheet_state = "hidden"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from adtools.cli import main
 from adtools.forms.schema import RawWorkbook
-from tests.raw_forms import clean, column_address, header_address, raw_workbook
+from tests.raw_forms import clean, column_address, header_address, raw_workbook, write_xlsx
 
 REPO = Path(__file__).resolve().parents[1]
 FILE_KEYS = ["path", "form_id", "document_key", "ok", "rows", "findings"]
@@ -30,9 +30,7 @@ def workspace(tmp_path, monkeypatch):
     books: dict[str, RawWorkbook] = {}
 
     def add(name: str, form_id: str, header: dict, rows: list[dict]) -> Path:
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"PK")  # a file must exist for the command line
+        path = write_xlsx(tmp_path / name, form_id, header, rows)
         books[path.name] = raw_workbook(form_id, header, rows, path=str(path))
         return path
 
@@ -143,23 +141,22 @@ def test_a_refused_file_is_a_finding_not_a_traceback(workspace, monkeypatch):
     assert [x["rule"] for x in f["findings"]] == ["old_format"]
 
 
-def test_feedback_is_written_for_files_with_findings(workspace, monkeypatch):
+def test_feedback_is_written_for_files_with_findings(workspace):
+    from openpyxl import load_workbook
+
+    from adtools.forms.feedback import ERRORS_SHEET, feedback_filename
+
     good = workspace.add("a.xlsx", "payments", *clean("payments"))
     bad = bad_timesheet(workspace)
-    written = []
-
-    def write_feedback(result, out_dir):
-        out = Path(out_dir) / f"反馈-{result.path.name}"
-        written.append((result.path, out))
-        return out
-
-    fb = types.ModuleType("adtools.forms.feedback")
-    fb.write_feedback = write_feedback
-    monkeypatch.setitem(sys.modules, "adtools.forms.feedback", fb)
     result = invoke("validate", str(good), str(bad), "--feedback", "fb")
     assert result.exit_code == 1
-    assert written == [(bad, Path("fb") / f"反馈-{bad.name}")]
-    assert f"反馈-{bad.name}" in result.stdout
+    written = sorted((workspace.root / "fb").iterdir())
+    assert [p.name for p in written] == [feedback_filename(bad)]
+    assert feedback_filename(bad) in result.stdout
+    wb = load_workbook(written[0])
+    assert wb.sheetnames[0] == ERRORS_SHEET
+    marked = wb["工时表"][column_address("timesheet", "hours", 0)]
+    assert marked.value == "7.3" and "0.25" in marked.comment.text
 
 
 def test_feedback_module_missing_is_explained(workspace, monkeypatch):
