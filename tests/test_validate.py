@@ -296,9 +296,14 @@ def test_unknown_job_numbers_are_warnings_only_when_known_jobs_given():
         ("unknown_job", column_address("timesheet", "job_no", 2), WARNING),
     ]
     assert run("timesheet", header, rows, known_jobs={"HRFR-2026-001"}).findings == []
-    h, r = clean("work_order")
-    (f,) = run("work_order", h, r, known_jobs=set()).findings
-    assert (f.rule, f.cell, f.field) == ("unknown_job", header_address("work_order", "job_no"), "job_no")
+    h, r = clean("quote")
+    (f,) = run("quote", h, r, known_jobs=set()).findings
+    assert (f.rule, f.cell, f.field) == ("unknown_job", header_address("quote", "job_no"), "job_no")
+    assert "HRFR-2026-001" in f.message_zh and "HRFR-2026-001" in f.message_en
+
+
+def test_a_work_order_brings_its_job_number():
+    assert run("work_order", *clean("work_order"), known_jobs=set()).findings == []
 
 
 def test_blank_rows_are_skipped():

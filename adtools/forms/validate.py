@@ -22,7 +22,7 @@ from .schema import Field, Form, FormResult, RawCell, RawWorkbook, Record, RowRu
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["validate_raw", "validate_file", "result_json", "COMPUTED"]
+__all__ = ["validate_raw", "validate_file", "result_json", "COMPUTED", "DEFINES_JOBS"]
 
 log = logging.getLogger("adtools.forms.validate")
 
@@ -36,6 +36,9 @@ def _net(row: Mapping[str, Any]) -> Any:
 COMPUTED: Mapping[tuple[str, str], tuple[tuple[str, ...], Callable[[Mapping[str, Any]], Any]]] = {
     ("media_schedule", "net"): (("gross", "discount"), _net),
 }
+
+# Forms that bring a job number into being: their job numbers are never "unknown".
+DEFINES_JOBS = frozenset({"work_order"})
 
 _COLUMN_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?\d+$")
 
@@ -129,12 +132,12 @@ def _validate(raw: RawWorkbook, cfg: "Config", known_jobs: Collection[str] | Non
     out = _Sheet(raw, form, result.findings)
     if form is None:
         if not any(f.severity == ERROR for f in result.findings):
-            known = "、".join(FORMS)
             out.add(
                 ERROR, "unknown_form",
-                f"无法识别表格类型{f'“{raw.form_id}”' if raw.form_id else ''}；请使用 adtools 生成的标准模板（{known}）",
+                f"无法识别表格类型{f'“{raw.form_id}”' if raw.form_id else ''}；请使用 adtools 生成的标准模板"
+                f"（{'、'.join(f.zh for f in FORMS.values())}）",
                 f"cannot tell which form this is{f' ({raw.form_id!r})' if raw.form_id else ''}; "
-                f"use a standard adtools template ({', '.join(FORMS)})",
+                f"use a standard adtools template ({', '.join(f.en for f in FORMS.values())})",
             )
         result.form_id = None
         return
@@ -152,7 +155,7 @@ def _validate(raw: RawWorkbook, cfg: "Config", known_jobs: Collection[str] | Non
     rows = _check_rows(form, raw, cfg, out, header)
     result.rows = [r.record() for r in rows]
     _table_rules(form, rows, header, cfg, out)
-    if known_jobs is not None:
+    if known_jobs is not None and form.form_id not in DEFINES_JOBS:
         _unknown_jobs(form, header, rows, known_jobs, out)
     if not rows:
         out.add(
