@@ -19,9 +19,11 @@ import numbers
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..money import FEN
 from .schema import Choice, Field
@@ -645,12 +647,14 @@ def _parse_bool(fld: Field, value: Any) -> Parsed:
     )
 
 
-def _choice_index(choices: tuple[Choice, ...]) -> dict[str, set[str]]:
+@lru_cache(maxsize=256)
+def _choice_index(choices: tuple[Choice, ...]) -> Mapping[str, frozenset[str]]:
+    """Folded spelling -> choice keys (more than one key: that spelling is ambiguous)."""
     index: dict[str, set[str]] = {}
     for c in choices:
         for name in (c.key, c.zh, c.en, f"{c.zh} {c.en}", f"{c.en} {c.zh}"):
             index.setdefault(fold(name), set()).add(c.key)
-    return index
+    return MappingProxyType({k: frozenset(v) for k, v in index.items()})
 
 
 def _parse_enum(fld: Field, value: Any, cfg: "Config") -> Parsed:
@@ -660,7 +664,7 @@ def _parse_enum(fld: Field, value: Any, cfg: "Config") -> Parsed:
     listing_en = ", ".join(f"{c.key} ({c.en})" for c in choices[:12]) + (", …" if len(choices) > 12 else "")
     if isinstance(value, str) or (isinstance(value, numbers.Real) and not isinstance(value, bool)):
         text = value if isinstance(value, str) else shown(value)
-        keys = _choice_index(choices).get(fold(text), set())
+        keys = _choice_index(choices).get(fold(text), frozenset())
         if len(keys) == 1:
             return Parsed(next(iter(keys)))
         if len(keys) > 1:
