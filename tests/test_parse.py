@@ -428,3 +428,27 @@ def test_full_width_is_the_same_as_half_width(fld, text, extra):
 def test_fold_ignores_case_space_and_width():
     assert fold(" Media\nSchedule ") == fold("media schedule") == "mediaschedule"
     assert fold("媒体排期表（全国）") == fold("媒体排期表(全国)")
+
+
+@pytest.mark.parametrize("form_id", list(FORMS))
+def test_every_dropdown_value_of_the_template_parses(form_id):
+    import io
+
+    from openpyxl import load_workbook
+
+    from adtools.forms.template import build_template
+
+    form = FORMS[form_id]
+    lists = load_workbook(io.BytesIO(build_template(form, CFG)))["_lists"]
+    columns = list(lists.iter_cols(values_only=True))
+    seen = set()
+    for key, *values in columns:
+        fld = form.field(key)
+        offered = [v for v in values if v is not None]
+        parsed = [ok(fld, v) for v in offered]
+        if fld.type == "enum":
+            assert parsed == [c.key for c in fld.choices_for(CFG)]
+        else:
+            assert fld.type == "bool" and sorted(parsed) == [False, True]
+        seen.add(key)
+    assert seen == {f.key for f in form.fields if f.type in ("enum", "bool")}
