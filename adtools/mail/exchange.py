@@ -240,30 +240,19 @@ class ExchangeTransport:
         return self._account
 
     def _build(self, item: Outgoing, account: Account) -> EwsMessage:
-        msg = item.email()
-        html_part = msg.get_body(preferencelist=("html",))
-        text_part = msg.get_body(preferencelist=("plain",))
-        body = HTMLBody(html_part.get_content()) if html_part is not None else Body(text_part.get_content() if text_part else "")
-        to = [a.addr_spec for a in msg["To"].addresses] if msg["To"] else []
-        cc = [a.addr_spec for a in msg["Cc"].addresses] if msg["Cc"] else []
+        p = item.parts()
         m = EwsMessage(
             account=account,
             folder=account.sent,
-            subject=str(msg["Subject"]),
-            body=body,
-            to_recipients=[Mailbox(email_address=a) for a in to],
-            cc_recipients=[Mailbox(email_address=a) for a in cc] or None,
+            subject=p.subject,
+            body=HTMLBody(p.html) if p.html is not None else Body(p.text),
+            to_recipients=[Mailbox(email_address=a) for a in p.to],
+            cc_recipients=[Mailbox(email_address=a) for a in p.cc] or None,
             adtools_token=item.token,
             adtools_token_header=item.token,
         )
-        for part in msg.iter_attachments():
-            m.attach(
-                FileAttachment(
-                    name=part.get_filename() or "attachment",
-                    content=part.get_content(),
-                    content_type=part.get_content_type(),
-                )
-            )
+        for name, ctype, data in p.attachments:
+            m.attach(FileAttachment(name=name, content=data, content_type=ctype))
         return m
 
     # ---------------------------------------------------------------- Transport

@@ -183,29 +183,15 @@ class GraphTransport:
         return self._busy(detail)
 
     def _mailbox(self) -> str:
-        return f"{self.base}/v1.0/users/{quote(self.sender)}"
+        return f"{self.base}/v1.0/users/{quote(self.sender, safe='@')}"
 
     def _payload(self, item: Outgoing) -> dict[str, Any]:
-        msg = item.email()
-        html_part = msg.get_body(preferencelist=("html",))
-        text_part = msg.get_body(preferencelist=("plain",))
-        if html_part is not None:
-            body = {"contentType": "HTML", "content": html_part.get_content()}
+        p = item.parts()
+        if p.html is not None:
+            body = {"contentType": "HTML", "content": p.html}
         else:
-            body = {"contentType": "Text", "content": text_part.get_content() if text_part else ""}
-        attachments = []
-        total = 0
-        for part in msg.iter_attachments():
-            data = part.get_content()
-            total += len(data)
-            attachments.append(
-                {
-                    "@odata.type": "#microsoft.graph.fileAttachment",
-                    "name": part.get_filename() or "attachment",
-                    "contentType": part.get_content_type(),
-                    "contentBytes": base64.b64encode(data).decode("ascii"),
-                }
-            )
+            body = {"contentType": "Text", "content": p.text}
+        total = sum(len(data) for _, _, data in p.attachments)
         if total > MAX_REQUEST_ATTACHMENT_BYTES:
             raise DeliveryError(
                 f"附件过大 / The attachments of this message total {total} bytes, more than Microsoft Graph "
@@ -213,23 +199,25 @@ class GraphTransport:
                 "exchange or smtp transport, or make the report workbook smaller.",
                 transient=False,
             )
-
-        def addresses(header: str) -> list[dict[str, Any]]:
-            h = msg[header]
-            return [{"emailAddress": {"address": a.addr_spec}} for a in h.addresses] if h else []
-
         message: dict[str, Any] = {
-            "subject": str(msg["Subject"]),
+            "subject": p.subject,
             "body": body,
-            "toRecipients": addresses("To"),
+            "toRecipients": [{"emailAddress": {"address": a}} for a in p.to],
             "internetMessageHeaders": [{"name": TOKEN_HEADER, "value": item.token}],
             "singleValueExtendedProperties": [{"id": TOKEN_PROPERTY_ID, "value": item.token}],
         }
-        cc = addresses("Cc")
-        if cc:
-            message["ccRecipients"] = cc
-        if attachments:
-            message["attachments"] = attachments
+        if p.cc:
+            message["ccRecipients"] = [{"emailAddress": {"address": a}} for a in p.cc]
+        if p.attachments:
+            message["attachments"] = [
+                {
+                    "@odata.type": "#microsoft.graph.fileAttachment",
+                    "name": name,
+                    "contentType": ctype,
+                    "contentBytes": base64.b64encode(data).decode("ascii"),
+                }
+                for name, ctype, data in p.attachments
+            ]
         return {"message": message, "saveToSentItems": True}
 
     # ---------------------------------------------------------------- Transport

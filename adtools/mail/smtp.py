@@ -120,12 +120,28 @@ class SmtpTransport:
                 conn.starttls(context=context)
                 conn.ehlo()
             if s.username:
-                conn.login(s.username, self.password)
+                self._login(conn)
         except BaseException:
             conn.close()
             raise
         self._conn = conn
         return conn
+
+    def _login(self, conn: smtplib.SMTP) -> None:
+        """One login with one mechanism (PLAIN, else LOGIN).
+
+        smtplib's `login` tries every mechanism the server offers in turn, so a
+        wrong password counts as two or three failed logins against the account.
+        """
+        if not conn.has_extn("auth"):
+            raise smtplib.SMTPNotSupportedError("the server offers no AUTH (does it need STARTTLS first?)")
+        offered = conn.esmtp_features["auth"].upper().split()
+        conn.user, conn.password = self.cfg.username, self.password
+        for mechanism, reply in (("PLAIN", conn.auth_plain), ("LOGIN", conn.auth_login)):
+            if mechanism in offered:
+                conn.auth(mechanism, reply, initial_response_ok=True)  # raises SMTPAuthenticationError when refused
+                return
+        raise smtplib.SMTPNotSupportedError(f"the server offers only AUTH {' '.join(offered)}; adtools logs in with PLAIN or LOGIN")
 
     # ---------------------------------------------------------------- Transport
     def send(self, item: Outgoing) -> str:

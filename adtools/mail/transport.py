@@ -20,7 +20,7 @@ from .message import TOKEN_HEADER, parse_eml
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
 
-__all__ = ["Outgoing", "DeliveryError", "Transport", "transport_class", "open_transport", "test_connection"]
+__all__ = ["Outgoing", "MessageParts", "message_parts", "DeliveryError", "Transport", "transport_class", "open_transport", "test_connection"]
 
 log = logging.getLogger("adtools.mail")
 
@@ -41,6 +41,47 @@ class Outgoing:
         if msg.get(TOKEN_HEADER) != self.token:  # the stored bytes and the row must agree
             raise MailError(f"outbox message {self.id}: its {TOKEN_HEADER} header does not match the outbox row")
         return msg
+
+    def parts(self) -> "MessageParts":
+        return message_parts(self.email())
+
+
+@dataclass(frozen=True)
+class MessageParts:
+    """A stored message taken apart for the APIs that want fields, not MIME (EWS, Graph)."""
+
+    subject: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    html: str | None  # None when the message has no HTML part
+    text: str
+    attachments: tuple[tuple[str, str, bytes], ...]  # (file name, content type, bytes)
+
+
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n")  # the .eml is stored with CRLF, as SMTP wants
+
+
+def message_parts(msg: EmailMessage) -> MessageParts:
+    """Subject, addresses, bodies (LF line ends) and attachments of an e-mail."""
+    html_part = msg.get_body(preferencelist=("html",))
+    text_part = msg.get_body(preferencelist=("plain",))
+
+    def addresses(header: str) -> tuple[str, ...]:
+        h = msg[header]
+        return tuple(a.addr_spec for a in h.addresses) if h else ()
+
+    return MessageParts(
+        subject=str(msg["Subject"]),
+        to=addresses("To"),
+        cc=addresses("Cc"),
+        html=_lf(html_part.get_content()) if html_part is not None else None,
+        text=_lf(text_part.get_content()) if text_part is not None else "",
+        attachments=tuple(
+            (part.get_filename() or "attachment", part.get_content_type(), part.get_content())
+            for part in msg.iter_attachments()
+        ),
+    )
 
 
 class DeliveryError(MailError):
