@@ -177,13 +177,17 @@ def _token_in(create_item_body: str) -> str:
 
 
 @pytest.fixture
-def ews(monkeypatch, tmp_path):
+def exchange_env(monkeypatch, tmp_path):
     users = tmp_path / "ntlm-users.txt"
     users.write_text(f"AGENCY:svc-adtools:{PASSWORD}\n", encoding="utf-8")
     monkeypatch.setenv("NTLM_USER_FILE", str(users))  # pyspnego's NTLM acceptor reads the accounts from here
     monkeypatch.setenv("ADTOOLS_EXCHANGE_PASSWORD", PASSWORD)
     # under `responses` there is no TLS socket, hence no server certificate for NTLM channel binding
     monkeypatch.setattr(requests_ntlm.HttpNtlmAuth, "_get_server_cert", lambda self, response: None)
+
+
+@pytest.fixture
+def ews(exchange_env):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         yield FakeEws(rsps)
 
@@ -428,3 +432,23 @@ def test_connection_test_reports_the_server_version_without_sending(ews, tmp_pat
     assert "Microsoft Exchange Server 2016" in info["version"] and "15.1.2507.39" in info["version"]
     assert "AGENCY\\svc-adtools" in info["account"]
     assert ews.ops() == ["GetFolder"] and ews.sent_tokens == []
+
+
+def test_tls_verification_is_on_unless_the_config_turns_it_off(exchange_env, tmp_path):
+    from exchangelib.protocol import NoVerifyHTTPAdapter
+
+    ExchangeTransport(make_config(tmp_path, verify_tls=False))
+    assert BaseProtocol.HTTP_ADAPTER_CLS is NoVerifyHTTPAdapter
+    ExchangeTransport(make_config(tmp_path))  # the default
+    assert BaseProtocol.HTTP_ADAPTER_CLS is requests.adapters.HTTPAdapter
+
+
+def test_a_server_that_answers_ntlm_without_a_challenge_is_a_refused_login(exchange_env, tmp_path):
+    cfg = make_config(tmp_path)
+    engine, mid = queue_weekly(cfg, tmp_path)
+    with responses.RequestsMock() as rsps:  # e.g. a proxy in between that breaks the NTLM exchange
+        rsps.add(responses.POST, EP, status=401, headers={"WWW-Authenticate": "NTLM"}, body="")
+        result = flush(cfg, engine, now=NOW)
+
+    assert result.failed == (mid,)
+    assert "refused the login" in result.error and "[mail.exchange] username" in result.error

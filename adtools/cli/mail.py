@@ -84,7 +84,7 @@ def list_command(ctx: click.Context, state: str | None, limit: int, as_json: boo
     if not entries:
         click.echo("发件箱为空 / The outbox is empty" + (f" (state {state})" if state else "") + ".")
     for e in entries:
-        when = e.sent_at if e.sent_at else e.next_attempt_at
+        when = {"sent": e.sent_at, "queued": e.next_attempt_at}.get(e.state) or e.created_at
         click.echo(
             f"#{e.id} {e.state:<7} {e.attempts}/{config.mail.max_attempts} {when:%Y-%m-%d %H:%M} "
             f"{e.subject} -> {', '.join(e.recipients)}"

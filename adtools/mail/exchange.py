@@ -13,7 +13,8 @@ bad logins for minutes locks the account in Active Directory, so here a 401
 fails at once (exchangelib's maintainer recommends overriding
 `raise_response_errors` for such policies).
 
-Every message carries its outbox token twice: as the internet header
+EWS takes the HTML body only; Exchange itself makes the plain-text part for
+recipients who want one.  Every message carries its outbox token twice: as the internet header
 `X-Adtools-Token` (recipients see it) and as a named property in the
 PublicStrings set, by which a message left in `sending` by a crash is looked up
 in Sent Items before it is sent again.
@@ -120,6 +121,7 @@ _TRANSIENT = (
     ews.SOAPError,
     requests.exceptions.RequestException,
 )
+_FAILURES = (ews.EWSError, requests.exceptions.RequestException, PermissionError)
 _ACCOUNT = (ews.ErrorAccessDenied, ews.ErrorSendAsDenied, ews.ErrorNonExistentMailbox, ews.ErrorImpersonateUserDenied)
 _MESSAGE = (ews.ErrorInvalidRecipients, ews.ErrorMessageSizeExceeded, ews.ErrorInvalidSmtpAddress)
 
@@ -184,7 +186,7 @@ class ExchangeTransport:
             text += f" (after {type(cause).__name__}: {cause})"
         detail = redact(text)
         who = self._who()
-        if isinstance(exc, (ews.UnauthorizedError, ews.CASError)):
+        if isinstance(exc, (ews.UnauthorizedError, ews.CASError, PermissionError)):  # requests_ntlm: no NTLM challenge
             return DeliveryError(
                 f"Exchange 拒绝登录 / Exchange refused the login of {who}: {detail}. Fix: check {self._keys()}.",
                 transient=False,
@@ -260,14 +262,14 @@ class ExchangeTransport:
         try:
             account = self._acct()
             self._build(item, account).send_and_save()
-        except (ews.EWSError, requests.exceptions.RequestException) as exc:
+        except _FAILURES as exc:
             raise self._error(exc) from None
         return None  # CreateItem with SendAndSaveCopy returns no item id; the token finds it in Sent Items
 
     def find_sent(self, item: Outgoing) -> str | None:
         try:
             found = list(self._acct().sent.filter(adtools_token=item.token).only("message_id")[:1])
-        except (ews.EWSError, requests.exceptions.RequestException) as exc:
+        except _FAILURES as exc:
             raise self._error(exc) from None
         if not found:
             return None
@@ -277,7 +279,7 @@ class ExchangeTransport:
         try:
             account = self._acct()
             account.root  # GetFolder: authenticates, and the answer's header carries the server build
-        except (ews.EWSError, requests.exceptions.RequestException) as exc:
+        except _FAILURES as exc:
             raise self._error(exc) from None
         v = account.version
         return {
