@@ -204,3 +204,11 @@ def test_failed_mail_can_be_put_back_in_the_queue(tmp_path, monkeypatch):
     assert requeue(cfg, engine, now=NOW + timedelta(hours=1)) == [q.id]
     entry = list_messages(cfg, engine)[0]
     assert (entry.state, entry.attempts, entry.next_attempt_at) == ("queued", 0, NOW + timedelta(hours=1))
+
+
+def test_limit_caps_the_messages_tried_oldest_due_first(cfg, engine, tmp_path):
+    first = queue_report(cfg, engine, weekly_result(tmp_path, "2026-11-27"), now=NOW)
+    second = queue_report(cfg, engine, weekly_result(tmp_path, "2026-12-04"), now=NOW + timedelta(minutes=1))
+
+    assert flush(cfg, engine, now=NOW + timedelta(minutes=2), limit=1).sent == (first.id,)
+    assert flush(cfg, engine, now=NOW + timedelta(minutes=2), limit=1).sent == (second.id,)
