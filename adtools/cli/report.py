@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
-from ..fees import MONEY_KEYS, month_bounds
+from ..fees import month_bounds
 from ..money import fmt2, fmt_money
 from ._common import AppContext, emit_json, err_console, out_console
 
@@ -69,14 +69,12 @@ def fees_command(app: AppContext, month: str, job: str | None, as_of: datetime |
         return
     data = result.data
     table = Table(title=f"{result.title_zh} / {result.title_en}", show_footer=bool(data["jobs"]))
-    money = [k for k in MONEY_KEYS if k != "hours"]
-    table.add_column("工作编号 Job No.", footer="合计 Total")
-    table.add_column("小时 Hours", justify="right", footer=data["totals"]["hours"])
-    for key, head in zip(money, ("工时费 Hours fee", "软片 Film", "外付成本 Costs", "邮寄 Postage", "小计 Subtotal",
-                                 "税金 Tax", "合计 Total")):
-        table.add_column(head, justify="right", footer=fmt_money(data["totals"][key]))
+    table.add_column("工作编号 Job No.", footer="合计 Total", no_wrap=True)
+    table.add_column("小时 Hours", justify="right", footer=data["totals"]["hours"], no_wrap=True)
+    for key, head in (("subtotal", "小计 Subtotal"), ("tax", "税金 Tax"), ("total", "合计 Total")):
+        table.add_column(head, justify="right", footer=fmt_money(data["totals"][key]), no_wrap=True)
     for j in data["jobs"]:
-        table.add_row(Text(j["job_no"]), j["hours"], *(fmt_money(j[k]) for k in money))
+        table.add_row(Text(j["job_no"]), j["hours"], *(fmt_money(j[k]) for k in ("subtotal", "tax", "total")))
     out_console.print(table)
     out_console.print(f"非计费工时 Non-billable hours: {data['non_billable_hours']}")
     out_console.print(f"缺交工时表 Missing timesheets: {len(data['missing_timesheets'])}")
