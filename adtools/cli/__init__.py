@@ -17,6 +17,7 @@ from ._common import AppContext, fail
 from .quote import quote_group
 from .report import report_group
 from .setup import demo_command, init_command
+from .templates import templates_group
 
 __all__ = ["main"]
 
@@ -59,5 +60,6 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
 
 main.add_command(init_command)
 main.add_command(demo_command)
+main.add_command(templates_group)
 main.add_command(report_group)
 main.add_command(quote_group)
