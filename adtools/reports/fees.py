@@ -63,7 +63,7 @@ LINE_COLUMNS = (
     Column("line_type_label", "类型", "Line type", width=14),
     Column("category_label", "类别", "Category", width=24),
     Column("date", "日期", "Date", "date", 11),
-    Column("description", "供应商/说明", "Vendor / description", width=18),
+    Column("description", "供应商/说明", "Vendor / description", width=16),
     Column("hours", "小时", "Hours", "hours", 8),
     Column("rate", "费率(元/小时)", "Rate (RMB/h)", "money", 12),
     Column("width_cm", "宽(厘米)", "Width (cm)", "decimal", 9),
@@ -72,7 +72,7 @@ LINE_COLUMNS = (
     Column("actual", "实际金额", "Actual amount", "money", 13),
     Column("amount", "收费金额", "Charged", "money", 13),
     Column("rows", "来源行数", "Source rows", "int", 8),
-    Column("sources_text", "来源单元格", "Source cells", width=60),
+    Column("sources_text", "来源单元格", "Source cells", width=50),
 )
 DETAIL_COLUMNS = (
     Column("staff", "员工", "Staff", width=10),
@@ -143,7 +143,7 @@ def _sources_text(sources: Any) -> str:
             break
         out.append(s)
         size += len(s) + 2
-    return "\n".join(out)
+    return "; ".join(out)
 
 
 def _line_rows(statement: FeeStatement) -> list[dict[str, Any]]:

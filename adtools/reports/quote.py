@@ -71,6 +71,14 @@ def _unit_price(cfg: "Config", line: PricedLine) -> Decimal | None:
     return None
 
 
+def _text_lines(text: str | None, width: int) -> int:
+    """Lines a wrapped text takes in a column `width` characters wide (a CJK character is two)."""
+    if not text:
+        return 1
+    shown = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    return max(1, -(-shown // max(width - 1, 1)))
+
+
 def _percent(share: Decimal) -> str:
     return f"{(share * 100).normalize():f}%"
 
@@ -145,6 +153,11 @@ def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
             cell(r, 4, _quantity_text(line), "text", f_cell)
             cell(r, 5, _unit_price(cfg, line), "money", f_money)
             cell(r, 6, line.amount, "money", f_money)
+            texts = (label(LINE_TYPE_LABELS, line.line_type), category_label(line.line_type, line.category),
+                     line.description, _quantity_text(line))
+            tall = max(_text_lines(t, _WIDTHS[c]) for c, t in zip((1, 2, 3, 4), texts))
+            if tall > 1:  # wrapped text: Excel and WPS do not grow a row written by a program
+                ws.set_row(r, 15 * tall + 3)
             r += 1
         if not priced.lines:
             merged(r, 0, _LAST_COL, "（无 None）", "text", f_cell)
