@@ -150,3 +150,28 @@ def test_bad_month_is_a_clear_message(workspace, month):
 def test_bad_as_of_is_refused(workspace):
     result = run(workspace, "report", "fees", "--month", "2026-11", "--as-of", "2026-11-31")
     assert result.exit_code == 2 and "--as-of" in result.stderr
+
+
+def test_report_fees_send_queues_once(workspace):
+    from adtools.mail import list_messages, message_bytes, open_outbox
+    from adtools.mail.message import parse_eml
+
+    first = run(workspace, "report", "fees", "--month", "2026-11", "--send", "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["month"] == "2026-11"  # --json still prints only the statement
+    assert "Queued for finance@agency.example" in first.stderr
+    again = run(workspace, "report", "fees", "--month", "2026-11", "--send")
+    assert again.exit_code == 0, again.output
+    assert "not queued twice" in again.stderr
+    cfg = load_config(workspace)
+    engine = open_outbox(cfg)
+    try:
+        entries = list_messages(cfg, engine)
+        eml = parse_eml(message_bytes(engine, entries[0].id))
+    finally:
+        engine.dispose()
+    assert [a.get_filename() for a in eml.iter_attachments()] == ["收费清单_fees_2026-11.xlsx"]
+    html = eml.get_body(("html",)).get_content()
+    assert "¥7,377.60" in html and "Non-billable hours" in html
+    assert [(e.report, e.period, e.subject, e.recipients, e.state) for e in entries] == [
+        ("fees", "2026-11", "【收费清单 Fees】海尔冰箱 收费清单 2026-11", ("finance@agency.example",), "queued")]

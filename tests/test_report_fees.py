@@ -243,7 +243,7 @@ def test_mail_body_key_figures(report):
     html, text = report.html, report.text
     assert "style=" in html and "<style" not in html  # inline styles only (Outlook)
     for needle in ("¥7,287.03", "¥412.47", "Non-billable hours", "3.00", "Jobs over their approved quote",
-                   "Missing timesheets", JOB_B, "#F8CBAD", "#FFE699"):
+                   "Missing timesheets", JOB_B, "超出报价 Over the approved quote", "接近报价 Near the approved quote"):
         assert needle in html, needle
     assert "合计（含税） Total incl. tax: ¥7,287.03" in text
     assert "收费工作数 Jobs charged: 3" in text

@@ -35,6 +35,24 @@ def _month(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value.strip()
 
 
+def _queue(cfg, result) -> None:  # noqa: ANN001
+    """Put a finished report in the outbox; say whether it was new (progress goes to stderr)."""
+    from ..mail import open_outbox, queue_report
+
+    engine = open_outbox(cfg)
+    try:
+        queued = queue_report(cfg, engine, result)
+    finally:
+        engine.dispose()
+    to = ", ".join(cfg.mail.recipients.get(result.key, ()))
+    if queued.queued:
+        err_console.print(Text(f"已加入发件箱 Queued for {to} (message {queued.id}); `adtools mail flush` sends it."),
+                          soft_wrap=True)
+    else:
+        err_console.print(Text(f"已在发件箱中，未重复加入 / Already in the outbox (message {queued.id}, {queued.state}); "
+                               "not queued twice."), soft_wrap=True)
+
+
 def _as_of(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
@@ -47,16 +65,19 @@ def _as_of(value: datetime | None) -> date | None:
 @click.option("--json", "as_json", is_flag=True, help="Print the statement as JSON on stdout (nothing else).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the workbook (default: <reports>/fees).")
+@click.option("--send", is_flag=True,
+              help="Queue the statement for [mail.recipients] fees (delivered by `adtools mail flush`); "
+                   "a month already queued is not queued again.")
 @click.pass_obj
 def fees_command(app: AppContext, month: str, job: str | None, as_of: datetime | None, as_json: bool,
-                 out_dir: Path | None) -> None:
+                 out_dir: Path | None, send: bool) -> None:
     """The monthly fee statement (收费清单): fees by job, every line with its source cell.
 
     Writes 收费清单_fees_<month>.xlsx: summary by job with totals, charged lines and
     timesheet rows with their cells, hours by staff, approved quotes against fees
     billed to date, missing timesheets and warnings.
 
-    Example: adtools report fees --month 2026-11 --job HRFR-2026-001
+    Example: adtools report fees --month 2026-11 --send
     """
     from ..ledger.store import Ledger
     from ..reports.fees import build_fees
@@ -64,6 +85,8 @@ def fees_command(app: AppContext, month: str, job: str | None, as_of: datetime |
     cfg = app.config
     with Ledger.open(cfg) as ledger:
         result = build_fees(cfg, ledger, month, job=job, as_of=_as_of(as_of), out_dir=out_dir)
+    if send:
+        _queue(cfg, result)
     if as_json:
         emit_json(result.data)
         return

@@ -17,7 +17,7 @@ import pandas as pd
 from ..fees import MONEY_KEYS, FeeStatement, fee_statement, month_bounds
 from ..forms.catalog import CATEGORY_LABELS, NON_BILLABLE
 from ..money import fmt2, fmt_money
-from ._html import Figure, figures_html, figures_text, html_document, rows_html
+from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
 from ._labels import DEPARTMENT_LABELS, LINE_TYPE_LABELS, category_label, label
 from .base import ReportResult
 from .xlsx import Column, ReportWorkbook
@@ -32,9 +32,6 @@ log = logging.getLogger("adtools.reports.fees")
 
 RED = {"bg_color": "#F8CBAD"}
 AMBER = {"bg_color": "#FFE699"}
-_HTML_RED = "#F8CBAD"
-_HTML_AMBER = "#FFE699"
-_SUBJECT_TAG = "收费清单 Fees"  # adtools.mail.message.REPORT_SUBJECTS["fees"]
 _TOPIC = "收费清单"
 #: Excel holds at most 32,767 characters in a cell; a line's source list stops well before
 _MAX_SOURCES_CHARS = 8000
@@ -111,9 +108,8 @@ def fees_path(cfg: "Config", month: str, job: str | None = None, out_dir: Path |
 
 
 def fees_subject(cfg: "Config", month: str, job: str | None = None) -> str:
-    """`【收费清单 Fees】海尔冰箱 收费清单 2026-11` (as adtools.mail.message.report_subject writes it)."""
-    topic = f"{_TOPIC} {job}" if job else _TOPIC
-    return f"【{_SUBJECT_TAG}】{cfg.client.product} {topic} {month}"
+    """`【收费清单 Fees】海尔冰箱 收费清单 2026-11`; a one-job statement names the job before the month."""
+    return report_subject(cfg, "fees", month, f"{_TOPIC} {job}" if job else None)
 
 
 def _percent(share) -> str:  # noqa: ANN001
@@ -282,7 +278,7 @@ def _mail_body(cfg: "Config", statement: FeeStatement, title_zh: str, title_en: 
         blocks.append(rows_html(
             [("job_no", "工作编号", "Job No."), ("hours", "计费小时", "Hours"), ("subtotal", "小计", "Subtotal"),
              ("tax", "税金", "Tax"), ("total", "合计", "Total")],
-            job_rows, caption_zh="按工作", caption_en="By job", right=("hours", "subtotal", "tax", "total")))
+            job_rows, caption_zh="按工作", caption_en="By job"))
     budget = [b for b in _budget_rows(statement) if b["status"] in ("over", "warning")]
     if budget:
         blocks.append(rows_html(
@@ -290,8 +286,7 @@ def _mail_body(cfg: "Config", statement: FeeStatement, title_zh: str, title_en: 
              ("share", "已用比例", "Share"), ("status_label", "状态", "Status")],
             [{**b, "approved": fmt_money(b["approved"]), "actual": fmt_money(b["actual"]),
               "share": "" if b["share"] is None else f"{b['share'] * 100:.1f}%"} for b in budget],
-            caption_zh="报价使用", caption_en="Estimate against actual", right=("approved", "actual", "share"),
-            row_colours=[_HTML_RED if b["status"] == "over" else _HTML_AMBER for b in budget]))
+            caption_zh="报价使用", caption_en="Estimate against actual"))
     if statement.missing_timesheets:
         blocks.append(rows_html(
             [("staff", "员工", "Staff"), ("week_start", "周起始日", "Week starting")],
