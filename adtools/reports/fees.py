@@ -16,8 +16,8 @@ import pandas as pd
 
 from ..fees import MONEY_KEYS, FeeStatement, fee_statement, month_bounds
 from ..forms.catalog import CATEGORY_LABELS, NON_BILLABLE
-from ..money import fmt2, fmt_money
 from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
+from ..money import fmt2, fmt_money
 from ._labels import DEPARTMENT_LABELS, LINE_TYPE_LABELS, category_label, label
 from .base import ReportResult
 from .xlsx import Column, ReportWorkbook
@@ -264,7 +264,7 @@ def _figures(statement: FeeStatement) -> list[Figure]:
     ]
 
 
-def _mail_body(cfg: "Config", statement: FeeStatement, title_zh: str, title_en: str) -> tuple[str, str]:
+def _mail_body(statement: FeeStatement, title_zh: str, title_en: str) -> tuple[str, str]:
     figures = _figures(statement)
     blocks = [figures_html(figures, caption_zh="本月概况", caption_en="This month")]
     money = [k for k in MONEY_KEYS if k != "hours"]
@@ -316,7 +316,7 @@ def render_fees(cfg: "Config", statement: FeeStatement, out_dir: Path | None = N
     title_zh = f"{cfg.client.product} 收费清单{scope_zh} {month}"
     title_en = f"Fee statement{f' of {job}' if job else ''}, {cfg.client.name}, {month}"
     _write_workbook(cfg, statement, path, title_zh, title_en)
-    html, text = _mail_body(cfg, statement, title_zh, title_en)
+    html, text = _mail_body(statement, title_zh, title_en)
     log.info("fee statement %s%s written to %s", month, f" ({job})" if job else "", path)
     return ReportResult(
         key="fees",
