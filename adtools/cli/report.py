@@ -107,3 +107,60 @@ def fees_command(app: AppContext, month: str, job: str | None, as_of: datetime |
         err_console.print(Text(f"注意 Warning: {w}", style="yellow"), soft_wrap=True)
     for path in result.files:
         out_console.print(Text(f"收费清单 Workbook: {path}"), soft_wrap=True)
+
+
+@report_group.command("weekly")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="The end of this day (default: the last Friday on or before today).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON on stdout (nothing else).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the workbook (default: <reports>/weekly).")
+@click.option("--send", is_flag=True,
+              help="Queue the report for [mail.recipients] weekly (delivered by `adtools mail flush`); "
+                   "a week already queued is not queued again.")
+@click.pass_obj
+def weekly_command(app: AppContext, as_of: datetime | None, as_json: bool, out_dir: Path | None, send: bool) -> None:
+    """The Monday progress report (工作进展周报): deadlines, overdue, awaiting client, gate violations, minutes.
+
+    Writes 周报_weekly_<as-of>.xlsx: a summary, then one sheet per concern, each
+    row with its job, owner, dates, working days late or left and its source cell;
+    overdue rows red, rows due within 2 working days amber.
+
+    Example: adtools report weekly --as-of 2026-11-27 --send
+    """
+    from ..ledger.store import Ledger
+    from ..reports.weekly import build_weekly
+
+    cfg = app.config
+    with Ledger.open(cfg) as ledger:
+        result = build_weekly(cfg, ledger, as_of=_as_of(as_of), out_dir=out_dir)
+    if send:
+        _queue(cfg, result)
+    if as_json:
+        emit_json(result.data)
+        return
+    data = result.data
+    table = Table(title=f"{result.title_zh} / {result.title_en}")
+    table.add_column("项目 Item")
+    table.add_column("数值 Value", justify="right")
+    for label, value in (
+        ("工作数 Jobs", data["jobs"]),
+        ("未完成交付 Open deliverables", data["open_deliverables"]),
+        ("逾期 Overdue", len(data["overdue"])),
+        ("两个工作日内到期 Due soon", len(data["due_soon"])),
+        ("待客户确认 Awaiting client", len(data["awaiting_client"])),
+        ("流程违规 Gate violations", len(data["gate_violations"])),
+        ("纪要延迟或未发 Minutes late/missing", sum(m["status"] in ("late", "missing") for m in data["minutes"])),
+    ):
+        table.add_row(label, str(value))
+    out_console.print(table)
+    for o in data["overdue"]:
+        out_console.print(Text(f"逾期 Overdue: {o['job_no']} {o['deliverable']} due {o['due']} "
+                               f"({o['working_days_late']} working days late)", style="red"))
+    for g in data["gate_violations"]:
+        out_console.print(Text(f"流程违规 Gate violation: {g['job_no']} {g['stage']} on {g['done_on']} "
+                               f"without {', '.join(g['missing'])}", style="red"))
+    for w in result.warnings:
+        err_console.print(Text(f"注意 Warning: {w}", style="yellow"), soft_wrap=True)
+    for path in result.files:
+        out_console.print(Text(f"周报 Workbook: {path}"), soft_wrap=True)
