@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from .config import Config
+from .config import Config, load_config
 from .workspace import init_workspace
 
 __all__ = ["DemoContext", "DemoLine", "DemoResult", "DEMO_STEPS", "run_demo"]
@@ -100,10 +100,24 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], list[DemoLine]]]] = [
 ]
 
 
-def run_demo(root: Path, *, today: date | None = None, progress: Callable[[str], None] = lambda m: None) -> DemoResult:
-    """Make (or refresh) the demo workspace at `root` and run every step on it."""
+def run_demo(
+    root: Path,
+    *,
+    today: date | None = None,
+    config_path: Path | None = None,
+    progress: Callable[[str], None] = lambda m: None,
+) -> DemoResult:
+    """Make (or refresh) the demo workspace at `root` and run every step on it.
+
+    With `config_path`, that config (checked first) becomes the workspace's
+    config.toml, its relative paths then pointing inside the workspace.
+    """
     progress("准备工作文件夹 preparing the workspace")
-    ws = init_workspace(Path(root))
+    text = None
+    if config_path is not None:
+        load_config(config_path)  # refuse a bad config before touching anything
+        text = Path(config_path).read_text(encoding="utf-8")
+    ws = init_workspace(Path(root), overwrite_config=text is not None, config_text=text)
     ctx = DemoContext(root=ws.root, config=ws.config, today=today or date.today(), progress=progress)
     lines: list[DemoLine] = []
     notes = list(ws.notes)

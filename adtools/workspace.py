@@ -32,15 +32,18 @@ class Workspace:
     notes: list[str] = field(default_factory=list)
 
 
-def init_workspace(root: Path, *, overwrite_config: bool = False) -> Workspace:
-    """Create (or complete) a workspace; never overwrites an existing config.toml unless asked."""
+def init_workspace(root: Path, *, overwrite_config: bool = False, config_text: str | None = None) -> Workspace:
+    """Create (or complete) a workspace; never overwrites an existing config.toml unless asked.
+
+    `config_text` (an already validated config) replaces the documented default.
+    """
     root = Path(root)
     try:
         root.mkdir(parents=True, exist_ok=True)
         cfg_path = root / "config.toml"
         created: list[Path] = []
         if overwrite_config or not cfg_path.exists():
-            cfg_path.write_text(default_config_text(), encoding="utf-8")
+            cfg_path.write_text(config_text or default_config_text(), encoding="utf-8")
             created.append(cfg_path)
         config = load_config(cfg_path)
         for folder in (*config.watch_dirs, config.reports_dir, config.outbox_dir, config.feedback_dir, config.archive_dir):

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from ..config import Config, find_config_path, load_config
 from ..errors import ConfigError
@@ -47,7 +48,7 @@ def emit_json(data: Any) -> None:
 
 def fail(message: str, code: int = 1) -> None:
     """A clean error for people: message on stderr, non-zero exit, no traceback."""
-    err_console.print(f"[bold red]错误 Error:[/] {message}", soft_wrap=True)
+    err_console.print(f"[bold red]错误 Error:[/] {escape(message)}", soft_wrap=True)
     raise SystemExit(code)
 
 

@@ -35,15 +35,17 @@ def init_command(directory: Path, force: bool) -> None:
 @click.command("demo")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("adtools-demo"))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
-def demo_command(directory: Path, as_json: bool) -> None:
+@click.pass_obj
+def demo_command(app, directory: Path, as_json: bool) -> None:
     """Build a demo workspace with realistic filled-in workbooks and run every job on it.
 
     Mail goes to the file outbox (.eml files), nothing leaves the machine.
     Running it again on the same folder re-runs the jobs; nothing is sent twice.
+    With --config, that configuration (checked first) is used for the demo.
 
     Example: adtools demo ./adtools-demo
     """
-    result = run_demo(directory, progress=lambda msg: err_console.print(f"[dim]…[/] {msg}"))
+    result = run_demo(directory, config_path=app.config_path, progress=lambda msg: err_console.print(f"[dim]…[/] {msg}"))
     if as_json:
         emit_json(result.to_json())
         return
