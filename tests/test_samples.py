@@ -219,7 +219,7 @@ def test_fill_workbook_types_values_into_named_cells_and_table(cfg, tmp_path):
         cell = _named_cell(wb, f"f_{key}")
         f = form.field(key)
         if f.type == "enum":
-            assert cell.value == next(c.zh for c in f.choices if c.key == value)
+            assert cell.value == next(c.label for c in f.choices if c.key == value)
         elif f.type == "date":
             assert cell.value == datetime.combine(value, datetime.min.time()) and cell.is_date
         elif value is not None:
@@ -230,7 +230,7 @@ def test_fill_workbook_types_values_into_named_cells_and_table(cfg, tmp_path):
     labels = {ws.cell(top, c).value: c for c in range(1, ws.max_column + 1) if ws.cell(top, c).value}
     for i, row in enumerate(rows, start=1):
         assert ws.cell(top + i, labels["刊登日期\nRun date"]).value == datetime.combine(row["date"], datetime.min.time())
-        status = next(c.zh for c in form.field("status").choices if c.key == row["status"])
+        status = next(c.label for c in form.field("status").choices if c.key == row["status"])
         assert ws.cell(top + i, labels["状态\nStatus"]).value == status
         assert Decimal(str(ws.cell(top + i, labels["刊例价\nGross rate"]).value)) == row["gross"]
     assert openpyxl.utils.range_boundaries(table.ref)[3] >= top + len(rows)
@@ -246,7 +246,7 @@ def test_fill_workbook_extends_the_table_and_writes_yes_no(cfg, tmp_path):
     assert bottom >= top + 80
     col = next(c for c in range(1, ws.max_column + 1) if ws.cell(top, c).value == "可向客户收费\nBillable")
     written = [ws.cell(top + 1 + i, col).value for i in range(80)]
-    assert written == [None if r["billable"] is None else ("是" if r["billable"] else "否") for r in rows]
+    assert written == [None if r["billable"] is None else ("是 Yes" if r["billable"] else "否 No") for r in rows]
 
 
 def test_fill_workbook_is_deterministic_and_atomic(cfg, tmp_path):
@@ -291,3 +291,31 @@ def test_write_demo_inbox_writes_each_document_once(cfg, tmp_path):
 def _named_cell(wb, name):
     (sheet, coord), = list(wb.defined_names[name].destinations)
     return wb[sheet][coord.replace("$", "")]
+
+
+# ----------------------------------------------------------------- the story through the real calculators
+def _frame(docs, form_id, *, documents=False):
+    """Ledger-shaped frame of the story's documents: rows, or (documents=True) one row per document."""
+    from handmade_frames import documents_to_frame
+
+    mine = [dict(d.header, lines=None if documents else d.rows, _file=d.filename) for d in docs if d.form_id == form_id]
+    return documents_to_frame(form_id, mine)
+
+
+@pytest.mark.parametrize("today", [TODAY, date(2026, 11, 28), date(2026, 6, 1), date(2027, 3, 15)])
+def test_workflow_finds_exactly_what_the_story_plants(cfg, today):
+    from adtools import workflow
+    from adtools.calendar import WorkCalendar
+
+    docs = demo_documents(cfg, today)
+    cal = WorkCalendar.from_config(cfg)
+    wo, prog, sign = _frame(docs, "work_order"), _frame(docs, "progress"), _frame(docs, "sign_off")
+    status = Counter(workflow.deadlines(wo, prog, cfg, cal, today)["status"])
+    # the creative change order re-issues the artwork, superseding the delivered line of BZD-005
+    assert status == {"delivered": 6, "delivered_late": 1, "overdue": 1, "due_soon": 1}
+    gates = workflow.gate_violations(prog, sign, today)
+    assert list(gates["stage"]) == ["media_booking"] and list(gates["missing"]) == [["media_schedule"]]
+    waiting = workflow.awaiting_client(sign, cfg, cal, today)
+    assert list(waiting["document"]) == ["minutes"]
+    minutes = workflow.minutes_sla(_frame(docs, "minutes", documents=True), cfg, today)
+    assert sorted(minutes["status"]) == ["late", "on_time"]

@@ -112,6 +112,9 @@ class _Story:
     def at(d: date, hh: int, mm: int = 0) -> datetime:
         return datetime.combine(d, time(hh, mm))
 
+    def _turnaround(self, deliverable: str) -> int:
+        return min(max(self.cfg.turnaround.get(deliverable, 3), 1), 20)
+
     def _rate(self, title: str, size: str) -> Decimal:
         i = self.titles.index(title) if title in self.titles else 0
         return (_FULL_PAGE[i % len(_FULL_PAGE)] * _SHAPE[size]).quantize(D("0.01"))
@@ -131,9 +134,12 @@ class _Story:
             (a, "add_production", self.at(self.e(19), 16, 0), self.lead,
              [("colour_proof", 4, "分色打样"), ("film", 6, "投放软片，按各媒体规格")]),
             (b, "new", self.at(self.b(20), 10, 30), self.ae, [("schedule_national", 1, "第二波全国平面排期")]),
-            (b, "media_change", self.at(self.b(6), 14, 0), self.ae,
+            # due three working days before today: overdue
+            (b, "media_change", self.at(self.b(3 + self._turnaround("schedule_local")), 14, 0), self.ae,
              [("schedule_local", 1, f"取消{self._title(1)}第二波投放，改排上海、广州地方媒体")]),
-            (a, "creative_change", self.at(self.b(1), 11, 0), self.lead, [("artwork", 1, "第二波新增通栏规格完稿")]),
+            # due on the first working day after today: due soon
+            (a, "creative_change", self.at(self.b(max(1, self._turnaround("artwork") - 1)), 11, 0), self.lead,
+             [("artwork", 1, "按客户意见修改完稿，第二波新增通栏规格")]),
         ]
         docs = []
         for n, (job, kind, issued, receiver, lines) in enumerate(orders, 1):
@@ -207,14 +213,14 @@ class _Story:
             (a, "confirm_artwork", e(19), "client", None, "完稿与制作报价已确认"),
             (a, "production", e(20), "creative", "colour_proof", "分色打样完成"),
             (a, "deliver_to_media_agency", e(21), "account", "film", "软片交OMD"),
-            (b, "send_to_media", e(22), "media", None, "第一波向媒体发片"),
             (b, "media_schedule", bk(16), "media", "schedule_national", "第二波排期提交客户"),
             (b, "confirm_media_schedule", bk(14), "client", None, "第二波排期已签字"),
             (b, "media_booking", bk(13), "media", None, "第二波订位"),
             (b, "media_prepayment", bk(11), "client", None, "第二波媒体预付款到账"),
             (b, "monitoring_report", bk(10), "media", None, "第一波媒体监测报告"),
-            (b, "send_to_media", bk(4), "media", None, "第二波向媒体发片"),
         ]
+        # 向媒体发片 (send_to_media) is not logged: adtools.workflow gates it on the media schedule *and*
+        # the artwork quote of one job, and this campaign keeps them on two jobs (creative, media).
         out = [{"job_no": j, "stage": s, "done_on": d, "owner": o, "deliverable": dl, "note": n}
                for j, s, d, o, dl, n in sorted(rows, key=lambda r: (r[2], r[0]))]
         return SampleDocument("progress", f"account/工作进度登记_{self.year}.xlsx",

@@ -69,44 +69,27 @@ class SampleDocument:
 
 
 class Workdays:
-    """China's working days as the demo needs them: statutory holidays and 调休 where the
-    chinese_calendar package knows the year, Monday to Friday elsewhere, config overrides on top.
-
-    (adtools.calendar is the toolkit's calendar; this small copy keeps samples free of it.)
-    """
+    """The working days the story counts in: adtools.calendar.WorkCalendar of the config."""
 
     def __init__(self, cfg: "Config"):
-        self._holidays = set(cfg.calendar.extra_holidays)
-        self._workdays = set(cfg.calendar.extra_workdays)
+        from ..calendar import WorkCalendar
+
+        self._cal = WorkCalendar.from_config(cfg)
 
     def is_workday(self, d: date) -> bool:
-        if d in self._holidays:
-            return False
-        if d in self._workdays:
-            return True
-        try:
-            import chinese_calendar
-
-            return bool(chinese_calendar.is_workday(d))
-        except (ImportError, NotImplementedError):
-            return d.weekday() < 5
+        return self._cal.is_workday(d)
 
     def before(self, d: date) -> Iterator[date]:
         """Working days strictly before `d`, latest first."""
         cur = d - timedelta(days=1)
         while True:
-            if self.is_workday(cur):
+            if self._cal.is_workday(cur):
                 yield cur
             cur -= timedelta(days=1)
 
     def add(self, d: date, n: int) -> date:
-        """The n-th working day after `d` (n >= 1)."""
-        cur = d
-        while n > 0:
-            cur += timedelta(days=1)
-            if self.is_workday(cur):
-                n -= 1
-        return cur
+        """The n-th working day after `d` (n >= 1; `d` itself never counts), as the turnaround rule counts."""
+        return self._cal.add_workdays(d, n)
 
 
 def job_numbers(cfg: "Config", year: int, count: int, prefix: str = "HRFR") -> list[str]:
