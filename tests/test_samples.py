@@ -319,3 +319,33 @@ def test_workflow_finds_exactly_what_the_story_plants(cfg, today):
     assert list(waiting["document"]) == ["minutes"]
     minutes = workflow.minutes_sla(_frame(docs, "minutes", documents=True), cfg, today)
     assert sorted(minutes["status"]) == ["late", "on_time"]
+
+
+# ----------------------------------------------------------------- through the real reader and validator
+def _same(expected: dict, got: dict) -> list[str]:
+    return [f"{k}: {v!r} != {got.get(k)!r}" for k, v in expected.items() if v is not None and got.get(k) != v]
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_filled_samples_validate_clean_and_read_back_equal(cfg, tmp_path, engine):
+    validate = pytest.importorskip("adtools.forms.validate")
+    for form_id, form in FORMS.items():
+        header, rows = sample_rows(form, cfg, 10, 11)
+        path = fill_workbook(form, cfg, header, rows, tmp_path / f"{form_id}.xlsx", author="王芳")
+        result = validate.validate_file(path, cfg, engine=engine)
+        assert result.form_id == form_id and result.findings == [], form_id
+        assert result.author == "王芳"
+        assert _same(header, result.header.values) == [], form_id
+        assert [_same(e, g.values) for e, g in zip(rows, result.rows)] == [[]] * len(rows), form_id
+
+
+def test_demo_inbox_validates_clean_and_reads_back_equal(cfg, tmp_path):
+    validate = pytest.importorskip("adtools.forms.validate")
+    write_demo_inbox(cfg, tmp_path, TODAY)
+    for doc in demo_documents(cfg, TODAY):
+        result = validate.validate_file(tmp_path / doc.filename, cfg)
+        assert result.findings == [], doc.filename
+        assert result.author == doc.author
+        assert _same(doc.header, result.header.values) == [], doc.filename
+        assert len(result.rows) == len(doc.rows), doc.filename
+        assert [_same(e, g.values) for e, g in zip(doc.rows, result.rows)] == [[]] * len(doc.rows), doc.filename
