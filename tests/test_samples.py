@@ -342,8 +342,9 @@ def test_filled_samples_validate_clean_and_read_back_equal(cfg, tmp_path, engine
 def test_demo_inbox_validates_clean_and_reads_back_equal(cfg, tmp_path):
     validate = pytest.importorskip("adtools.forms.validate")
     write_demo_inbox(cfg, tmp_path, TODAY)
-    for doc in demo_documents(cfg, TODAY):
-        result = validate.validate_file(tmp_path / doc.filename, cfg)
+    for n, doc in enumerate(demo_documents(cfg, TODAY)):
+        engine = ("calamine", "openpyxl")[n % 2]
+        result = validate.validate_file(tmp_path / doc.filename, cfg, engine=engine)
         assert result.findings == [], doc.filename
         assert result.author == doc.author
         assert _same(doc.header, result.header.values) == [], doc.filename

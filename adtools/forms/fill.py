@@ -30,7 +30,6 @@ from .schema import Field, Form
 
 if TYPE_CHECKING:
     from ..config import Config
-    from .samples import SampleDocument
 
 __all__ = ["fill_workbook", "write_demo_inbox", "FIXED_TIMESTAMP"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -32,6 +32,7 @@ __all__ = [
     "demo_documents",
     "job_numbers",
     "quote_total",
+    "staff_by_department",
 ]
 
 D = Decimal
@@ -212,7 +213,6 @@ class _Ctx:
     campaign: str
     people: list[Any]
     counter: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def next(self) -> int:
         self.counter += 1
