@@ -350,3 +350,23 @@ def test_demo_inbox_validates_clean_and_reads_back_equal(cfg, tmp_path):
         assert _same(doc.header, result.header.values) == [], doc.filename
         assert len(result.rows) == len(doc.rows), doc.filename
         assert [_same(e, g.values) for e, g in zip(doc.rows, result.rows)] == [[]] * len(doc.rows), doc.filename
+
+
+def test_demo_follows_another_config(tmp_path):
+    """Other staff, titles, brands and competitors: the story uses them and stays clean."""
+    other = config_from_dict({
+        "client": {"name": "示例客户", "brands": ["Haier"]},
+        "monitoring": {"media": ["解放日报", "南方都市报", "新京报"], "competitors": {"海信 Hisense": ["海信"]}},
+        "people": [
+            {"name": "Amy Chen", "email": "amy@agency.example", "department": "account"},
+            {"name": "孙俪", "email": "sun@agency.example", "department": "creative"},
+            {"name": "周敏", "email": "zhou@agency.example", "department": "finance"},
+        ],
+    }, base_dir=tmp_path)
+    docs = demo_documents(other, TODAY)
+    bad = {d.filename: problems(FORMS[d.form_id], other, d.header, d.rows) for d in docs}
+    assert {k: v for k, v in bad.items() if v} == {}
+    assert {d.header["staff"] for d in docs if d.form_id == "timesheet"} == {"Amy Chen", "孙俪"}
+    assert {r["media"] for d in docs if d.form_id == "media_schedule" for r in d.rows} == {"解放日报", "南方都市报", "新京报"}
+    assert "海信" in {r["advertiser"] for d in docs if d.form_id == "monitoring" for r in d.rows}
+    assert {d.author for d in docs if d.form_id == "payments"} == {"周敏"}
