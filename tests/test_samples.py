@@ -162,6 +162,12 @@ def test_the_story_plants_what_the_reports_should_find(cfg, docs):
     costs = _rows(docs, "costs")
     assert any(not r["billable"] for r in costs) and any(r["cost_type"] == "film" for r in costs)
     assert {r["direction"] for r in _rows(docs, "payments")} == {"in", "out"}
+    # a creative is new the first time it is clipped, never again
+    clips = sorted(_rows(docs, "monitoring"), key=lambda r: (r["date"], r["clipping_ref"]))
+    firsts = {}
+    for r in clips:
+        firsts.setdefault(r["theme"], r["clipping_ref"])
+    assert {r["clipping_ref"] for r in clips if r["new_creative"]} == set(firsts.values())
     # flight notes for the flight that ended before today
     ended = {d.header["flight"] for d in docs if d.form_id == "media_schedule" and d.header["flight_end"] < TODAY}
     assert {d.header["flight"] for d in docs if d.form_id == "flight_notes"} == ended

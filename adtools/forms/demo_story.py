@@ -81,6 +81,7 @@ class _Story:
         brands = list(cfg.client.brands) or ["海尔"]
         self.client_brand = brands[0]
         self.premium_brand = next((b for b in brands[1:] if not b.isascii()), None)  # 卡萨帝
+        self.client_latin = next((b for b in brands[1:] if b.isascii()), None)  # Haier
         self.titles = list(cfg.monitoring.media) or list(MEDIA_CITIES)
         staff = staff_by_department(cfg)
         acc, cre = staff["account"], staff["creative"]
@@ -472,6 +473,7 @@ class _Story:
             months.append(m)
             m = (m + timedelta(days=32)).replace(day=1)
         docs = []
+        themes_seen: set[str] = set()
         for month in months:
             nxt = (month + timedelta(days=32)).replace(day=1)
             days = [month + timedelta(days=i) for i in range((min(nxt, self.today) - month).days)]
@@ -479,12 +481,12 @@ class _Story:
                 continue
             rng = random.Random(f"monitoring:{month.isoformat()}:{self.today.isoformat()}")
             rows: list[dict[str, Any]] = []
-            first_ad = True
             for r in seen:
                 if month <= r["date"] < nxt:
-                    rows.append(self._clip(r["date"], r["media"], self.client_brand, FRIDGE_MODELS["client"][2],
-                                           r["size"], r["colour"], r["position"], "「鲜活冰箱」新鲜看得见", r["gross"], first_ad))
-                    first_ad = False
+                    # one title prints the brand in Latin letters: mapped through [client] brands
+                    brand = self.client_latin if r["media"] == self._title(3) and self.client_latin else self.client_brand
+                    rows.append(self._clip(r["date"], r["media"], brand, FRIDGE_MODELS["client"][2],
+                                           r["size"], r["colour"], r["position"], "「鲜活冰箱」新鲜看得见", r["gross"]))
             others: list[tuple[str, tuple[str, ...], tuple[str, ...], int]] = [
                 (alias, FRIDGE_MODELS.get(aliases[0], (f"{aliases[0]} 冰箱",)), _THEMES.get(aliases[0], ("新品上市",)), 4)
                 for aliases in self.cfg.monitoring.competitors.values() if aliases for alias in aliases[:1]
@@ -504,20 +506,22 @@ class _Story:
                     media = self._title(ci + k)
                     rows.append(self._clip(day, media, shown, models[k % len(models)], size,
                                            "colour" if size != "通栏" else "bw", ("A2版", "A6版", "B1版")[k % 3],
-                                           themes[k % len(themes)], self._rate(media, size), k == 0))
+                                           themes[k % len(themes)], self._rate(media, size)))
             rows.sort(key=lambda r: (r["date"], r["media"], r["advertiser"]))
             for n, r in enumerate(rows, 1):
                 r["clipping_ref"] = f"JB-{month:%Y%m}-{n:03d}"
+                r["new_creative"] = r["theme"] not in themes_seen  # a creative is new the first time it runs
+                themes_seen.add(r["theme"])
             header = {"month": month.strftime("%Y-%m"), "monitor": "华信广告监测"}
             saved = self.at(min(days[-1] + timedelta(days=1), self.today - timedelta(days=1)), 10, 0)
             docs.append(SampleDocument("monitoring", f"media/媒体监测记录_{month:%Y-%m}.xlsx", header, rows,
                                        self.planner, saved))
         return docs
 
-    def _clip(self, day, media, advertiser, product, size, colour, position, theme, est_cost, new) -> dict[str, Any]:
+    def _clip(self, day, media, advertiser, product, size, colour, position, theme, est_cost) -> dict[str, Any]:
         return {"date": day, "media": media, "city": MEDIA_CITIES.get(media), "advertiser": advertiser,
                 "category": "冰箱", "product": product, "size": size, "colour": colour, "position": position,
-                "theme": theme, "est_cost": est_cost, "new_creative": new, "clipping_ref": None}
+                "theme": theme, "est_cost": est_cost, "new_creative": False, "clipping_ref": None}
 
     # ---- payments: the client's prepayments in, media and vendors out
     def payments(self) -> SampleDocument:
