@@ -488,6 +488,8 @@ def sample_rows(form: Form, cfg: "Config", n: int, seed: int) -> tuple[dict[str,
 
     Deterministic for (form, config, n, seed).  Optional fields are left empty now
     and then, as people do; required-when fields are filled when their rule asks.
+    Names come from `[[people]]`: with none configured, a timesheet's staff is
+    unknown to the config (the one rule that then fails).
     """
     rng = random.Random(f"adtools-samples:{form.form_id}:{seed}")
     start = date(2026, 1, 5) + timedelta(weeks=seed % 50)  # a Monday
