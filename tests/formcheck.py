@@ -1,6 +1,7 @@
-"""Test helper: check typed records against a form's schema and catalog rules, field by field.
+"""Test helper: check typed records against a form's schema and catalog rules, without a workbook.
 
-Until the validator lands this is how the samples are checked; it calls the
+The quick path for many seeds and anchor days (the samples are also written and
+run through the real reader and validator in test_samples.py).  It calls the
 catalog's own RowRule.test and TableRule.check, so the rules are not restated.
 """
 from __future__ import annotations
