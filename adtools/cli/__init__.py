@@ -15,6 +15,9 @@ from ..config import Config, find_config_path, load_config
 from ..errors import AdtoolsError
 from ._common import AppContext, fail
 from .forms import validate_command
+from .mail import mail_group
+from .quote import quote_group
+from .report import report_group
 from .setup import demo_command, init_command
 from .templates import templates_group
 
@@ -61,3 +64,6 @@ main.add_command(init_command)
 main.add_command(demo_command)
 main.add_command(templates_group)
 main.add_command(validate_command)
+main.add_command(report_group)
+main.add_command(quote_group)
+main.add_command(mail_group)
