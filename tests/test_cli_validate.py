@@ -11,8 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from adtools.cli import main
-from adtools.forms.schema import RawWorkbook
-from tests.raw_forms import clean, column_address, header_address, raw_workbook, write_xlsx
+from tests.raw_forms import clean, column_address, header_address, write_xlsx
 
 REPO = Path(__file__).resolve().parents[1]
 FILE_KEYS = ["path", "form_id", "document_key", "ok", "rows", "findings"]
@@ -21,25 +20,12 @@ FINDING_KEYS = ["severity", "sheet", "cell", "field", "value", "rule", "message_
 
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
-    """A folder with the documented config.toml and workbooks whose cells a reader hands over.
-
-    Until the reader lands in this branch, `adtools.forms.reader.read_workbook` is the
-    RawWorkbook builder of the tests (keyed by file name); everything after it is real.
-    """
+    """A folder with the documented config.toml, and a way to add workbooks written with openpyxl."""
     shutil.copy(REPO / "config.toml", tmp_path / "config.toml")
-    books: dict[str, RawWorkbook] = {}
 
     def add(name: str, form_id: str, header: dict, rows: list[dict]) -> Path:
-        path = write_xlsx(tmp_path / name, form_id, header, rows)
-        books[path.name] = raw_workbook(form_id, header, rows, path=str(path))
-        return path
+        return write_xlsx(tmp_path / name, form_id, header, rows)
 
-    def read_workbook(path, cfg, *, engine="auto"):
-        return books[Path(path).name]
-
-    reader = types.ModuleType("adtools.forms.reader")
-    reader.read_workbook = read_workbook
-    monkeypatch.setitem(sys.modules, "adtools.forms.reader", reader)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ADTOOLS_CONFIG", raising=False)
     return types.SimpleNamespace(root=tmp_path, add=add)
@@ -126,19 +112,17 @@ def test_folders_are_searched_and_lock_files_left_out(workspace):
     assert sorted(Path(f["path"]).name for f in json.loads(result.stdout)["files"]) == ["a.xlsx", "b.xlsm"]
 
 
-def test_a_refused_file_is_a_finding_not_a_traceback(workspace, monkeypatch):
-    path = workspace.root / "old.xls"
-    path.write_bytes(b"\xd0\xcf\x11\xe0")
-    from adtools.errors import Finding
-
-    refused = RawWorkbook(path=path, findings=[Finding(
-        "error", "old_format", "请另存为 .xlsx", "save it as .xlsx", file=str(path))])
-    sys.modules["adtools.forms.reader"].read_workbook = lambda p, cfg, engine="auto": refused
-    result = invoke("validate", "--json", str(path))
+def test_a_refused_file_is_a_finding_not_a_traceback(workspace):
+    (workspace.root / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    (workspace.root / "notes.xlsx").write_text("not a workbook", encoding="utf-8")
+    result = invoke("validate", "--json", "old.xls", "notes.xlsx")
     assert result.exit_code == 1
-    (f,) = json.loads(result.stdout)["files"]
-    assert (f["form_id"], f["document_key"], f["ok"], f["rows"]) == (None, None, False, 0)
-    assert [x["rule"] for x in f["findings"]] == ["old_format"]
+    files = json.loads(result.stdout)["files"]
+    for f in files:
+        assert (f["form_id"], f["document_key"], f["ok"], f["rows"]) == (None, None, False, 0)
+        assert [x["severity"] for x in f["findings"]] == ["error"]
+        assert f["findings"][0]["message_zh"] and f["findings"][0]["message_en"]
+    assert ".xlsx" in files[0]["findings"][0]["message_en"]  # the fix: save it as .xlsx
 
 
 def test_feedback_is_written_for_files_with_findings(workspace):
