@@ -15,6 +15,8 @@ from the package scan (adtools.forms.ooxml) for both engines.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import math
 import warnings
@@ -89,6 +91,20 @@ def normalise(v: Any) -> Any:
     return v
 
 
+@contextlib.contextmanager
+def _quiet():
+    """openpyxl warns, and on some damaged files prints to stdout: keep both out of
+    the user's terminal (and out of `--json` output); log them instead."""
+    out = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        log.debug("openpyxl: %s", w.message)
+    if out.getvalue():
+        log.debug("openpyxl printed: %s", out.getvalue().strip()[:500])
+
+
 class CalamineEngine:
     """python-calamine: values and sheet names, fast; reads Strict Open XML too."""
 
@@ -133,8 +149,7 @@ class OpenpyxlEngine:
         import openpyxl
 
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with _quiet():
                 self._wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_vba=False, keep_links=False)
         except Exception as exc:
             raise EngineFailed(f"openpyxl: {type(exc).__name__}: {exc}") from exc
@@ -145,8 +160,7 @@ class OpenpyxlEngine:
     def grid(self, sheet: str, max_row: int, max_col: int) -> Grid:
         grid = Grid()
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with _quiet():
                 ws = self._wb[sheet]
                 for i, row in enumerate(ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col), start=1):
                     values = []

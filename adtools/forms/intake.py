@@ -279,6 +279,8 @@ def _cfb_streams(data: bytes) -> dict[str, bytes | None]:
             if kind == 2 and length >= cutoff:
                 first = data[(start + 1) * size: (start + 2) * size]
             names[name] = first
+    if not names:
+        raise ValueError("empty directory")
     return names
 
 
