@@ -98,8 +98,12 @@ class Refused(Exception):
 def finding(path: Path, rule: str, zh: str, en: str, *, severity: str = ERROR, sheet: str = "",
             cell: str = "", field: str = "", value: Any = None) -> Finding:
     """A reader finding about `path` (the file name only: folders differ between machines)."""
-    return Finding(severity=severity, rule=rule, message_zh=zh, message_en=en, file=Path(path).name,
+    return Finding(severity=severity, rule=rule, message_zh=zh, message_en=en, file=_name(path),
                    sheet=sheet, cell=cell, field=field, value=value)
+
+
+def _name(path: Path | str) -> str:
+    return path.name if isinstance(path, Path) else Path(path).name
 
 
 def refusal(path: Path, rule: str, **fields: Any) -> Finding:

@@ -29,7 +29,7 @@ from ..errors import ERROR, WARNING, Finding, InputError
 from .catalog import FORMS
 from .engines import Engine, EngineFailed, Grid, open_engine
 from .intake import Refused, finding, refusal, sniff_file
-from .ooxml import Package, SheetInfo, SheetScan, TableInfo, cell_address, parse_address
+from .ooxml import Package, SheetInfo, SheetScan, TableInfo, cell_address, col_letter
 from .schema import Field, Form, RawCell, RawWorkbook
 
 if TYPE_CHECKING:
@@ -447,10 +447,15 @@ class _FormReader:
         last_allowed = header_row + self.max_rows
         over = False
         candidates = set(grid.rows) | {r for (r, _c) in grid.errors}
+        letters = [(key, col, col_letter(col)) for key, col in columns.items()]
+        errors = grid.errors
         for row in sorted(r for r in candidates if r > header_row):
             if row == totals_row:
                 continue
-            cells = {key: self._cell(grid, row, col) for key, col in columns.items()}
+            values = grid.rows.get(row, ())
+            width = len(values)
+            cells = {key: RawCell(values[col - 1] if col <= width else None, f"{letter}{row}", errors.get((row, col)))
+                     for key, col, letter in letters}
             if all(_blank(c) for c in cells.values()):
                 continue
             if row > last_allowed:
@@ -465,16 +470,18 @@ class _FormReader:
                       severity=ERROR, sheet=sheet.name, cell=cell_address(last_allowed + 1, 1))
 
     def _formula_warnings(self, sheet: SheetInfo, scan: SheetScan) -> None:
+        """A warning at every read cell that holds a formula: its cached result cannot be trusted."""
         if not scan.formulas:
             return
-        cells: list[tuple[str, RawCell]] = [(k, c) for k, c in self.raw.header.items()]
+        read: dict[str, tuple[str, RawCell]] = {c.address: (k, c) for k, c in self.raw.header.items()}
         for _row, row_cells in self.raw.rows:
-            cells.extend(row_cells.items())
-        for key, cell in cells:
-            where = parse_address(cell.address)
-            if where is None or where not in scan.formulas:
+            read.update((c.address, (k, c)) for k, c in row_cells.items())
+        for (row, col), cached in sorted(scan.formulas.items()):
+            hit = read.get(cell_address(row, col))
+            if hit is None:
                 continue
-            if scan.formulas[where]:
+            key, cell = hit
+            if cached:
                 zh = "单元格含公式,已读取其上次计算的结果(可能已过时);请直接输入数值。"
                 en = "The cell holds a formula; its last calculated result was read (it may be out of date); type the value instead."
             else:
