@@ -129,7 +129,7 @@ def read_workbook(path: str | Path, cfg: "Config", *, engine: str = "auto") -> R
         failure: EngineFailed | None = None
         for name in order:
             try:
-                return _FormReader(path, cfg, pkg, name).read()
+                return _FormReader(path, cfg, pkg, name, can_fall_back=name != order[-1]).read()
             except EngineFailed as exc:
                 log.info("%s: %s", path, exc)
                 failure = exc
@@ -156,14 +156,15 @@ class _Located:
 
 
 class _FormReader:
-    def __init__(self, path: Path, cfg: "Config", pkg: Package, engine: str):
+    def __init__(self, path: Path, cfg: "Config", pkg: Package, engine: str, *, can_fall_back: bool = False):
         self.path = path
+        self.can_fall_back = can_fall_back
         self.cfg = cfg
         self.pkg = pkg
         self.engine_name = engine
         self.max_rows = cfg.intake.max_rows
         self.raw = RawWorkbook(path=path, date1904=pkg.date1904, author=pkg.author, engine=engine)
-        self._grids: dict[tuple[str, int], Grid] = {}
+        self._grids: dict[tuple[str, int, int], Grid] = {}
         self.engine: Engine | None = None
 
     # -- findings
@@ -179,23 +180,24 @@ class _FormReader:
 
     # -- engine access
     def _grid(self, sheet: SheetInfo, max_row: int, max_col: int = MAX_COLS) -> Grid:
-        key = (sheet.name, max_row)
-        if key in self._grids:
-            return self._grids[key]
-        for (name, rows), g in self._grids.items():  # a longer read of the same sheet serves a shorter one
-            if name == sheet.name and rows >= max_row:
+        for (name, rows, cols), g in self._grids.items():  # a larger read of the same sheet serves a smaller one
+            if name == sheet.name and rows >= max_row and cols >= max_col:
                 return g
         scan = self.pkg.scan(sheet)
         if self.engine_name == "calamine":
             cells = max(scan.max_row, 1) * max(scan.max_col, 1)
             if cells > CALAMINE_MAX_CELLS:
-                # calamine would allocate the whole rectangle; let openpyxl stream it instead
-                raise EngineFailed(f"calamine: sheet {sheet.name!r} spans {scan.max_row} x {scan.max_col} cells")
+                # calamine would allocate the whole rectangle: let openpyxl stream it instead, or refuse
+                detail = f"sheet {sheet.name!r} spans {scan.max_row} x {scan.max_col} cells"
+                if self.can_fall_back:
+                    raise EngineFailed(f"calamine: {detail}")
+                raise Refused("unsafe_file", detail_zh=f"工作表「{sheet.name}」的数据范围达 {scan.max_row} 行 × {scan.max_col} 列",
+                              detail_en=detail)
         assert self.engine is not None
         grid = self.engine.grid(sheet.name, max_row, max_col)
         if self.engine_name == "calamine":  # calamine reads error cells as empty: take them from the XML
             grid.errors = {rc: e for rc, e in scan.errors.items() if rc[0] <= max_row and rc[1] <= max_col}
-        self._grids[key] = grid
+        self._grids[(sheet.name, max_row, max_col)] = grid
         return grid
 
     def _cell(self, grid: Grid, row: int, col: int) -> RawCell:
@@ -335,8 +337,9 @@ class _FormReader:
         found: dict[str, tuple[str, int, int]] = {}
         for ref in sorted(self.pkg.names, key=lambda r: r.local_to is not None):
             key = wanted.get(ref.name.casefold())
-            if key and key not in found and self.pkg.sheet(ref.sheet) is not None:
-                found[key] = (self.pkg.sheet(ref.sheet).name, ref.row, ref.col)  # type: ignore[union-attr]
+            target = self.pkg.sheet(ref.sheet)
+            if key and key not in found and target is not None and target.kind == "worksheet" and target.part:
+                found[key] = (target.name, ref.row, ref.col)
         return found
 
     def _header(self, form: Form, sheet: SheetInfo, grid: Grid, names: dict[str, tuple[str, int, int]],
