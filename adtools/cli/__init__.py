@@ -14,7 +14,9 @@ from .. import __version__
 from ..config import Config, find_config_path, load_config
 from ..errors import AdtoolsError
 from ._common import AppContext, fail
+from .mail import mail_group
 from .setup import demo_command, init_command
+from .templates import templates_group
 
 __all__ = ["main"]
 
@@ -57,3 +59,5 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
 
 main.add_command(init_command)
 main.add_command(demo_command)
+main.add_command(templates_group)
+main.add_command(mail_group)
