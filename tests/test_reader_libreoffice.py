@@ -16,9 +16,11 @@ import pytest
 
 from adtools.forms.catalog import FORMS
 from adtools.forms.reader import read_workbook
-from reader_kit import build_workbook, sample_rows
+from reader_kit import build_workbook, fill_template, sample_rows
 
 pytestmark = pytest.mark.libreoffice
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "workbooks" / "templates"
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -44,6 +46,11 @@ def resaved(tmp_path_factory, request):
         path = src / f"{form_id}.xlsx"
         build_workbook(form, cfg, path, rows=sample_rows(form, cfg, 5), table_rows=3)
         originals[form_id] = path
+        tpl = TEMPLATES / f"{form_id}.xlsx"
+        if tpl.is_file():  # the real template, filled in
+            filled = src / f"tpl_{form_id}.xlsx"
+            fill_template(tpl, form, cfg, filled, rows=sample_rows(form, cfg, 4))
+            originals[f"tpl_{form_id}"] = filled
     # the 1904 date system, error and formula cells
     special = src / "special1904.xlsx"
     where = build_workbook(FORMS["media_schedule"], cfg, special, date1904=True)
@@ -76,6 +83,20 @@ def test_libreoffice_resaved_form_reads_like_the_original(resaved, form_id):
         assert raw.findings == [], (engine, raw.findings)
         assert _values(raw) == _values(before), engine
         assert len(raw.rows) == 5  # two of them pasted below the table's range
+
+
+@pytest.mark.parametrize("form_id", sorted(FORMS))
+def test_libreoffice_resaved_filled_template_reads_like_the_original(resaved, form_id):
+    cfg, files, _ = resaved
+    if f"tpl_{form_id}" not in files:
+        pytest.skip("workbooks/templates not built yet")
+    original, saved = files[f"tpl_{form_id}"]
+    before = read_workbook(original, cfg)
+    for engine in ("calamine", "openpyxl"):
+        raw = read_workbook(saved, cfg, engine=engine)
+        assert raw.form_id == form_id and raw.findings == [], (engine, raw.findings)
+        assert _values(raw) == _values(before), engine
+        assert len(raw.rows) == 4
 
 
 def test_libreoffice_keeps_1904_errors_and_computes_formulas(resaved):
