@@ -105,6 +105,16 @@ def _quiet():
         log.debug("openpyxl printed: %s", out.getvalue().strip()[:500])
 
 
+# A Rust panic inside python-calamine surfaces as pyo3's PanicException, a BaseException:
+# on a hostile file that is the file's fault, so it is caught like any engine error.
+_CAUGHT = BaseException
+
+
+def _reraise_interrupts(exc: BaseException) -> None:
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
+        raise exc
+
+
 class CalamineEngine:
     """python-calamine: values and sheet names, fast; reads Strict Open XML too."""
 
@@ -115,7 +125,8 @@ class CalamineEngine:
 
         try:
             self._wb = python_calamine.CalamineWorkbook.from_path(str(path))
-        except Exception as exc:
+        except _CAUGHT as exc:
+            _reraise_interrupts(exc)
             raise EngineFailed(f"calamine: {type(exc).__name__}: {exc}") from exc
 
     def sheet_names(self) -> list[str]:
@@ -124,7 +135,8 @@ class CalamineEngine:
     def grid(self, sheet: str, max_row: int, max_col: int) -> Grid:
         try:
             data = self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=max_row)
-        except Exception as exc:
+        except _CAUGHT as exc:
+            _reraise_interrupts(exc)
             raise EngineFailed(f"calamine: {type(exc).__name__}: {exc}") from exc
         grid = Grid()
         for i, row in enumerate(data[:max_row], start=1):

@@ -214,7 +214,9 @@ class _FormReader:
         self.engine = open_engine(self.engine_name, self.path)
         try:
             names = self.engine.sheet_names()
-            if not names:
+            if not names:  # the package lists worksheets, the engine sees none (openpyxl on Strict files)
+                if self.can_fall_back:
+                    raise EngineFailed(f"{self.engine_name}: no sheet")
                 return self._no_sheets()
             missing = [s.name for s in worksheets if s.name not in names]
             if len(missing) == len(worksheets):
