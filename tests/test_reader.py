@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import date, datetime
-from pathlib import Path
 
 import openpyxl
 import pytest

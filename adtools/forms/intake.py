@@ -12,9 +12,9 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from ..errors import ERROR, WARNING, Finding
+from ..errors import ERROR, Finding
 
-__all__ = ["Refused", "refusal", "finding", "warning", "sniff_file", "MESSAGES"]
+__all__ = ["Refused", "refusal", "finding", "sniff_file", "MESSAGES"]
 
 log = logging.getLogger("adtools.forms.intake")
 
@@ -156,9 +156,7 @@ def sniff_file(path: Path, max_file_mb: int) -> None:
         return
     if head.startswith(CFB_MAGIC):
         kind = _cfb_kind(path)
-        if kind == "encrypted":
-            raise Refused("encrypted")
-        if kind == "xls_encrypted":
+        if kind in ("encrypted", "xls_encrypted"):
             raise Refused("encrypted")
         if kind == "xls":
             raise Refused("xls_format")
@@ -301,8 +299,3 @@ def _biff_has_filepass(first: bytes) -> bool:
             return False
         pos += 4 + length
     return False
-
-
-def warning(path: Path, rule: str, zh: str, en: str, **kw: Any) -> Finding:
-    """A reader warning (the file was read, but something deserves a look)."""
-    return finding(path, rule, zh, en, severity=WARNING, **kw)
