@@ -64,3 +64,23 @@ def test_rows_typed_past_the_templates_table(tmp_path, cfg):
     assert len(raw.rows) == n and raw.rows[-1][0] == where["rows"][-1] > probe["table_last_row"]
     wb = openpyxl.load_workbook(path)
     assert wb[form.sheet_name].tables[form.table_name].ref.endswith(str(probe["table_last_row"]))
+
+
+@pytest.mark.parametrize("form_id", ["work_order", "minutes", "media_schedule", "quote"])
+def test_filled_template_without_defined_names_reads_by_labels(tmp_path, cfg, form_id):
+    """A copy that lost its names (pasted into a new workbook): the cells beside the labels, with warnings."""
+    form = FORMS[form_id]
+    header = sample_header(form, cfg)
+    header[form.header[-1].key] = None  # an empty input must not take the next label's value
+    path = tmp_path / f"{form_id}.xlsx"
+    where = fill_template(template(form_id), form, cfg, path, header=header)
+    wb = openpyxl.load_workbook(path)
+    for name in list(wb.defined_names):
+        if name.startswith("f_"):
+            del wb.defined_names[name]
+    wb.save(path)
+    a, b = (read_workbook(path, cfg, engine=e) for e in ("calamine", "openpyxl"))
+    assert _values(a) == _values(b) and a.findings == b.findings
+    assert {k: c.address for k, c in a.header.items()} == where["header"]
+    assert {k: c.value for k, c in a.header.items()} == {k: normalise(v) for k, v in header.items()}
+    assert [f.rule for f in a.findings] == ["field_by_label"] * len(form.header)
