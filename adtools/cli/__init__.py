@@ -14,7 +14,10 @@ from .. import __version__
 from ..config import Config, find_config_path, load_config
 from ..errors import AdtoolsError
 from ._common import AppContext, fail
+from .forms import validate_command
 from .mail import mail_group
+from .quote import quote_group
+from .report import report_group
 from .setup import demo_command, init_command
 from .templates import templates_group
 
@@ -60,4 +63,7 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
 main.add_command(init_command)
 main.add_command(demo_command)
 main.add_command(templates_group)
+main.add_command(validate_command)
+main.add_command(report_group)
+main.add_command(quote_group)
 main.add_command(mail_group)

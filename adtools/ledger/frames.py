@@ -1,0 +1,137 @@
+"""The read API every calculator consumes: a form's current records as a pandas DataFrame.
+
+Money comes back as exact Decimal, dates as datetime64, and every row carries its
+provenance (document, version, file, sheet, row, the cell of each field) so that
+a figure in a report can point to `[file.xlsx]工时表!D7`.  See docs/CONTRACTS.md,
+"Ledger frames".
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Mapping
+
+import pandas as pd
+from sqlalchemy import or_, select
+
+from ..errors import InputError
+from ..forms.catalog import FORMS
+from ..forms.schema import Field, Form
+from .tables import CURRENT, REJECTED, cell_column, documents as documents_table, form_table
+
+if TYPE_CHECKING:
+    from .store import Ledger
+
+__all__ = ["rows", "documents", "source", "as_of_moment", "PROVENANCE_COLUMNS"]
+
+PROVENANCE_COLUMNS = ("_document_id", "_version", "_file", "_sheet", "_row")
+
+
+def as_of_moment(as_of: date | datetime | str, tz) -> datetime:  # noqa: ANN001
+    """The instant a version must have been current at: the end of `as_of` (a day, in `tz`), or a given instant."""
+    if isinstance(as_of, str):
+        try:
+            as_of = date.fromisoformat(as_of.strip())
+        except ValueError:
+            raise InputError(
+                f"日期格式错误 / {as_of!r} is not a date. Fix: write it as YYYY-MM-DD, e.g. 2026-11-30."
+            ) from None
+    if isinstance(as_of, datetime):
+        return as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=tz)
+    if isinstance(as_of, date):
+        return datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=tz)
+    raise InputError(f"as_of must be a date, got {as_of!r}")
+
+
+def _form(form_id: str) -> Form:
+    try:
+        return FORMS[form_id]
+    except KeyError:
+        raise InputError(
+            f"没有此表格 / There is no form {form_id!r}. Fix: use one of {', '.join(FORMS)}."
+        ) from None
+
+
+def _query(ledger: "Ledger", form: Form, as_of, header_only: bool):  # noqa: ANN001
+    t = form_table(form.form_id)
+    d = documents_table
+    q = select(t, d.c.version.label("__version"), d.c.rel_path.label("__file"), d.c.document_key.label("__key")).join(
+        d, d.c.id == t.c._document_id
+    )
+    if as_of is None:
+        q = q.where(d.c.status == CURRENT)
+    else:
+        moment = as_of_moment(as_of, ledger.cfg.tz)
+        q = q.where(
+            d.c.status != REJECTED,
+            d.c.ingested_at < moment,
+            or_(d.c.superseded_at.is_(None), d.c.superseded_at >= moment),
+        )
+    q = q.where(t.c._line == 0) if header_only else q.where(t.c._line > 0)
+    q = q.order_by(d.c.document_key, d.c.id, t.c._line)
+    with ledger.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def _column(field: Field, values: list[Any], tz) -> pd.Series:  # noqa: ANN001
+    t = field.type
+    if t == "int":
+        return pd.Series(pd.array(values, dtype="Int64"))
+    if t == "date":
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[ns]")
+    if t == "datetime":
+        s = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
+        return s.dt.tz_convert(tz).astype(f"datetime64[ns, {tz.key}]")
+    if t == "bool":
+        if any(v is None for v in values):
+            return pd.Series(pd.array(values, dtype="boolean"))
+        return pd.Series(values, dtype=bool)
+    return pd.Series(values, dtype=object)  # text, enum, month: str / None; decimal, money: Decimal
+
+
+def _frame(ledger: "Ledger", form: Form, records: list[dict[str, Any]], fields: tuple[Field, ...], header_only: bool) -> pd.DataFrame:
+    tz = ledger.cfg.tz
+    data: dict[str, pd.Series] = {}
+    for f in fields:
+        data[f.key] = _column(f, [r[f.key] for r in records], tz)
+    data["_document_id"] = pd.Series([r["_document_id"] for r in records], dtype="int64")
+    data["_version"] = pd.Series([r["__version"] for r in records], dtype="int64")
+    data["_file"] = pd.Series([r["__file"] for r in records], dtype=object)
+    data["_sheet"] = pd.Series([r["_sheet"] for r in records], dtype=object)
+    data["_row"] = pd.Series(pd.array([None if header_only else r["_row"] for r in records], dtype="Int64"))
+    for f in fields:
+        data[cell_column(f.key)] = pd.Series([r[cell_column(f.key)] for r in records], dtype=object)
+    return pd.DataFrame(data, index=pd.RangeIndex(len(records)))
+
+
+def rows(ledger: "Ledger", form_id: str, as_of: date | datetime | str | None = None) -> pd.DataFrame:
+    """One row per table row of the current version of every document of the form (as of the end of `as_of`).
+
+    Header fields are repeated on each row; see docs/CONTRACTS.md for the columns and types.
+    """
+    form = _form(form_id)
+    return _frame(ledger, form, _query(ledger, form, as_of, header_only=False), form.fields, header_only=False)
+
+
+def documents(ledger: "Ledger", form_id: str, as_of: date | datetime | str | None = None) -> pd.DataFrame:
+    """One row per current document of the form (as of the end of `as_of`): header fields and provenance."""
+    form = _form(form_id)
+    return _frame(ledger, form, _query(ledger, form, as_of, header_only=True), form.header, header_only=True)
+
+
+def source(row: Mapping[str, Any] | pd.Series, key: str) -> str:
+    """The Excel-style reference of a field's value in a frame row: `[file.xlsx]工时表!D7`."""
+    col = cell_column(key)
+    try:
+        file, sheet, cell = row["_file"], row["_sheet"], row[col]
+    except KeyError:
+        raise InputError(
+            f"这一行没有字段 {key!r} 的来源 / The row has no provenance for {key!r} "
+            f"(columns _file, _sheet, {col}). Fix: pass a row of ledger.frames.rows() or documents() and a field key of its form."
+        ) from None
+    ref = f"[{file}]{sheet}"
+    if any(ch in str(sheet) for ch in " '!-()[]{},;&+="):
+        ref = "'" + ref.replace("'", "''") + "'"
+    if cell is None or (isinstance(cell, float) and pd.isna(cell)):
+        return ref
+    return f"{ref}!{cell}"
+

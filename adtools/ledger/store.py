@@ -1,0 +1,711 @@
+"""The ledger store: every file version, its records and its history, written in whole transactions.
+
+`Ledger.open(cfg)` owns the engine (SQLite by default, any SQLAlchemy URL works)
+and brings the schema up to date.  A valid workbook is stored by `store_version`
+in one transaction (its rows, the superseding of the previous version, the file's
+fingerprint), a rejected one by `reject_version` (its findings, nothing else), so
+a process killed at any moment leaves either all of a version or none of it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from sqlalchemy import func, inspect, or_, select, update
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..config import Config
+from ..errors import ERROR, Finding, LedgerError, LockedError
+from ..forms.catalog import FORMS
+from ..forms.schema import Form, FormResult, Record
+from .db import migrate, migration, open_engine
+from .tables import (
+    CURRENT,
+    FORM_TABLES,
+    REJECTED,
+    SUPERSEDED,
+    cell_column,
+    documents,
+    files,
+    findings,
+    form_table,
+    job_runs,
+)
+
+__all__ = [
+    "Ledger",
+    "SourceFile",
+    "FileState",
+    "DocumentVersion",
+    "StoredVersion",
+    "ledger_lock_path",
+    "write_lock",
+    "to_db_value",
+]
+
+log = logging.getLogger("adtools.ledger.store")
+
+
+# --------------------------------------------------------------------------- migrations (1-99 are the ledger's)
+@migration(1, "ledger core: documents, files, findings, job_runs")
+def _m1_core(conn: Connection) -> None:
+    for table in (documents, files, findings, job_runs):
+        table.create(conn, checkfirst=True)
+
+
+@migration(2, "one table per form (f_<form_id>) from the catalog")
+def _m2_forms(conn: Connection) -> None:
+    for table in FORM_TABLES.values():
+        table.create(conn, checkfirst=True)
+
+
+def _sync_form_columns(engine: Engine) -> list[str]:
+    """Add the columns of fields added to the catalog since a form table was created."""
+    added: list[str] = []
+    insp = inspect(engine)
+    prep = engine.dialect.identifier_preparer
+    with engine.begin() as conn:
+        for name, table in FORM_TABLES.items():
+            if not insp.has_table(table.name):
+                table.create(conn)
+                added.append(table.name)
+                continue
+            have = {c["name"] for c in insp.get_columns(table.name)}
+            for col in table.columns:
+                if col.name in have:
+                    continue
+                ddl = f"ALTER TABLE {prep.quote(table.name)} ADD COLUMN {prep.quote(col.name)} {col.type.compile(dialect=engine.dialect)}"
+                conn.exec_driver_sql(ddl)
+                added.append(f"{table.name}.{col.name}")
+    for a in added:
+        log.info("ledger: added %s (a field new in the catalog)", a)
+    return added
+
+
+# --------------------------------------------------------------------------- values
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found in a watch folder, fingerprinted."""
+
+    path: Path  # absolute
+    watch_dir: Path
+    rel_path: str  # POSIX, relative to watch_dir
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @property
+    def mtime(self) -> datetime:
+        return datetime.fromtimestamp(self.mtime_ns / 1_000_000_000, tz=timezone.utc)
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the ledger remembers of a path from the last scan."""
+
+    path: str
+    watch_dir: str
+    rel_path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    status: str  # ingested | duplicate | rejected | conflict | missing
+    document_id: int | None
+    form_id: str | None
+    document_key: str | None
+    rows: int | None
+    errors: int | None
+    warnings: int | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class DocumentVersion:
+    """One version of a document as the ledger keeps it (a row of `documents`)."""
+
+    id: int
+    form_id: str | None
+    document_key: str | None
+    version: int | None
+    status: str
+    source_path: str
+    watch_dir: str
+    rel_path: str
+    sha256: str
+    size: int
+    mtime: datetime
+    submitter: str | None
+    ingested_at: datetime
+    superseded_by: int | None
+    superseded_at: datetime | None
+    archive_path: str | None
+    feedback_path: str | None
+    rows: int
+    errors: int
+    warnings: int
+    reason: str | None
+
+    def to_json(self, tz=timezone.utc) -> dict[str, Any]:  # noqa: ANN001
+        d = asdict(self)
+        for k in ("mtime", "ingested_at", "superseded_at"):
+            if d[k] is not None:
+                d[k] = d[k].astimezone(tz).isoformat(timespec="seconds")
+        return d
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    document_id: int
+    version: int
+    superseded_id: int | None  # the version this one replaced
+
+
+_DOC_COLUMNS = [c.name for c in documents.columns if c.name in DocumentVersion.__dataclass_fields__]
+
+
+def _doc(row: Row) -> DocumentVersion:
+    m = row._mapping
+    return DocumentVersion(**{k: m[k] for k in _DOC_COLUMNS})
+
+
+def _state(row: Row) -> FileState:
+    m = row._mapping
+    return FileState(**{k: m[k] for k in FileState.__dataclass_fields__})
+
+
+def to_db_value(field_type: str, value: Any, tz) -> Any:  # noqa: ANN001
+    """A parsed workbook value as its ledger column expects it (naive date-times are local time in `tz`)."""
+    if value is None or value == "":
+        return None
+    if field_type == "datetime":
+        if isinstance(value, datetime):
+            return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day, tzinfo=tz)
+    elif field_type == "date":
+        if isinstance(value, datetime):
+            return value.date()
+        return value
+    elif field_type in ("decimal", "money"):
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            return Decimal(value)
+    elif field_type == "int":
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            return int(value)
+        return value
+    elif field_type == "bool":
+        return bool(value)
+    elif field_type in ("text", "enum", "month"):
+        return str(value)
+    return value
+
+
+def ledger_lock_path(cfg: Config) -> Path | None:
+    """The lock file beside a SQLite ledger (None for a server database: it uses an advisory lock)."""
+    url = cfg.ledger_url
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        return Path(url[len("sqlite:///"):] + ".lock")
+    return None
+
+
+def _locked_message(what: str) -> str:
+    return (
+        f"台账正被另一个读入任务写入（{what}），本次未运行。请等它结束后再试；定时任务会在下次自动运行。"
+        f" / The ledger is being written by another ingest ({what}); this run did nothing. "
+        "Fix: wait for the other run to finish and try again (the scheduled ingest will simply run next time). "
+        "If no adtools process is running, the lock is released by the operating system; try again."
+    )
+
+
+# --------------------------------------------------------------------------- the ledger
+class Ledger:
+    """The ledger database of one configuration: open it, read it, write versions to it."""
+
+    def __init__(self, cfg: Config, engine: Engine):
+        self.cfg = cfg
+        self.engine = engine
+
+    # ---- lifecycle
+    @classmethod
+    def open(cfg_cls, cfg: Config) -> "Ledger":  # noqa: N804
+        """Open (creating if needed) the ledger of `cfg` and bring its schema up to date."""
+        engine = open_engine(cfg.ledger_url)
+        migrate(engine)
+        try:
+            _sync_form_columns(engine)
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"台账表格无法更新 / The ledger's form tables cannot be updated: {exc}") from None
+        return cfg_cls(cfg, engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @contextmanager
+    def lock(self, name: str = "ingest") -> Iterator[None]:
+        """Hold the ledger's write lock for `name`; raise LockedError at once if another process holds it."""
+        with write_lock(self.cfg, self.engine, name):
+            yield
+
+    # ---- reading
+    def file_states(self) -> dict[str, FileState]:
+        with self.engine.connect() as conn:
+            return {r.path: _state(r) for r in conn.execute(select(files))}
+
+    def document(self, document_id: int) -> DocumentVersion | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(documents).where(documents.c.id == document_id)).first()
+        return _doc(row) if row else None
+
+    def documents_with_sha(self, sha256: str) -> list[DocumentVersion]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(documents).where(documents.c.sha256 == sha256).order_by(documents.c.id))
+            return [_doc(r) for r in rows]
+
+    def current(self, form_id: str, document_key: str) -> DocumentVersion | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(documents).where(
+                    documents.c.form_id == form_id,
+                    documents.c.document_key == document_key,
+                    documents.c.status == CURRENT,
+                )
+            ).first()
+        return _doc(row) if row else None
+
+    def history(self, document_key: str, form_id: str | None = None) -> list[DocumentVersion]:
+        """Every version of a document (all forms unless `form_id`), oldest first."""
+        q = select(documents).where(documents.c.document_key == document_key)
+        if form_id is not None:
+            q = q.where(documents.c.form_id == form_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.order_by(documents.c.form_id, documents.c.version, documents.c.id))
+            return [_doc(r) for r in rows]
+
+    def similar_keys(self, text_: str, limit: int = 5) -> list[str]:
+        """Document keys containing `text_` (for a helpful 'not found')."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(documents.c.document_key)
+                .where(documents.c.document_key.contains(text_, autoescape=True))
+                .distinct()
+                .order_by(documents.c.document_key)
+                .limit(limit)
+            )
+            return [r[0] for r in rows]
+
+    def findings_of(self, document_id: int) -> list[Finding]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(findings).where(findings.c.document_id == document_id).order_by(findings.c.id))
+            return [
+                Finding(
+                    severity=r.severity, rule=r.rule, message_zh=r.message_zh, message_en=r.message_en,
+                    sheet=r.sheet or "", cell=r.cell or "", field=r.field or "", value=r.value,
+                )
+                for r in rows
+            ]
+
+    def known_jobs(self) -> set[str] | None:
+        """Job numbers of the current work orders; None when the ledger holds no work order yet."""
+        t = form_table("work_order")
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.c.job_no)
+                .join(documents, documents.c.id == t.c._document_id)
+                .where(documents.c.status == CURRENT, t.c._line == 0)
+            ).all()
+        if not rows:
+            return None
+        return {r[0] for r in rows if r[0]}
+
+    # ---- writing
+    def store_version(
+        self,
+        result: FormResult,
+        source: SourceFile,
+        *,
+        now: datetime,
+        archive_path: str | None,
+        run_id: int | None = None,
+        pause=None,  # noqa: ANN001 - test hook called inside the transaction
+    ) -> StoredVersion:
+        """Store a valid workbook in one transaction; its predecessor (same form + key) becomes superseded."""
+        form_id, key = result.form_id, result.document_key
+        if form_id not in FORMS or key is None or not result.ok or result.header is None:
+            raise LedgerError(f"internal: only a valid workbook with a document key can be stored ({source.path})")
+        form = FORMS[form_id]
+        try:
+            with self.engine.begin() as conn:
+                prev = conn.execute(
+                    select(documents.c.id).where(
+                        documents.c.form_id == form_id, documents.c.document_key == key, documents.c.status == CURRENT
+                    )
+                ).scalar()
+                if prev is not None:
+                    conn.execute(
+                        update(documents).where(documents.c.id == prev).values(status=SUPERSEDED, superseded_at=now)
+                    )
+                version = _next_version(conn, form_id, key)
+                doc_id = conn.execute(
+                    documents.insert().values(
+                        **_doc_values(result, source, now, run_id),
+                        version=version,
+                        status=CURRENT,
+                        archive_path=archive_path,
+                        rows=len(result.rows),
+                    )
+                ).inserted_primary_key[0]
+                if prev is not None:
+                    conn.execute(update(documents).where(documents.c.id == prev).values(superseded_by=doc_id))
+                _insert_records(conn, form, doc_id, result, self.cfg.tz)
+                _insert_findings(conn, doc_id, result.findings)
+                if pause is not None:
+                    pause()
+                _upsert_file(
+                    conn, source, now, status="ingested", document_id=doc_id, form_id=form_id, document_key=key,
+                    rows=len(result.rows), errors=0, warnings=len(result.warnings), reason=None,
+                )
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"无法写入台账 / Cannot write {source.path} to the ledger: {exc}") from None
+        return StoredVersion(doc_id, version, prev)
+
+    def reject_version(
+        self,
+        result: FormResult | None,
+        source: SourceFile,
+        *,
+        now: datetime,
+        reason: str,
+        extra_findings: Sequence[Finding] = (),
+        feedback_path: str | None = None,
+        notify_to: Sequence[str] = (),
+        file_status: str = "rejected",
+        run_id: int | None = None,
+    ) -> int:
+        """Record a rejected file version (its findings, nothing of its data) in one transaction."""
+        form_id = result.form_id if result is not None and result.form_id in FORMS else None
+        key = result.document_key if result is not None and form_id else None
+        all_findings = [*(result.findings if result is not None else ()), *extra_findings]
+        n_err = sum(1 for f in all_findings if f.severity == ERROR)
+        try:
+            with self.engine.begin() as conn:
+                existing = conn.execute(
+                    select(documents.c.id).where(
+                        documents.c.source_path == str(source.path),
+                        documents.c.sha256 == source.sha256,
+                        documents.c.status == REJECTED,
+                    )
+                ).scalar()
+                if existing is not None:  # the same file version rejected again (a conflict still open)
+                    doc_id = existing
+                    conn.execute(update(documents).where(documents.c.id == doc_id).values(reason=reason))
+                else:
+                    version = _next_version(conn, form_id, key) if key is not None else None
+                    values = _doc_values(result, source, now, run_id) if result is not None else _bare_doc_values(source, now, run_id)
+                    values.update(
+                        form_id=form_id,
+                        document_key=key,
+                        version=version,
+                        status=REJECTED,
+                        rows=len(result.rows) if result is not None else 0,
+                        errors=n_err,
+                        warnings=len(all_findings) - n_err,
+                        reason=reason,
+                        feedback_path=feedback_path,
+                        notify_to=",".join(notify_to) or None,
+                    )
+                    doc_id = conn.execute(documents.insert().values(**values)).inserted_primary_key[0]
+                    _insert_findings(conn, doc_id, all_findings)
+                _upsert_file(
+                    conn, source, now, status=file_status, document_id=doc_id, form_id=form_id, document_key=key,
+                    rows=len(result.rows) if result is not None else None, errors=n_err,
+                    warnings=len(all_findings) - n_err, reason=reason,
+                )
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"无法写入台账 / Cannot record the rejection of {source.path}: {exc}") from None
+        return doc_id
+
+    def note_file(
+        self,
+        source: SourceFile,
+        *,
+        now: datetime,
+        status: str,
+        document_id: int | None = None,
+        form_id: str | None = None,
+        document_key: str | None = None,
+        rows: int | None = None,
+        errors: int | None = None,
+        warnings: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Remember a file's fingerprint and outcome (a duplicate, or an unchanged file touched)."""
+        with self.engine.begin() as conn:
+            _upsert_file(
+                conn, source, now, status=status, document_id=document_id, form_id=form_id,
+                document_key=document_key, rows=rows, errors=errors, warnings=warnings, reason=reason,
+            )
+
+    def touch_file(self, path: str, *, mtime_ns: int, now: datetime) -> None:
+        """An unchanged file whose modified time moved: remember the new time so the next scan skips it cheaply."""
+        with self.engine.begin() as conn:
+            conn.execute(update(files).where(files.c.path == path).values(mtime_ns=mtime_ns, last_seen=now))
+
+    def mark_missing(self, paths: Sequence[str], *, now: datetime) -> None:
+        if not paths:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(files).where(files.c.path.in_(list(paths))).values(status="missing", missing_since=now)
+            )
+
+    # ---- rejection notices
+    def pending_notices(self) -> list[DocumentVersion]:
+        """Rejected versions whose mail to the submitter is not queued yet."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(documents)
+                .where(documents.c.status == REJECTED, documents.c.notify_to.is_not(None), documents.c.notified_at.is_(None))
+                .order_by(documents.c.id)
+            )
+            return [_doc(r) for r in rows]
+
+    def notify_to(self, document_id: int) -> list[str]:
+        with self.engine.connect() as conn:
+            v = conn.execute(select(documents.c.notify_to).where(documents.c.id == document_id)).scalar()
+        return [a for a in (v or "").split(",") if a]
+
+    def mark_notified(self, document_id: int, *, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(documents).where(documents.c.id == document_id).values(notified_at=now))
+
+    # ---- job runs
+    def start_run(self, job: str, period: str, *, now: datetime) -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(
+                job_runs.insert().values(job=job, period=period, started_at=now, status="running")
+            ).inserted_primary_key[0]
+
+    def finish_run(self, run_id: int, *, status: str, summary: Any, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(job_runs)
+                .where(job_runs.c.id == run_id)
+                .values(status=status, finished_at=now, summary=json.dumps(summary, ensure_ascii=False, default=str))
+            )
+
+    def last_run(self, job: str, *, status: str | None = "ok") -> dict[str, Any] | None:
+        q = select(job_runs).where(job_runs.c.job == job)
+        if status is not None:
+            q = q.where(job_runs.c.status == status)
+        with self.engine.connect() as conn:
+            row = conn.execute(q.order_by(job_runs.c.id.desc()).limit(1)).first()
+        return dict(row._mapping) if row else None
+
+    # ---- consistency
+    def verify(self) -> list[str]:
+        """Problems found in the ledger's invariants (empty when consistent)."""
+        problems: list[str] = []
+        with self.engine.connect() as conn:
+            dup_current = conn.execute(
+                select(documents.c.form_id, documents.c.document_key, func.count())
+                .where(documents.c.status == CURRENT)
+                .group_by(documents.c.form_id, documents.c.document_key)
+                .having(func.count() > 1)
+            ).all()
+            for f, k, n in dup_current:
+                problems.append(f"{f} {k}: {n} current versions")
+            bad_sup = conn.execute(
+                select(documents.c.id).where(
+                    documents.c.status == SUPERSEDED,
+                    or_(documents.c.superseded_by.is_(None), documents.c.superseded_at.is_(None)),
+                )
+            ).scalars().all()
+            for i in bad_sup:
+                problems.append(f"document {i}: superseded without a successor")
+            docs = {
+                r.id: r
+                for r in conn.execute(
+                    select(documents.c.id, documents.c.form_id, documents.c.status, documents.c.rows, documents.c.archive_path)
+                )
+            }
+            for form_id, table in FORM_TABLES.items():
+                counts = dict(
+                    conn.execute(
+                        select(table.c._document_id, func.count()).group_by(table.c._document_id)
+                    ).all()
+                )
+                for doc_id, n in counts.items():
+                    d = docs.get(doc_id)
+                    if d is None:
+                        problems.append(f"{table.name}: {n} rows of a document {doc_id} that does not exist")
+                    elif d.status == REJECTED or d.form_id != form_id:
+                        problems.append(f"{table.name}: rows of document {doc_id} ({d.status}, {d.form_id})")
+                    elif n != d.rows + 1:
+                        problems.append(f"{table.name}: document {doc_id} has {n - 1} rows, expected {d.rows}")
+                for doc_id, d in docs.items():
+                    if d.form_id == form_id and d.status != REJECTED and doc_id not in counts:
+                        problems.append(f"document {doc_id} ({form_id}) has no records")
+            for d in docs.values():
+                if d.status != REJECTED:
+                    if not d.archive_path:
+                        problems.append(f"document {d.id}: no archive copy recorded")
+                    elif not (self.cfg.archive_dir / d.archive_path).is_file():
+                        problems.append(f"document {d.id}: archive copy {d.archive_path} is missing")
+            orphan_files = conn.execute(
+                select(files.c.path).where(
+                    files.c.document_id.is_not(None), files.c.document_id.not_in(select(documents.c.id))
+                )
+            ).scalars().all()
+            for p in orphan_files:
+                problems.append(f"file {p}: points to a document that does not exist")
+        return problems
+
+
+# --------------------------------------------------------------------------- helpers
+def _next_version(conn: Connection, form_id: str | None, key: str | None) -> int:
+    n = conn.execute(
+        select(func.max(documents.c.version)).where(documents.c.form_id == form_id, documents.c.document_key == key)
+    ).scalar()
+    return (n or 0) + 1
+
+
+def _bare_doc_values(source: SourceFile, now: datetime, run_id: int | None) -> dict[str, Any]:
+    return {
+        "source_path": str(source.path),
+        "watch_dir": str(source.watch_dir),
+        "rel_path": source.rel_path,
+        "sha256": source.sha256,
+        "size": source.size,
+        "mtime": source.mtime,
+        "ingested_at": now,
+        "run_id": run_id,
+    }
+
+
+def _doc_values(result: FormResult, source: SourceFile, now: datetime, run_id: int | None) -> dict[str, Any]:
+    values = _bare_doc_values(source, now, run_id)
+    values.update(
+        form_id=result.form_id,
+        document_key=result.document_key,
+        submitter=(result.author or None),
+        form_version=result.form_version,
+        errors=len(result.errors),
+        warnings=len(result.warnings),
+    )
+    return values
+
+
+def _record_values(form: Form, fields_: Sequence, rec: Record | None, tz) -> dict[str, Any]:  # noqa: ANN001
+    out: dict[str, Any] = {}
+    if rec is None:
+        return out
+    for f in fields_:
+        out[f.key] = to_db_value(f.type, rec.values.get(f.key), tz)
+        cell = rec.cells.get(f.key)
+        out[cell_column(f.key)] = cell or None
+    return out
+
+
+def _insert_records(conn: Connection, form: Form, doc_id: int, result: FormResult, tz) -> None:  # noqa: ANN001
+    table = form_table(form.form_id)
+    sheet = result.sheet or form.sheet_name
+    head = _record_values(form, form.header, result.header, tz)
+    batch = [{"_document_id": doc_id, "_line": 0, "_sheet": sheet, "_row": None, **head}]
+    for i, rec in enumerate(result.rows, 1):
+        batch.append(
+            {"_document_id": doc_id, "_line": i, "_sheet": sheet, "_row": rec.row, **head,
+             **_record_values(form, form.columns, rec, tz)}
+        )
+    # every dict carries every column, so one executemany inserts them all
+    keys = set().union(*batch)
+    conn.execute(table.insert(), [{k: b.get(k) for k in keys} for b in batch])
+
+
+def _insert_findings(conn: Connection, doc_id: int, items: Sequence[Finding]) -> None:
+    if not items:
+        return
+    conn.execute(
+        findings.insert(),
+        [
+            {
+                "document_id": doc_id,
+                "severity": f.severity,
+                "rule": f.rule,
+                "sheet": f.sheet or None,
+                "cell": f.cell or None,
+                "field": f.field or None,
+                "value": None if f.value is None else str(f.value),
+                "message_zh": f.message_zh,
+                "message_en": f.message_en,
+            }
+            for f in items
+        ],
+    )
+
+
+def _upsert_file(conn: Connection, source: SourceFile, now: datetime, **values: Any) -> None:
+    row = {
+        "watch_dir": str(source.watch_dir),
+        "rel_path": source.rel_path,
+        "size": source.size,
+        "mtime_ns": source.mtime_ns,
+        "sha256": source.sha256,
+        "last_seen": now,
+        "missing_since": None,
+        **values,
+    }
+    done = conn.execute(update(files).where(files.c.path == str(source.path)).values(**row)).rowcount
+    if not done:
+        conn.execute(files.insert().values(path=str(source.path), first_seen=now, **row))
+
+
+# --------------------------------------------------------------------------- the write lock
+@contextmanager
+def write_lock(cfg: Config, engine: Engine, name: str = "ingest") -> Iterator[None]:
+    """One writer at a time: a file lock beside a SQLite ledger, an advisory lock on PostgreSQL."""
+    lock_path = ledger_lock_path(cfg)
+    if engine.dialect.name == "postgresql":
+        import zlib
+
+        key = zlib.crc32(f"adtools:{name}".encode())
+        conn = engine.connect()
+        try:
+            got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({key})").scalar()
+            if not got:
+                raise LockedError(_locked_message(f"PostgreSQL advisory lock adtools:{name}"))
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({key})")
+        finally:
+            conn.close()
+        return
+    if lock_path is None:  # an in-memory or other database: one process by construction
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    path = lock_path if name == "ingest" else lock_path.with_name(f"{lock_path.stem}.{name}.lock")
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise LockedError(_locked_message(f"lock file {path}")) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
