@@ -109,7 +109,7 @@ def read_workbook(path: str | Path, cfg: "Config", *, engine: str = "auto") -> R
     engine: "auto" (python-calamine, openpyxl when calamine cannot), "calamine" or "openpyxl".
     """
     if engine not in READ_ENGINES:
-        raise InputError(f"未知的读取引擎 {engine!r},可选 {', '.join(READ_ENGINES)} / "
+        raise InputError(f"未知的读取引擎 {engine!r}，可选 {', '.join(READ_ENGINES)} / "
                          f"unknown reader engine {engine!r}; use one of {', '.join(READ_ENGINES)}")
     path = Path(path)
     raw = RawWorkbook(path=path)
@@ -279,14 +279,14 @@ class _FormReader:
                         best = score
         if best is not None:
             return self._no_meta(_Located(best[3], best[4], "headers"))
-        return self._refuse("unknown_form", detail_zh="没有 _meta 工作表,各工作表的表头也不符合任何表单",
+        return self._refuse("unknown_form", detail_zh="没有 _meta 工作表，各工作表的表头也不符合任何表单",
                             detail_en="no _meta sheet, and no sheet's headers match a form")
 
     def _no_meta(self, loc: _Located) -> _Located:
         how_zh, how_en = ("表格名 " + loc.form.table_name, "table " + loc.form.table_name) if loc.via == "table" \
             else ("工作表名和表头", "headers")
         self._add("no_meta",
-                  f"没有 _meta 工作表:根据{how_zh}识别为「{_form_name(loc.form)}」;请使用最新的模板填写。",
+                  f"没有 _meta 工作表：根据{how_zh}识别为「{_form_name(loc.form)}」；请使用最新的模板填写。",
                   f"no _meta: recognised by its {how_en} as {_form_name(loc.form)}; please fill in the current template.",
                   sheet=loc.sheet.name)
         return loc
@@ -357,13 +357,13 @@ class _FormReader:
                 (row, col), label = labelled[f.key]
                 self.raw.header[f.key] = self._cell(grid, row, col)
                 self._add("field_by_label",
-                          f"找不到定义名称 f_{f.key},已读取标签「{label}」旁的单元格;请使用最新的模板填写。",
+                          f"找不到定义名称 f_{f.key}，已读取标签「{label}」旁的单元格；请使用最新的模板填写。",
                           f"The defined name f_{f.key} is missing; read the cell beside the label '{label}'; "
                           f"please fill in the current template.",
                           sheet=sheet.name, cell=cell_address(row, col), field=f.key)
             else:
                 self._add("missing_field",
-                          f"找不到表头字段「{_display(f)}」(没有定义名称 f_{f.key},也没有该标签);请使用最新的模板填写。",
+                          f"找不到表头字段「{_display(f)}」（没有定义名称 f_{f.key}，也没有该标签）；请使用最新的模板填写。",
                           f"The header field {_display(f)} was not found (no defined name f_{f.key} and no such label); "
                           f"please fill in the current template.",
                           severity=ERROR if f.required else WARNING, sheet=sheet.name, field=f.key)
@@ -412,7 +412,7 @@ class _FormReader:
             header_row, matched = _best_header_row(grid, form, HEADER_SCAN_ROWS)
         if header_row is None or not matched:
             self._add("no_table",
-                      f"找不到表格 {form.table_name} 的表头行;请使用模板填写,不要删除或改动表头行。",
+                      f"找不到表格 {form.table_name} 的表头行；请使用模板填写，不要删除或改动表头行。",
                       f"The header row of table {form.table_name} was not found; fill in the template and keep its header row.",
                       severity=ERROR, sheet=sheet.name)
             return None, {}
@@ -422,7 +422,7 @@ class _FormReader:
             if key in columns:
                 f = form.field(key)
                 self._add("duplicate_column",
-                          f"「{_display(f)}」列出现两次,只读取第一列({cell_address(header_row, columns[key])});请删除多余的列。",
+                          f"「{_display(f)}」列出现两次，只读取第一列（{cell_address(header_row, columns[key])}）；请删除多余的列。",
                           f"The column {_display(f)} appears twice; only the first ({cell_address(header_row, columns[key])}) "
                           f"was read; delete the extra column.",
                           sheet=sheet.name, cell=cell_address(header_row, col), field=key)
@@ -434,14 +434,14 @@ class _FormReader:
             if col not in matched and text is not None and str(text).strip():
                 shown = str(text).replace("\n", " ")
                 self._add("unknown_column",
-                          f"列「{shown}」不属于此表单,已忽略。",
+                          f"列「{shown}」不属于此表单，已忽略。",
                           f"The column '{shown}' is not part of this form and was ignored.",
                           sheet=sheet.name, cell=cell_address(header_row, col), value=shown)
         for f in form.columns:
             if f.key not in columns:
                 req_zh, req_en = ("必填", "required ") if f.required else ("", "")
                 self._add("missing_column",
-                          f"表格缺少{req_zh}列「{_display(f)}」;请从模板复制该列的表头。",
+                          f"表格缺少{req_zh}列「{_display(f)}」；请从模板复制该列的表头。",
                           f"The table lacks the {req_en}column {_display(f)}; copy its header from the template.",
                           severity=ERROR if f.required else WARNING, sheet=sheet.name, field=f.key)
         return header_row, columns
@@ -469,7 +469,7 @@ class _FormReader:
             self.raw.rows.append((row, cells))
         if over:
             self._add("too_many_rows",
-                      f"表格超过 {self.max_rows} 行([intake] max_rows),第 {last_allowed} 行之后未读取;请把数据分成几个文件。",
+                      f"表格超过 {self.max_rows} 行（[intake] max_rows），第 {last_allowed} 行之后未读取；请把数据分成几个文件。",
                       f"The table has more than {self.max_rows} rows ([intake] max_rows); rows after row {last_allowed} "
                       f"were not read; split the data into several files.",
                       severity=ERROR, sheet=sheet.name, cell=cell_address(last_allowed + 1, 1))
@@ -487,10 +487,10 @@ class _FormReader:
                 continue
             key, cell = hit
             if cached:
-                zh = "单元格含公式,已读取其上次计算的结果(可能已过时);请直接输入数值。"
+                zh = "单元格含公式，已读取其上次计算的结果（可能已过时）；请直接输入数值。"
                 en = "The cell holds a formula; its last calculated result was read (it may be out of date); type the value instead."
             else:
-                zh = "单元格含公式但没有保存计算结果,按空白处理;请直接输入数值。"
+                zh = "单元格含公式但没有保存计算结果，按空白处理；请直接输入数值。"
                 en = "The cell holds a formula with no saved result and was read as blank; type the value instead."
             self._add("formula_input", zh, en, sheet=sheet.name, cell=cell.address, field=key,
                       value=cell.error or cell.value)
