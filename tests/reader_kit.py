@@ -23,7 +23,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from adtools.forms.schema import Field, Form
 
-__all__ = ["sample_value", "sample_header", "sample_rows", "build_workbook", "rewrite_zip", "cfb_file",
+__all__ = ["sample_value", "sample_header", "sample_rows", "build_workbook", "fill_template", "rewrite_zip", "cfb_file",
            "to_strict", "HEADER_TOP"]
 
 HEADER_TOP = 3  # first header-field row; the title sits in row 1
@@ -210,3 +210,42 @@ def cfb_file(streams: list[str], first_bytes: dict[str, bytes] | None = None) ->
             entries.append(entry(name, 2, 0xFFFFFFFE, 0))
     directory = b"".join(entries).ljust(n_dir * sector, b"\x00")
     return bytes(header) + struct.pack(f"<{sector // 4}I", *fat) + directory + b"".join(data_sectors)
+
+
+def fill_template(template: Path, form: Form, cfg, path: Path, header: dict[str, Any] | None = None,
+                  rows: list[dict[str, Any]] | None = None, *, author: str = "李娜") -> dict[str, Any]:
+    """Fill a built template (workbooks/templates/<form_id>.xlsx) as a person would, with openpyxl:
+    header values into the cells named f_<key>, rows under the table's header (past its range
+    when there are more rows than the template has).  Returns where things went, as build_workbook."""
+    header = sample_header(form, cfg) if header is None else header
+    rows = sample_rows(form, cfg, 3) if rows is None else rows
+    wb = openpyxl.load_workbook(template)
+    where: dict[str, Any] = {"header": {}, "rows": [], "columns": {}}
+    for f in form.header:
+        (sheet, cell), = list(wb.defined_names[f"f_{f.key}"].destinations)
+        _write_at(wb[sheet], cell, header.get(f.key))
+        where["header"][f.key] = cell.replace("$", "")
+    ws = wb[form.sheet_name]
+    table = ws.tables[form.table_name]
+    first = openpyxl.utils.cell.range_boundaries(table.ref)
+    header_row = first[1]
+    by_label = {f.label: f.key for f in form.columns}
+    for col in range(first[0], first[2] + 1):
+        key = by_label.get(ws.cell(row=header_row, column=col).value)
+        if key:
+            where["columns"][key] = col
+    for i, values in enumerate(rows):
+        r = header_row + 1 + i
+        for key, value in values.items():
+            _write(ws, r, where["columns"][key], value)
+        where["rows"].append(r)
+    wb.properties.lastModifiedBy = author
+    wb.save(path)
+    where["header_row"] = header_row
+    where["table_last_row"] = first[3]
+    return where
+
+
+def _write_at(ws, cell: str, value: Any) -> None:
+    row, col = openpyxl.utils.cell.coordinate_to_tuple(cell.replace("$", ""))
+    _write(ws, row, col, value)

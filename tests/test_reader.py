@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import date, datetime
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -451,6 +450,9 @@ def test_far_apart_values_fall_back_to_streaming(tmp_path, cfg):
     wb.save(path)
     raw = read_workbook(path, cfg)
     assert raw.engine == "openpyxl" and rules(raw) == ["unknown_form"]
+    # asked for calamine alone, the reader refuses rather than allocate gigabytes
+    raw = read_workbook(path, cfg, engine="calamine")
+    assert rules(raw) == ["unsafe_file"] and "200000 x 702" in raw.findings[0].message_en
 
 
 # ----------------------------------------------------------------------------- label matching

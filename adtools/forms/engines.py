@@ -15,6 +15,8 @@ from the package scan (adtools.forms.ooxml) for both engines.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import math
 import warnings
@@ -89,6 +91,30 @@ def normalise(v: Any) -> Any:
     return v
 
 
+@contextlib.contextmanager
+def _quiet():
+    """openpyxl warns, and on some damaged files prints to stdout: keep both out of
+    the user's terminal (and out of `--json` output); log them instead."""
+    out = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        log.debug("openpyxl: %s", w.message)
+    if out.getvalue():
+        log.debug("openpyxl printed: %s", out.getvalue().strip()[:500])
+
+
+# A Rust panic inside python-calamine surfaces as pyo3's PanicException, a BaseException:
+# on a hostile file that is the file's fault, so it is caught like any engine error.
+_CAUGHT = BaseException
+
+
+def _reraise_interrupts(exc: BaseException) -> None:
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
+        raise exc
+
+
 class CalamineEngine:
     """python-calamine: values and sheet names, fast; reads Strict Open XML too."""
 
@@ -99,7 +125,8 @@ class CalamineEngine:
 
         try:
             self._wb = python_calamine.CalamineWorkbook.from_path(str(path))
-        except Exception as exc:
+        except _CAUGHT as exc:
+            _reraise_interrupts(exc)
             raise EngineFailed(f"calamine: {type(exc).__name__}: {exc}") from exc
 
     def sheet_names(self) -> list[str]:
@@ -108,7 +135,8 @@ class CalamineEngine:
     def grid(self, sheet: str, max_row: int, max_col: int) -> Grid:
         try:
             data = self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=max_row)
-        except Exception as exc:
+        except _CAUGHT as exc:
+            _reraise_interrupts(exc)
             raise EngineFailed(f"calamine: {type(exc).__name__}: {exc}") from exc
         grid = Grid()
         for i, row in enumerate(data[:max_row], start=1):
@@ -133,8 +161,7 @@ class OpenpyxlEngine:
         import openpyxl
 
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with _quiet():
                 self._wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_vba=False, keep_links=False)
         except Exception as exc:
             raise EngineFailed(f"openpyxl: {type(exc).__name__}: {exc}") from exc
@@ -145,8 +172,7 @@ class OpenpyxlEngine:
     def grid(self, sheet: str, max_row: int, max_col: int) -> Grid:
         grid = Grid()
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with _quiet():
                 ws = self._wb[sheet]
                 for i, row in enumerate(ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col), start=1):
                     values = []

@@ -12,9 +12,9 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from ..errors import ERROR, WARNING, Finding
+from ..errors import ERROR, Finding
 
-__all__ = ["Refused", "refusal", "finding", "warning", "sniff_file", "MESSAGES"]
+__all__ = ["Refused", "refusal", "finding", "sniff_file", "MESSAGES"]
 
 log = logging.getLogger("adtools.forms.intake")
 
@@ -24,63 +24,63 @@ CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # rule -> (message_zh, message_en); `{...}` fields are filled from keyword arguments.
 MESSAGES: dict[str, tuple[str, str]] = {
     "file_missing": (
-        "找不到或无法读取文件({detail});请检查文件是否仍在文件夹中、是否被其他程序占用。",
+        "找不到或无法读取文件（{detail}）；请检查文件是否仍在文件夹中、是否被其他程序占用。",
         "The file cannot be found or read ({detail}); check it is still in the folder and not held open by another program.",
     ),
     "lock_file": (
-        "这是 Excel/WPS 打开文件时留下的临时锁定文件(文件名以 ~$ 开头),不是工作簿;请关闭 Excel 后提交工作簿本身。",
+        "这是 Excel/WPS 打开文件时留下的临时锁定文件（文件名以 ~$ 开头），不是工作簿；请关闭 Excel 后提交工作簿本身。",
         "This is a lock file Excel/WPS leaves while a workbook is open (name starting with ~$), not a workbook; close Excel and submit the workbook itself.",
     ),
     "too_large": (
-        "文件大小 {size_mb} MB,超过上限 {limit_mb} MB([intake] max_file_mb);请删除多余的工作表、图片后重新保存,或把数据分成几个文件。",
+        "文件大小 {size_mb} MB，超过上限 {limit_mb} MB（[intake] max_file_mb）；请删除多余的工作表、图片后重新保存，或把数据分成几个文件。",
         "The file is {size_mb} MB, over the {limit_mb} MB limit ([intake] max_file_mb); delete extra sheets and pictures and save again, or split the data into several files.",
     ),
     "unzipped_too_large": (
-        "文件解压后超过 {limit_mb} MB([intake] max_unzipped_mb),可能是恶意压缩文件;请在 Excel 中打开并另存为新的 .xlsx。",
+        "文件解压后超过 {limit_mb} MB（[intake] max_unzipped_mb），可能是恶意压缩文件；请在 Excel 中打开并另存为新的 .xlsx。",
         "Unpacked, the file exceeds {limit_mb} MB ([intake] max_unzipped_mb), which may be a zip bomb; open it in Excel and save it as a new .xlsx.",
     ),
     "encrypted": (
-        "工作簿设有打开密码,无法读取;请在 Excel 中删除密码(文件 → 信息 → 保护工作簿 → 用密码进行加密,清空密码并保存)后重新提交。",
+        "工作簿设有打开密码，无法读取；请在 Excel 中删除密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码并保存）后重新提交。",
         "The workbook is protected with a password and cannot be read; remove the password (File → Info → Protect Workbook → Encrypt with Password, clear it and save) and submit it again.",
     ),
     "xls_format": (
-        "这是旧版 Excel 97-2003 格式 (.xls){detail};请在 Excel 中“另存为” Excel 工作簿 (.xlsx),最好直接在模板中填写。",
+        "这是旧版 Excel 97-2003 格式（.xls）{detail}；请在 Excel 中“另存为” Excel 工作簿（.xlsx），最好直接在模板中填写。",
         "This is an old Excel 97-2003 file (.xls){detail}; use Save As → Excel Workbook (.xlsx), ideally filling in the template instead.",
     ),
     "ods_format": (
-        "这是 OpenDocument 表格 (.ods);请“另存为” Excel 工作簿 (.xlsx)。",
+        "这是 OpenDocument 表格（.ods）；请“另存为” Excel 工作簿（.xlsx）。",
         "This is an OpenDocument spreadsheet (.ods); use Save As → Excel Workbook (.xlsx).",
     ),
     "xlsb_format": (
-        "这是 Excel 二进制工作簿 (.xlsb);请“另存为” Excel 工作簿 (.xlsx)。",
+        "这是 Excel 二进制工作簿（.xlsb）；请“另存为” Excel 工作簿（.xlsx）。",
         "This is an Excel binary workbook (.xlsb); use Save As → Excel Workbook (.xlsx).",
     ),
     "csv_format": (
-        "这是文本/CSV 文件,没有表单的结构;请把数据粘贴到模板中并保存为 .xlsx。",
+        "这是文本/CSV 文件，没有表单的结构；请把数据粘贴到模板中并保存为 .xlsx。",
         "This is a text/CSV file without the form's structure; paste the data into the template and save it as .xlsx.",
     ),
     "not_a_workbook": (
-        "不是 Excel 工作簿 (.xlsx/.xlsm){detail};请提交用模板填写并保存为 .xlsx 的文件。",
+        "不是 Excel 工作簿（.xlsx/.xlsm）{detail}；请提交用模板填写并保存为 .xlsx 的文件。",
         "Not an Excel workbook (.xlsx/.xlsm){detail}; submit the template filled in and saved as .xlsx.",
     ),
     "corrupt": (
-        "文件已损坏或不完整(可能复制时未传完){detail};请在 Excel 中打开并重新保存,或重新复制该文件。",
+        "文件已损坏或不完整（可能复制时未传完）{detail}；请在 Excel 中打开并重新保存，或重新复制该文件。",
         "The file is damaged or incomplete (perhaps copied before it was finished){detail}; open it in Excel and save it again, or copy it again.",
     ),
     "unsafe_file": (
-        "文件含有 Excel 不会写入的不安全内容{detail},已拒绝读取;请在 Excel 中打开并另存为新的 .xlsx。",
+        "文件含有 Excel 不会写入的不安全内容{detail}，已拒绝读取；请在 Excel 中打开并另存为新的 .xlsx。",
         "The file holds unsafe content Excel never writes{detail} and was not read; open it in Excel and save it as a new .xlsx.",
     ),
     "no_sheets": (
-        "读取器({engine})在工作簿中找不到任何工作表{detail};请在 Excel 中“另存为” Excel 工作簿 (.xlsx)(不要选“Strict Open XML 电子表格”)。",
+        "读取器（{engine}）在工作簿中找不到任何工作表{detail}；请在 Excel 中“另存为” Excel 工作簿（.xlsx）（不要选“Strict Open XML 电子表格”）。",
         "The reader ({engine}) found no worksheet in the workbook{detail}; use Save As → Excel Workbook (.xlsx) (not 'Strict Open XML Spreadsheet').",
     ),
     "unknown_form": (
-        "不是可识别的 adtools 表单{detail};请使用 workbooks/templates 中的模板填写。",
+        "不是可识别的 adtools 表单{detail}；请使用 workbooks/templates 中的模板填写。",
         "Not a recognised adtools form{detail}; fill in a template from workbooks/templates.",
     ),
     "reader_failed": (
-        "adtools 读取此文件时出现内部错误({detail});请把文件转交 IT 处理。",
+        "adtools 读取此文件时出现内部错误（{detail}）；请把文件转交 IT 处理。",
         "adtools hit an internal error reading this file ({detail}); please pass the file to IT.",
     ),
 }
@@ -98,8 +98,12 @@ class Refused(Exception):
 def finding(path: Path, rule: str, zh: str, en: str, *, severity: str = ERROR, sheet: str = "",
             cell: str = "", field: str = "", value: Any = None) -> Finding:
     """A reader finding about `path` (the file name only: folders differ between machines)."""
-    return Finding(severity=severity, rule=rule, message_zh=zh, message_en=en, file=Path(path).name,
+    return Finding(severity=severity, rule=rule, message_zh=zh, message_en=en, file=_name(path),
                    sheet=sheet, cell=cell, field=field, value=value)
+
+
+def _name(path: Path | str) -> str:
+    return path.name if isinstance(path, Path) else Path(path).name
 
 
 def refusal(path: Path, rule: str, **fields: Any) -> Finding:
@@ -119,7 +123,7 @@ def refusal(path: Path, rule: str, **fields: Any) -> Finding:
 def _paren(detail: Any, *, zh: bool) -> str:
     if not detail:
         return ""
-    return f"({detail})" if zh else f" ({detail})"
+    return f"（{detail}）" if zh else f" ({detail})"
 
 
 # ----------------------------------------------------------------------------- sniffing
@@ -142,7 +146,7 @@ def sniff_file(path: Path, max_file_mb: int) -> None:
     if st.st_size > limit:
         raise Refused("too_large", size_mb=f"{st.st_size / 1048576:.1f}", limit_mb=max_file_mb)
     if st.st_size == 0:
-        raise Refused("corrupt", detail_zh="文件为空,0 字节", detail_en="the file is empty, 0 bytes")
+        raise Refused("corrupt", detail_zh="文件为空，0 字节", detail_en="the file is empty, 0 bytes")
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)
@@ -152,9 +156,7 @@ def sniff_file(path: Path, max_file_mb: int) -> None:
         return
     if head.startswith(CFB_MAGIC):
         kind = _cfb_kind(path)
-        if kind == "encrypted":
-            raise Refused("encrypted")
-        if kind == "xls_encrypted":
+        if kind in ("encrypted", "xls_encrypted"):
             raise Refused("encrypted")
         if kind == "xls":
             raise Refused("xls_format")
@@ -279,6 +281,8 @@ def _cfb_streams(data: bytes) -> dict[str, bytes | None]:
             if kind == 2 and length >= cutoff:
                 first = data[(start + 1) * size: (start + 2) * size]
             names[name] = first
+    if not names:
+        raise ValueError("empty directory")
     return names
 
 
@@ -295,8 +299,3 @@ def _biff_has_filepass(first: bytes) -> bool:
             return False
         pos += 4 + length
     return False
-
-
-def warning(path: Path, rule: str, zh: str, en: str, **kw: Any) -> Finding:
-    """A reader warning (the file was read, but something deserves a look)."""
-    return finding(path, rule, zh, en, severity=WARNING, **kw)

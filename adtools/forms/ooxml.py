@@ -193,9 +193,10 @@ _ATTR_T = re.compile(rb"""\bt\s*=\s*["']([A-Za-z]+)["']""")
 _F = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
 _V = re.compile(rb"<(?:[\w.-]+:)?v\b[^>]*>(.*?)</(?:[\w.-]+:)?v\s*>", re.S)
 _IS = re.compile(rb"<(?:[\w.-]+:)?is[\s>]")
-_ROW = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
-_COL3 = re.compile(rb' r="([A-Z]{3})[0-9]+"[^>/]*>')  # a cell that is not self-closing: it holds something
-_COL2 = re.compile(rb' r="([A-Z]{2})[0-9]+"[^>/]*>')
+_REF_FAST = re.compile(rb' r="([A-Za-z]+)([0-9]+)"')
+_REF_SPACED = re.compile(rb"""\sr(?:\s+=|=\s)""")
+_REF_ANY = re.compile(rb"""(?<![\w:.-])r\s*=\s*["']([A-Za-z]+)([0-9]+)["']""")
+_ROW_NUM = re.compile(rb"""<(?:[\w.-]+:)?row\b[^>]*?\sr\s*=\s*["']([0-9]+)["']""")
 _MERGE = re.compile(rb"""<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']+)["']""")
 
 
@@ -432,7 +433,10 @@ class Package:
         if sheet.part not in self._scans:
             data = self.read(sheet.part)
             _refuse_dtd(data[:65536], sheet.part)
-            self._scans[sheet.part] = _scan_sheet(data)
+            try:
+                self._scans[sheet.part] = _scan_sheet(data)
+            except ET.ParseError as exc:  # only the slow path parses XML
+                raise Refused("corrupt", detail=f"{sheet.part}: {exc}") from None
         return self._scans[sheet.part]
 
 
@@ -526,26 +530,26 @@ def _mark(scan: SheetScan, where: tuple[int, int] | None, attrs: bytes, body: by
 
 
 def _extent(data: bytes, prefix: bytes) -> tuple[int, int]:
-    """(row, column) bounds of the cells that hold a value, from the XML, cheaply.
+    """Upper bounds (row, column) of the cells of a sheet, from its XML.
 
-    Only for the engines' memory guard: python-calamine holds the rectangle from
-    the first to the last cell with a value, so two values far apart cost
-    gigabytes.  Styled empty cells do not count (calamine skips them).
+    For the engines' memory guard: python-calamine holds the rectangle between a
+    sheet's extreme cells, so two cells far apart (or one cell carrying two `r`
+    attributes) cost gigabytes, and the process dies instead of raising.  Every
+    reference counts, values or not, in whatever order; a sheet whose cells do
+    not all carry a reference is bounded by its row numbers and the widest sheet.
     """
-    last = max(data.rfind(b"</" + prefix + b"v>"), data.rfind(b"</" + prefix + b"is>"))
-    if last < 0:
-        return 0, 0
-    max_row = 0
-    start = data.rfind(b"<" + prefix + b"c ", 0, last)
-    if start >= 0:
-        r = _ATTR_R.search(data, start, data.find(b">", start) + 1)
-        if r is not None:
-            where = parse_address(r.group(1).decode("ascii"))
-            max_row = where[0] if where else 0
-    if max_row == 0:  # cells without references: count the rows
-        max_row = sum(1 for _ in _ROW.finditer(data))
-    cols = {m for m in _COL3.findall(data)} or {m for m in _COL2.findall(data)}
-    max_col = max((col_index(c.decode("ascii")) for c in cols), default=26)
+    refs = _REF_FAST.findall(data)
+    odd = data.find(b"r='") >= 0 or _REF_SPACED.search(data) is not None
+    if odd:  # quotes or spaces the fast pattern does not cover
+        refs = _REF_ANY.findall(data)
+    max_row = max((int(r[:12]) for _c, r in refs), default=0)
+    cols = {c.upper() for c, _r in refs}
+    max_col = max((col_index(c.decode("ascii")) if len(c) <= 4 else 10**9 for c in cols), default=0)
+    cells = data.count(b"<" + prefix + b"c ") + data.count(b"<" + prefix + b"c>") + data.count(b"<" + prefix + b"c/>")
+    if cells > len(refs):  # some cells carry no (usable) reference: calamine counts them on from the last one
+        rows = [int(r[:12]) for r in _ROW_NUM.findall(data)]
+        max_row = max([max_row, *rows]) + data.count(b"<" + prefix + b"row")
+        max_col = max_col + cells
     return max_row, max_col
 
 

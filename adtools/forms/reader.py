@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..errors import ERROR, WARNING, Finding, InputError
+from ..errors import ERROR, WARNING, InputError
 from .catalog import FORMS
 from .engines import Engine, EngineFailed, Grid, open_engine
 from .intake import Refused, finding, refusal, sniff_file
-from .ooxml import Package, SheetInfo, SheetScan, TableInfo, cell_address, parse_address
+from .ooxml import Package, SheetInfo, SheetScan, TableInfo, cell_address, col_letter
 from .schema import Field, Form, RawCell, RawWorkbook
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def read_workbook(path: str | Path, cfg: "Config", *, engine: str = "auto") -> R
     engine: "auto" (python-calamine, openpyxl when calamine cannot), "calamine" or "openpyxl".
     """
     if engine not in READ_ENGINES:
-        raise InputError(f"未知的读取引擎 {engine!r},可选 {', '.join(READ_ENGINES)} / "
+        raise InputError(f"未知的读取引擎 {engine!r}，可选 {', '.join(READ_ENGINES)} / "
                          f"unknown reader engine {engine!r}; use one of {', '.join(READ_ENGINES)}")
     path = Path(path)
     raw = RawWorkbook(path=path)
@@ -129,7 +129,7 @@ def read_workbook(path: str | Path, cfg: "Config", *, engine: str = "auto") -> R
         failure: EngineFailed | None = None
         for name in order:
             try:
-                return _FormReader(path, cfg, pkg, name).read()
+                return _FormReader(path, cfg, pkg, name, can_fall_back=name != order[-1]).read()
             except EngineFailed as exc:
                 log.info("%s: %s", path, exc)
                 failure = exc
@@ -156,14 +156,15 @@ class _Located:
 
 
 class _FormReader:
-    def __init__(self, path: Path, cfg: "Config", pkg: Package, engine: str):
+    def __init__(self, path: Path, cfg: "Config", pkg: Package, engine: str, *, can_fall_back: bool = False):
         self.path = path
+        self.can_fall_back = can_fall_back
         self.cfg = cfg
         self.pkg = pkg
         self.engine_name = engine
         self.max_rows = cfg.intake.max_rows
         self.raw = RawWorkbook(path=path, date1904=pkg.date1904, author=pkg.author, engine=engine)
-        self._grids: dict[tuple[str, int], Grid] = {}
+        self._grids: dict[tuple[str, int, int], Grid] = {}
         self.engine: Engine | None = None
 
     # -- findings
@@ -179,23 +180,24 @@ class _FormReader:
 
     # -- engine access
     def _grid(self, sheet: SheetInfo, max_row: int, max_col: int = MAX_COLS) -> Grid:
-        key = (sheet.name, max_row)
-        if key in self._grids:
-            return self._grids[key]
-        for (name, rows), g in self._grids.items():  # a longer read of the same sheet serves a shorter one
-            if name == sheet.name and rows >= max_row:
+        for (name, rows, cols), g in self._grids.items():  # a larger read of the same sheet serves a smaller one
+            if name == sheet.name and rows >= max_row and cols >= max_col:
                 return g
         scan = self.pkg.scan(sheet)
         if self.engine_name == "calamine":
             cells = max(scan.max_row, 1) * max(scan.max_col, 1)
             if cells > CALAMINE_MAX_CELLS:
-                # calamine would allocate the whole rectangle; let openpyxl stream it instead
-                raise EngineFailed(f"calamine: sheet {sheet.name!r} spans {scan.max_row} x {scan.max_col} cells")
+                # calamine would allocate the whole rectangle: let openpyxl stream it instead, or refuse
+                detail = f"sheet {sheet.name!r} spans {scan.max_row} x {scan.max_col} cells"
+                if self.can_fall_back:
+                    raise EngineFailed(f"calamine: {detail}")
+                raise Refused("unsafe_file", detail_zh=f"工作表「{sheet.name}」的数据范围达 {scan.max_row} 行 × {scan.max_col} 列",
+                              detail_en=detail)
         assert self.engine is not None
         grid = self.engine.grid(sheet.name, max_row, max_col)
         if self.engine_name == "calamine":  # calamine reads error cells as empty: take them from the XML
             grid.errors = {rc: e for rc, e in scan.errors.items() if rc[0] <= max_row and rc[1] <= max_col}
-        self._grids[key] = grid
+        self._grids[(sheet.name, max_row, max_col)] = grid
         return grid
 
     def _cell(self, grid: Grid, row: int, col: int) -> RawCell:
@@ -212,7 +214,9 @@ class _FormReader:
         self.engine = open_engine(self.engine_name, self.path)
         try:
             names = self.engine.sheet_names()
-            if not names:
+            if not names:  # the package lists worksheets, the engine sees none (openpyxl on Strict files)
+                if self.can_fall_back:
+                    raise EngineFailed(f"{self.engine_name}: no sheet")
                 return self._no_sheets()
             missing = [s.name for s in worksheets if s.name not in names]
             if len(missing) == len(worksheets):
@@ -275,14 +279,14 @@ class _FormReader:
                         best = score
         if best is not None:
             return self._no_meta(_Located(best[3], best[4], "headers"))
-        return self._refuse("unknown_form", detail_zh="没有 _meta 工作表,各工作表的表头也不符合任何表单",
+        return self._refuse("unknown_form", detail_zh="没有 _meta 工作表，各工作表的表头也不符合任何表单",
                             detail_en="no _meta sheet, and no sheet's headers match a form")
 
     def _no_meta(self, loc: _Located) -> _Located:
         how_zh, how_en = ("表格名 " + loc.form.table_name, "table " + loc.form.table_name) if loc.via == "table" \
             else ("工作表名和表头", "headers")
         self._add("no_meta",
-                  f"没有 _meta 工作表:根据{how_zh}识别为「{_form_name(loc.form)}」;请使用最新的模板填写。",
+                  f"没有 _meta 工作表：根据{how_zh}识别为「{_form_name(loc.form)}」；请使用最新的模板填写。",
                   f"no _meta: recognised by its {how_en} as {_form_name(loc.form)}; please fill in the current template.",
                   sheet=loc.sheet.name)
         return loc
@@ -335,8 +339,9 @@ class _FormReader:
         found: dict[str, tuple[str, int, int]] = {}
         for ref in sorted(self.pkg.names, key=lambda r: r.local_to is not None):
             key = wanted.get(ref.name.casefold())
-            if key and key not in found and self.pkg.sheet(ref.sheet) is not None:
-                found[key] = (self.pkg.sheet(ref.sheet).name, ref.row, ref.col)  # type: ignore[union-attr]
+            target = self.pkg.sheet(ref.sheet)
+            if key and key not in found and target is not None and target.kind == "worksheet" and target.part:
+                found[key] = (target.name, ref.row, ref.col)
         return found
 
     def _header(self, form: Form, sheet: SheetInfo, grid: Grid, names: dict[str, tuple[str, int, int]],
@@ -352,13 +357,13 @@ class _FormReader:
                 (row, col), label = labelled[f.key]
                 self.raw.header[f.key] = self._cell(grid, row, col)
                 self._add("field_by_label",
-                          f"找不到定义名称 f_{f.key},已读取标签「{label}」旁的单元格;请使用最新的模板填写。",
+                          f"找不到定义名称 f_{f.key}，已读取标签「{label}」旁的单元格；请使用最新的模板填写。",
                           f"The defined name f_{f.key} is missing; read the cell beside the label '{label}'; "
                           f"please fill in the current template.",
                           sheet=sheet.name, cell=cell_address(row, col), field=f.key)
             else:
                 self._add("missing_field",
-                          f"找不到表头字段「{_display(f)}」(没有定义名称 f_{f.key},也没有该标签);请使用最新的模板填写。",
+                          f"找不到表头字段「{_display(f)}」（没有定义名称 f_{f.key}，也没有该标签）；请使用最新的模板填写。",
                           f"The header field {_display(f)} was not found (no defined name f_{f.key} and no such label); "
                           f"please fill in the current template.",
                           severity=ERROR if f.required else WARNING, sheet=sheet.name, field=f.key)
@@ -407,7 +412,7 @@ class _FormReader:
             header_row, matched = _best_header_row(grid, form, HEADER_SCAN_ROWS)
         if header_row is None or not matched:
             self._add("no_table",
-                      f"找不到表格 {form.table_name} 的表头行;请使用模板填写,不要删除或改动表头行。",
+                      f"找不到表格 {form.table_name} 的表头行；请使用模板填写，不要删除或改动表头行。",
                       f"The header row of table {form.table_name} was not found; fill in the template and keep its header row.",
                       severity=ERROR, sheet=sheet.name)
             return None, {}
@@ -417,7 +422,7 @@ class _FormReader:
             if key in columns:
                 f = form.field(key)
                 self._add("duplicate_column",
-                          f"「{_display(f)}」列出现两次,只读取第一列({cell_address(header_row, columns[key])});请删除多余的列。",
+                          f"「{_display(f)}」列出现两次，只读取第一列（{cell_address(header_row, columns[key])}）；请删除多余的列。",
                           f"The column {_display(f)} appears twice; only the first ({cell_address(header_row, columns[key])}) "
                           f"was read; delete the extra column.",
                           sheet=sheet.name, cell=cell_address(header_row, col), field=key)
@@ -429,14 +434,14 @@ class _FormReader:
             if col not in matched and text is not None and str(text).strip():
                 shown = str(text).replace("\n", " ")
                 self._add("unknown_column",
-                          f"列「{shown}」不属于此表单,已忽略。",
+                          f"列「{shown}」不属于此表单，已忽略。",
                           f"The column '{shown}' is not part of this form and was ignored.",
                           sheet=sheet.name, cell=cell_address(header_row, col), value=shown)
         for f in form.columns:
             if f.key not in columns:
                 req_zh, req_en = ("必填", "required ") if f.required else ("", "")
                 self._add("missing_column",
-                          f"表格缺少{req_zh}列「{_display(f)}」;请从模板复制该列的表头。",
+                          f"表格缺少{req_zh}列「{_display(f)}」；请从模板复制该列的表头。",
                           f"The table lacks the {req_en}column {_display(f)}; copy its header from the template.",
                           severity=ERROR if f.required else WARNING, sheet=sheet.name, field=f.key)
         return header_row, columns
@@ -447,10 +452,15 @@ class _FormReader:
         last_allowed = header_row + self.max_rows
         over = False
         candidates = set(grid.rows) | {r for (r, _c) in grid.errors}
+        letters = [(key, col, col_letter(col)) for key, col in columns.items()]
+        errors = grid.errors
         for row in sorted(r for r in candidates if r > header_row):
             if row == totals_row:
                 continue
-            cells = {key: self._cell(grid, row, col) for key, col in columns.items()}
+            values = grid.rows.get(row, ())
+            width = len(values)
+            cells = {key: RawCell(values[col - 1] if col <= width else None, f"{letter}{row}", errors.get((row, col)))
+                     for key, col, letter in letters}
             if all(_blank(c) for c in cells.values()):
                 continue
             if row > last_allowed:
@@ -459,26 +469,28 @@ class _FormReader:
             self.raw.rows.append((row, cells))
         if over:
             self._add("too_many_rows",
-                      f"表格超过 {self.max_rows} 行([intake] max_rows),第 {last_allowed} 行之后未读取;请把数据分成几个文件。",
+                      f"表格超过 {self.max_rows} 行（[intake] max_rows），第 {last_allowed} 行之后未读取；请把数据分成几个文件。",
                       f"The table has more than {self.max_rows} rows ([intake] max_rows); rows after row {last_allowed} "
                       f"were not read; split the data into several files.",
                       severity=ERROR, sheet=sheet.name, cell=cell_address(last_allowed + 1, 1))
 
     def _formula_warnings(self, sheet: SheetInfo, scan: SheetScan) -> None:
+        """A warning at every read cell that holds a formula: its cached result cannot be trusted."""
         if not scan.formulas:
             return
-        cells: list[tuple[str, RawCell]] = [(k, c) for k, c in self.raw.header.items()]
+        read: dict[str, tuple[str, RawCell]] = {c.address: (k, c) for k, c in self.raw.header.items()}
         for _row, row_cells in self.raw.rows:
-            cells.extend(row_cells.items())
-        for key, cell in cells:
-            where = parse_address(cell.address)
-            if where is None or where not in scan.formulas:
+            read.update((c.address, (k, c)) for k, c in row_cells.items())
+        for (row, col), cached in sorted(scan.formulas.items()):
+            hit = read.get(cell_address(row, col))
+            if hit is None:
                 continue
-            if scan.formulas[where]:
-                zh = "单元格含公式,已读取其上次计算的结果(可能已过时);请直接输入数值。"
+            key, cell = hit
+            if cached:
+                zh = "单元格含公式，已读取其上次计算的结果（可能已过时）；请直接输入数值。"
                 en = "The cell holds a formula; its last calculated result was read (it may be out of date); type the value instead."
             else:
-                zh = "单元格含公式但没有保存计算结果,按空白处理;请直接输入数值。"
+                zh = "单元格含公式但没有保存计算结果，按空白处理；请直接输入数值。"
                 en = "The cell holds a formula with no saved result and was read as blank; type the value instead."
             self._add("formula_input", zh, en, sheet=sheet.name, cell=cell.address, field=key,
                       value=cell.error or cell.value)

@@ -1,0 +1,113 @@
+"""Workbooks re-saved by LibreOffice (headless) read the same as the originals, on both engines.
+
+Needs `soffice` (Debian: apt-get install -y libreoffice-calc-nogui); skipped with a
+reason when it is absent.  All files are converted in one soffice run with a
+private profile, so parallel runs do not fight over ~/.config/libreoffice.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from adtools.forms.catalog import FORMS
+from adtools.forms.reader import read_workbook
+from reader_kit import build_workbook, fill_template, sample_rows
+
+pytestmark = pytest.mark.libreoffice
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "workbooks" / "templates"
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _values(raw):
+    head = {k: (c.value, c.address, c.error) for k, c in raw.header.items()}
+    rows = [(r, {k: (c.value, c.address, c.error) for k, c in cells.items()}) for r, cells in raw.rows]
+    return head, rows
+
+
+@pytest.fixture(scope="module")
+def resaved(tmp_path_factory, request):
+    """{name: (original path, LibreOffice-saved path)} for every form plus a few special files."""
+    if SOFFICE is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install -y libreoffice-calc-nogui")
+    from adtools.config import default_config
+
+    cfg = default_config(tmp_path_factory.mktemp("cfg"))
+    src = tmp_path_factory.mktemp("lo-src")
+    out = tmp_path_factory.mktemp("lo-out")
+    originals: dict[str, Path] = {}
+    for form_id, form in FORMS.items():
+        path = src / f"{form_id}.xlsx"
+        build_workbook(form, cfg, path, rows=sample_rows(form, cfg, 5), table_rows=3)
+        originals[form_id] = path
+        tpl = TEMPLATES / f"{form_id}.xlsx"
+        if tpl.is_file():  # the real template, filled in
+            filled = src / f"tpl_{form_id}.xlsx"
+            fill_template(tpl, form, cfg, filled, rows=sample_rows(form, cfg, 4))
+            originals[f"tpl_{form_id}"] = filled
+    # the 1904 date system, error and formula cells
+    special = src / "special1904.xlsx"
+    where = build_workbook(FORMS["media_schedule"], cfg, special, date1904=True)
+    wb = openpyxl.load_workbook(special)
+    ws = wb.active
+    r = where["rows"][0]
+    col = {k: openpyxl.utils.get_column_letter(c) for k, c in where["columns"].items()}
+    ws[f"{col['gross']}{r}"].value = "#DIV/0!"
+    ws[f"{col['gross']}{r}"].data_type = "e"
+    ws[f"{col['net']}{where['rows'][1]}"] = f"=ROUND({col['gross']}{where['rows'][1]}*(1-{col['discount']}{where['rows'][1]}),2)"
+    wb.save(special)
+    originals["special1904"] = special
+    profile = tmp_path_factory.mktemp("lo-profile")
+    cmd = [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+           "--convert-to", "xlsx", "--outdir", str(out)] + [str(p) for p in originals.values()]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    missing = [n for n, p in originals.items() if not (out / p.name).is_file()]
+    assert not missing, (missing, done.stdout, done.stderr)
+    return cfg, {n: (p, out / p.name) for n, p in originals.items()}, where
+
+
+@pytest.mark.parametrize("form_id", sorted(FORMS))
+def test_libreoffice_resaved_form_reads_like_the_original(resaved, form_id):
+    cfg, files, _ = resaved
+    original, saved = files[form_id]
+    before = read_workbook(original, cfg)
+    after = {e: read_workbook(saved, cfg, engine=e) for e in ("calamine", "openpyxl")}
+    for engine, raw in after.items():
+        assert raw.form_id == form_id, engine
+        assert raw.findings == [], (engine, raw.findings)
+        assert _values(raw) == _values(before), engine
+        assert len(raw.rows) == 5  # two of them pasted below the table's range
+
+
+@pytest.mark.parametrize("form_id", sorted(FORMS))
+def test_libreoffice_resaved_filled_template_reads_like_the_original(resaved, form_id):
+    cfg, files, _ = resaved
+    if f"tpl_{form_id}" not in files:
+        pytest.skip("workbooks/templates not built yet")
+    original, saved = files[f"tpl_{form_id}"]
+    before = read_workbook(original, cfg)
+    for engine in ("calamine", "openpyxl"):
+        raw = read_workbook(saved, cfg, engine=engine)
+        assert raw.form_id == form_id and raw.findings == [], (engine, raw.findings)
+        assert _values(raw) == _values(before), engine
+        assert len(raw.rows) == 4
+
+
+def test_libreoffice_keeps_1904_errors_and_computes_formulas(resaved):
+    cfg, files, where = resaved
+    _, saved = files["special1904"]
+    a, b = (read_workbook(saved, cfg, engine=e) for e in ("calamine", "openpyxl"))
+    assert _values(a) == _values(b) and a.findings == b.findings
+    assert a.date1904 and a.rows[0][1]["date"].value == date(2026, 11, 2)
+    gross = a.rows[0][1]["gross"]
+    assert gross.error == "#DIV/0!" and gross.value is None
+    # LibreOffice computed the formula and saved its result: read, with a warning
+    net = a.rows[1][1]["net"]
+    assert net.value == -500.75  # ROUND(1001.5 * (1 - 1.5), 2) with the kit's sample values
+    assert {(f.rule, f.cell) for f in a.findings} >= {("formula_input", net.address)}
