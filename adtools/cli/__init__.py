@@ -14,6 +14,7 @@ from .. import __version__
 from ..config import Config, find_config_path, load_config
 from ..errors import AdtoolsError
 from ._common import AppContext, fail
+from .ledger import ingest_command, ledger_group
 from .setup import demo_command, init_command
 
 __all__ = ["main"]
@@ -57,3 +58,5 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
 
 main.add_command(init_command)
 main.add_command(demo_command)
+main.add_command(ingest_command)
+main.add_command(ledger_group)
