@@ -305,6 +305,7 @@ class _Scan:
             self.progress("store", n, len(valid), str(p.src.path))
             self._store(p)
         self._missing(state, seen_paths, scanned_dirs)
+        self.summary.files.sort(key=lambda f: f.path)
         return self.summary
 
     def _fingerprint(self, watch: Path, path: Path, prev: FileState | None, batch_sha: dict[str, str]) -> _Pending | None:
@@ -349,7 +350,8 @@ class _Scan:
             add(self._unchanged(path, prev))
             return None
         if sha in batch_sha:
-            reason = f"与 {batch_sha[sha]} 内容相同 / same content as {batch_sha[sha]} (read once)"
+            first = self._rel(batch_sha[sha])
+            reason = f"与 {first} 内容相同 / same content as {first} (read once)"
             self.ledger.note_file(src, now=self.now, status="duplicate", reason=reason)
             add(FileOutcome(str(path), "duplicate", reason=reason))
             return None
@@ -363,23 +365,19 @@ class _Scan:
                     return None
                 continue  # this path went back to an earlier content: read it again
             label = f"{doc.form_id} {doc.document_key} v{doc.version} ({doc.status})" if doc.form_id else doc.status
-            reason = f"与已读入的 {doc.source_path} 内容相同 / same content as {doc.source_path}, already in the ledger: {label}"
+            reason = f"与已读入的 {doc.rel_path} 内容相同 / same content as {doc.rel_path}, already in the ledger: {label}"
             self.ledger.note_file(src, now=self.now, status="duplicate", document_id=doc.id, form_id=doc.form_id,
                                   document_key=doc.document_key, rows=doc.rows, reason=reason)
             add(FileOutcome(str(path), "duplicate", doc.form_id, doc.document_key, doc.rows, reason=reason))
             return None
-        pending = _Pending(src)
-        limit = cfg.intake.max_file_mb * 1024 * 1024
-        if st.st_size > limit:
-            pending.extra.append(Finding(
-                ERROR, "file_too_large",
-                f"文件过大（{st.st_size / 1048576:.1f} MB，上限 {cfg.intake.max_file_mb} MB），请删除无关内容或图片后重新保存",
-                f"the file is too large ({st.st_size / 1048576:.1f} MB, limit [intake] max_file_mb = {cfg.intake.max_file_mb} MB); "
-                "remove unrelated sheets or pictures and save again",
-                file=path.name, value=str(st.st_size),
-            ))
-            pending.result = FormResult(path=path)
-        return pending
+        return _Pending(src)
+
+    def _rel(self, path: str) -> str:
+        p = Path(path)
+        for w in self.cfg.watch_dirs:
+            if p.is_relative_to(w):
+                return p.relative_to(w).as_posix()
+        return path
 
     def _unchanged(self, path: Path, prev: FileState) -> FileOutcome:
         return FileOutcome(str(path), "unchanged", prev.form_id, prev.document_key, prev.rows,
@@ -427,7 +425,7 @@ class _Scan:
                 continue
             form = FORMS[form_id]
             for p in members:
-                others = [str(o.src.path) for o in members if o is not p]
+                others = [o.src.rel_path for o in members if o is not p]
                 p.conflict_with = others
                 cell = p.result.header.cells.get(form.key[0], "") if p.result.header else ""
                 p.extra.append(Finding(
@@ -454,8 +452,8 @@ class _Scan:
             p.extra.append(Finding(ERROR, "unknown_form", "无法识别为标准表格", "not recognised as one of the standard forms",
                                    file=p.src.path.name))
         full = replace(r, findings=[*r.findings, *p.extra])
-        annotatable = p.src.path.suffix.lower() in WORKBOOK_SUFFIXES and not any(f.rule == "file_too_large" for f in p.extra)
-        feedback = _write_feedback(full, self.cfg.feedback_dir) if annotatable else None
+        annotatable = p.src.path.suffix.lower() in WORKBOOK_SUFFIXES and r.form_id is not None
+        feedback = _write_feedback(full, self._feedback_dir(p.src)) if annotatable else None
         if p.conflict_with:
             reason = "冲突 / conflict: " + p.extra[-1].message_zh + " / " + p.extra[-1].message_en
         else:
@@ -470,6 +468,13 @@ class _Scan:
         n_err = len(full.errors)
         self.summary.add(FileOutcome(str(p.src.path), "rejected", r.form_id, r.document_key, len(r.rows), n_err,
                                      len(full.warnings), reason))
+
+    def _feedback_dir(self, src: SourceFile) -> Path:
+        """The feedback folder mirrors the watch folder's sub-folders (two `工时表.xlsx` never collide)."""
+        out = self.cfg.feedback_dir
+        if len(self.cfg.watch_dirs) > 1:
+            out = out / src.watch_dir.name
+        return out.joinpath(*Path(src.rel_path).parent.parts)
 
     def _store(self, p: _Pending) -> None:
         r = p.result
@@ -497,10 +502,12 @@ class _Scan:
         ]
         self.ledger.mark_missing([s.path for s in gone], now=self.now)
         for s in gone:
-            self.summary.add(FileOutcome(
-                s.path, "missing", s.form_id, s.document_key, s.rows, s.errors or 0, s.warnings or 0,
-                reason="文件已不在原处，台账中的数据保留 / the file is gone; its data stays in the ledger",
-            ))
+            if s.status in ("rejected", "conflict"):
+                reason = "文件已不在原处（它曾被退回，台账中没有它的数据） / the file is gone (it had been rejected: none of its data was in the ledger)"
+            else:
+                reason = "文件已不在原处，台账中的数据保留 / the file is gone; its data stays in the ledger"
+            self.summary.add(FileOutcome(s.path, "missing", s.form_id, s.document_key, s.rows, s.errors or 0,
+                                         s.warnings or 0, reason=reason))
 
 
 # --------------------------------------------------------------------------- entry point
