@@ -526,6 +526,8 @@ def ingest(cfg: Config, *, now: datetime | None = None, progress: Progress | Non
     try:
         with write_lock(cfg, engine, "ingest"):
             ledger = Ledger.from_engine(cfg, engine)
+            if ledger.close_interrupted_runs("ingest", now=clock):
+                log.warning("the previous ingest was interrupted; this run finishes its work")
             run_id = ledger.start_run("ingest", clock.astimezone(cfg.tz).isoformat(timespec="seconds"), now=clock)
             try:
                 summary = _Scan(cfg, ledger, clock, progress, run_id).run()

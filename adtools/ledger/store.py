@@ -515,6 +515,15 @@ class Ledger:
                 .values(status=status, finished_at=now, summary=json.dumps(summary, ensure_ascii=False, default=str))
             )
 
+    def close_interrupted_runs(self, job: str, *, now: datetime) -> int:
+        """Runs of `job` still marked running: called with the job's lock held, so their process is gone."""
+        with self.engine.begin() as conn:
+            return conn.execute(
+                update(job_runs)
+                .where(job_runs.c.job == job, job_runs.c.status == "running")
+                .values(status="interrupted", finished_at=now)
+            ).rowcount
+
     def last_run(self, job: str, *, status: str | None = "ok") -> dict[str, Any] | None:
         q = select(job_runs).where(job_runs.c.job == job)
         if status is not None:
