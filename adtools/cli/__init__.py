@@ -16,6 +16,7 @@ from ..errors import AdtoolsError
 from ._common import AppContext, fail
 from .ledger import ingest_command, ledger_group
 from .setup import demo_command, init_command
+from .templates import templates_group
 
 __all__ = ["main"]
 
@@ -58,5 +59,6 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
 
 main.add_command(init_command)
 main.add_command(demo_command)
+main.add_command(templates_group)
 main.add_command(ingest_command)
 main.add_command(ledger_group)
