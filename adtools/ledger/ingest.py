@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..config import Config
-from ..errors import ERROR, FileError, Finding, LedgerError
+from ..errors import ERROR, ConfigError, FileError, Finding, LedgerError
 from ..forms.catalog import FORMS
 from ..forms.schema import FormResult
 from .db import open_engine
@@ -188,7 +188,18 @@ def _validate(path: Path, cfg: Config, known_jobs: set[str] | None) -> FormResul
         raise LedgerError(
             "表格检查模块尚未安装 / The workbook validator (adtools.forms.validate) is not available in this installation."
         ) from None
-    return validate_mod.validate_file(path, cfg, known_jobs=known_jobs)
+    try:
+        return validate_mod.validate_file(path, cfg, known_jobs=known_jobs)
+    except (LedgerError, ConfigError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop every later scan
+        log.exception("reading %s failed", path)
+        return FormResult(path=path, findings=[Finding(
+            ERROR, "unreadable",
+            f"无法读取此文件（{type(exc).__name__}）；请在 Excel 中打开并另存为新的 .xlsx 文件",
+            f"this file could not be read ({type(exc).__name__}); open it in Excel and save it as a new .xlsx file",
+            file=path.name,
+        )])
 
 
 def _write_feedback(result: FormResult, out_dir: Path) -> str | None:
@@ -452,8 +463,7 @@ class _Scan:
             p.extra.append(Finding(ERROR, "unknown_form", "无法识别为标准表格", "not recognised as one of the standard forms",
                                    file=p.src.path.name))
         full = replace(r, findings=[*r.findings, *p.extra])
-        annotatable = p.src.path.suffix.lower() in WORKBOOK_SUFFIXES and r.form_id is not None
-        feedback = _write_feedback(full, self._feedback_dir(p.src)) if annotatable else None
+        feedback = _write_feedback(full, self._feedback_dir(p.src))
         if p.conflict_with:
             reason = "冲突 / conflict: " + p.extra[-1].message_zh + " / " + p.extra[-1].message_en
         else:
