@@ -318,6 +318,7 @@ class Graph:
     authority: str = _opt(_text(allow_empty=False), "https://login.microsoftonline.com")
     graph_endpoint: str = _opt(_text(allow_empty=False), "https://graph.microsoft.com")
     timeout_seconds: int = _opt(_int(1, 600, 30), 30)
+    max_wait_seconds: int = _opt(_int(0, 3600, 120), 120, "how long to honour Retry-After (429/503) before leaving a message for a later flush")
 
 
 @dataclass(frozen=True)
