@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 
 from adtools.errors import Finding
 from adtools.ledger import notices
@@ -61,15 +60,27 @@ def test_pending_until_the_outbox_exists_then_once(tmp_path, monkeypatch):
         assert [n.key for n in sent] == [f"ingest-rejected:{led.document(doc_id).sha256}"]
 
 
-def test_hook_reports_pending_without_a_mail_outbox(tmp_path):
-    try:
-        from adtools.mail import Message, queue  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("the mail outbox is installed: covered by the ingest tests")
+def test_queued_in_the_mail_outbox_once_per_file_version(tmp_path):
+    from adtools.mail import list_messages
+
+    cfg = make_config(tmp_path)
+    with Ledger.open(cfg) as led:
+        doc_id = _rejected(led, cfg)
+        assert notices.send_pending_notices(cfg, led, now=T0) == (1, 0)
+        # the same version rejected again (a conflict still open) is not told twice
+        _rejected(led, cfg)
+        assert notices.send_pending_notices(cfg, led, now=T0) == (0, 0)
+        sha = led.document(doc_id).sha256
+        outbox = list_messages(cfg, led.engine)
+    assert [(m.key, m.recipients, m.state) for m in outbox] == [
+        (f"ingest-rejected:{sha}", ("zhang.wei@agency.example",), "queued")
+    ]
+    assert "张伟.xlsx" in outbox[0].subject
+
+
+def test_a_notice_the_outbox_refuses_stays_pending(tmp_path):
     cfg = make_config(tmp_path)
     with Ledger.open(cfg) as led:
         doc = led.document(_rejected(led, cfg))
-        n = notices.rejection_notice(cfg, doc, led.findings_of(doc.id), ["a@b.example"])
+        n = notices.rejection_notice(cfg, doc, led.findings_of(doc.id), ["not an address"])
         assert notices.queue_rejection_notice(cfg, led, n, now=T0) is False

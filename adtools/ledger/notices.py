@@ -3,7 +3,7 @@
 The ingest records, with each rejected version, whom to tell (`notify_to`); after
 the scan, every rejected version not yet told is turned into a message here and
 handed to the mail outbox under the idempotency key `ingest-rejected:<sha256>`.
-Until the outbox exists the notices simply stay pending and go out later.
+A notice that cannot be queued stays pending and is tried again on the next run.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..config import Config
-from ..errors import Finding
+from ..errors import AdtoolsError, Finding
+from .db import migrate
 from .store import DocumentVersion, Ledger
 
 __all__ = ["RejectionNotice", "recipients_for", "rejection_notice", "queue_rejection_notice", "send_pending_notices"]
@@ -104,21 +105,30 @@ def rejection_notice(cfg: Config, doc: DocumentVersion, findings: Sequence[Findi
 
 
 def queue_rejection_notice(cfg: Config, ledger: Ledger, notice: RejectionNotice, *, now: datetime) -> bool:
-    """Hand a notice to the mail outbox (adtools.mail.queue); False while the outbox is not available."""
+    """Hand a notice to the mail outbox (adtools.mail.queue, idempotent by key); False when it could not be queued.
+
+    The one place the ledger reaches up to the mail part (lazily): the outbox lives
+    in the ledger database, and a notice not queued stays pending for the next run.
+    """
     try:
-        from ..mail import Message, queue  # the mail part of adtools
+        from ..mail import Message, queue
     except ImportError:
-        log.info("mail outbox not available yet: rejection notice %s stays pending", notice.key)
+        log.info("mail outbox not available: rejection notice %s stays pending", notice.key)
         return False
-    message = Message(
-        sender=cfg.mail.sender,
-        to=notice.to,
-        subject=notice.subject,
-        html=notice.html,
-        text=notice.text,
-        attachments=notice.attachments,
-    )
-    queue(cfg, ledger.engine, message, notice.key, now=now)
+    try:
+        migrate(ledger.engine)  # the outbox's own migrations, registered by importing adtools.mail
+        message = Message(
+            sender=cfg.mail.sender,
+            to=notice.to,
+            subject=notice.subject,
+            html=notice.html,
+            text=notice.text,
+            attachments=notice.attachments,
+        )
+        queue(cfg, ledger.engine, message, notice.key, now=now)
+    except AdtoolsError as exc:
+        log.warning("rejection notice %s not queued (stays pending): %s", notice.key, exc)
+        return False
     return True
 
 
