@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from adtools.config import load_config
@@ -82,7 +83,8 @@ def test_kill_mid_run_then_the_next_run_finishes(tmp_path, point):
         assert led.verify() == []
         assert led.last_run("ingest", status="interrupted") is not None
         assert len(frames.documents(led, "timesheet")) == 6
-        hours = frames.rows(led, "timesheet").query("staff == '张伟' and week_start == '2026-11-02'")["hours"]
+        df = frames.rows(led, "timesheet")
+        hours = df[(df.staff == "张伟") & (df.week_start == pd.Timestamp("2026-11-02"))]["hours"]
         assert [str(h) for h in hours] == ["2"]
         assert [d.status for d in led.history("张伟|2026-11-02")] == ["superseded", "current"]
     third = ingest(cfg)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 from datetime import date, datetime, timedelta, timezone
@@ -260,7 +261,7 @@ def test_cli_ingest_history_and_show(tmp_path):
     data = json.loads(r.stdout)
     assert data["ingested"] == 3
     r = CliRunner().invoke(main, ["--config", str(cfg_path), "ingest"])
-    assert r.exit_code == 0 and "unchanged" in r.stdout
+    assert r.exit_code == 0 and re.search(r"未变 unchanged\s*│\s*3\s*│", r.stdout), r.stdout
     r = CliRunner().invoke(main, ["--config", str(cfg_path), "ledger", "history", "张伟|2026-11-02", "--json"])
     assert r.exit_code == 0, r.output
     h = json.loads(r.stdout)

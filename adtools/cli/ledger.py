@@ -79,12 +79,13 @@ def ingest_command(app, as_json: bool, show_all: bool) -> None:
 
 
 def _print_summary(summary: IngestSummary, cfg, show_all: bool) -> None:  # noqa: ANN001
-    counts = Table(title="读入结果 Ingest summary", show_header=True)
+    counts = Table(title="读入结果 Ingest summary")
+    counts.add_column("文件 Files")
+    counts.add_column("数量 Count", justify="right")
     keys = ("scanned", "ingested", "unchanged", "duplicate", "rejected", "superseded", "skipped", "missing")
     zh = ("扫描", "读入", "未变", "重复", "退回", "被取代", "跳过", "缺失")
     for k, z in zip(keys, zh):
-        counts.add_column(f"{z}\n{k}", justify="right")
-    counts.add_row(*(str(getattr(summary, k)) for k in keys))
+        counts.add_row(f"{z} {k}", str(getattr(summary, k)))
     out_console.print(counts)
     shown = [f for f in summary.files if show_all or f.status != "unchanged"]
     if shown:
