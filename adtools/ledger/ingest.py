@@ -97,7 +97,7 @@ def skip_reason(name: str) -> str | None:
         return "Office 锁定文件（表格正被打开） / Office lock file (the workbook is open in Excel or WPS)"
     if low.startswith(".~lock.") and low.endswith("#"):
         return "LibreOffice 锁定文件 / LibreOffice lock file (the workbook is open)"
-    if low.endswith(".tmp") or (name.startswith("~") and "." not in name[1:]):
+    if low.endswith(".tmp"):
         return "临时文件 / temporary file (written while saving)"
     if name.startswith("."):
         return "隐藏文件 / hidden file"
@@ -156,6 +156,8 @@ def archive_copy(cfg: Config, src: SourceFile) -> str | None:
     if final.is_file() and final.stat().st_size == src.size:
         return rel
     final.parent.mkdir(parents=True, exist_ok=True)
+    for stale in final.parent.glob(f".{src.sha256}.*.tmp"):  # left by a killed run (we hold the ingest lock)
+        stale.unlink(missing_ok=True)
     tmp = final.with_name(f".{src.sha256}.{os.getpid()}.tmp")
     h = hashlib.sha256()
     try:
@@ -168,8 +170,8 @@ def archive_copy(cfg: Config, src: SourceFile) -> str | None:
         if h.hexdigest() != src.sha256:
             tmp.unlink(missing_ok=True)
             return None
-        os.chmod(tmp, stat.S_IREAD | stat.S_IRGRP | stat.S_IROTH)
         os.replace(tmp, final)
+        os.chmod(final, stat.S_IREAD | stat.S_IRGRP | stat.S_IROTH)
     except OSError as exc:
         try:
             tmp.unlink(missing_ok=True)
