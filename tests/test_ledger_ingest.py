@@ -282,3 +282,26 @@ def test_cli_ingest_history_and_show(tmp_path):
     assert r.exit_code == 1 and "There is no form 'nope'" in r.output
     r = CliRunner().invoke(main, ["--config", str(cfg_path), "ledger", "show", "timesheet", "--as-of", "30/11/2026"])
     assert r.exit_code == 1 and "YYYY-MM-DD" in r.output
+
+
+def test_rejection_mail_to_the_author_with_the_feedback_workbook_once(cfg):
+    import email
+    from email import policy
+
+    from adtools.mail import list_messages, message_bytes
+
+    write_timesheet(cfg, "creative/李娜.xlsx", staff="李娜", hours=["30"], author="李娜")
+    write_timesheet(cfg, "unknown.xlsx", staff="王芳", hours=["25"], author="Administrator")
+    s = ingest(cfg, now=NOW)
+    assert s.rejected == 2 and s.notices_queued == 2
+    with Ledger.open(cfg) as led:
+        outbox = {m.recipients: m for m in list_messages(cfg, led.engine)}
+        assert set(outbox) == {("li.na@agency.example",), ("zhang.wei@agency.example", "wang.fang@agency.example")}
+        msg = email.message_from_bytes(message_bytes(led.engine, outbox[("li.na@agency.example",)].id), policy=policy.default)
+    names = [part.get_filename() for part in msg.iter_attachments()]
+    assert names == ["李娜.反馈 feedback.xlsx"]
+    assert "工时表!" in msg.get_body(("plain",)).get_content()
+    again = ingest(cfg, now=NOW + timedelta(hours=1))
+    assert again.notices_queued == 0
+    with Ledger.open(cfg) as led:
+        assert len(list_messages(cfg, led.engine)) == 2
