@@ -226,6 +226,8 @@ class Paths:
 class Intake:
     settle_seconds: int = _opt(_int(0, 86400, 60), 60)
     max_file_mb: int = _opt(_int(1, 2048, 50), 50)
+    max_unzipped_mb: int = _opt(_int(1, 16384, 500), 500, "unpacked size refused as a zip bomb")
+    max_rows: int = _opt(_int(10, 1_000_000, 20000), 20000, "table rows read from one workbook")
 
 
 @dataclass(frozen=True)

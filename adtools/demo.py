@@ -54,6 +54,46 @@ def _step_workspace(ctx: DemoContext) -> list[DemoLine]:
     return [DemoLine("工作文件夹 Workspace", "", "config.toml, folders", str(ctx.root))]
 
 
+def _step_samples(ctx: DemoContext) -> list[DemoLine]:
+    """Write the demo's filled-in workbooks into the first watch folder.
+
+    Only workbooks that are absent are written: a second `adtools demo` run leaves
+    the inbox as it is (ingest then finds nothing new), and a workbook someone
+    opened and edited is never overwritten.  Delete a file to get it back.
+    """
+    from collections import Counter
+
+    from .forms.catalog import FORMS
+    from .forms.fill import write_demo_inbox
+    from .forms.samples import demo_documents
+
+    if not ctx.config.watch_dirs:
+        return [DemoLine("样例表格 Sample workbooks", "", "无监视文件夹 no [paths] watch folder", "")]
+    inbox = ctx.config.watch_dirs[0]
+    written = set(write_demo_inbox(ctx.config, inbox, ctx.today))
+    ctx.state["inbox"] = inbox
+    lines = []
+    docs = demo_documents(ctx.config, ctx.today)
+    per_form = Counter(d.form_id for d in docs)
+    for form_id, form in FORMS.items():
+        mine = [d for d in docs if d.form_id == form_id]
+        new = sum(inbox.joinpath(*d.filename.split("/")) in written for d in mine)
+        folders = sorted({d.filename.rsplit("/", 1)[0] for d in mine})
+        where = ", ".join(_rel(inbox / f, ctx.root) for f in folders)
+        done = f"{per_form[form_id]} × {form.zh} {form.en}"
+        if new < per_form[form_id]:
+            done += f"（新 {new} new, 保留 {per_form[form_id] - new} kept）"
+        lines.append(DemoLine("样例表格 Sample workbooks", "", done, where))
+    return lines
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _step_ingest(ctx: DemoContext) -> list[DemoLine]:
     """The first job: read the workbooks of the watch folders into the ledger."""
     from .ledger.ingest import ingest
@@ -73,9 +113,10 @@ def _step_ingest(ctx: DemoContext) -> list[DemoLine]:
     return lines
 
 
-# ingest is the first job: it runs right after the workspace and its sample workbooks are ready
+# ingest is the first job: it runs right after the sample workbooks are written
 DEMO_STEPS: list[tuple[str, Callable[[DemoContext], list[DemoLine]]]] = [
     ("workspace", _step_workspace),
+    ("samples", _step_samples),
     ("ingest", _step_ingest),
 ]
 
@@ -104,6 +145,6 @@ def run_demo(
     for name, step in DEMO_STEPS:
         progress(f"{name}")
         lines.extend(step(ctx))
-    if len(DEMO_STEPS) == 1:
-        notes.append("表格样例、读入、报告和邮件尚未实现 / sample workbooks, ingest, reports and mail are not built yet")
+    if {name for name, _ in DEMO_STEPS} <= {"workspace", "samples"}:
+        notes.append("读入、报告和邮件尚未实现 / ingest, reports and mail are not built yet")
     return DemoResult(root=ws.root, lines=lines, notes=notes)

@@ -14,7 +14,11 @@ from .. import __version__
 from ..config import Config, find_config_path, load_config
 from ..errors import AdtoolsError
 from ._common import AppContext, fail
+from .forms import validate_command
 from .ledger import ingest_command, ledger_group
+from .mail import mail_group
+from .quote import quote_group
+from .report import report_group
 from .setup import demo_command, init_command
 from .templates import templates_group
 
@@ -62,3 +66,7 @@ main.add_command(demo_command)
 main.add_command(templates_group)
 main.add_command(ingest_command)
 main.add_command(ledger_group)
+main.add_command(validate_command)
+main.add_command(report_group)
+main.add_command(quote_group)
+main.add_command(mail_group)

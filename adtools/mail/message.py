@@ -19,7 +19,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple, Sequence
 
 from ..errors import FileError, InputError
 
@@ -32,6 +32,7 @@ __all__ = [
     "TOKEN_HEADER",
     "figures_html",
     "figures_text",
+    "rows_html",
     "html_document",
     "report_subject",
     "REPORT_SUBJECTS",
@@ -223,6 +224,41 @@ def figures_html(figures: Iterable[Figure], *, caption_zh: str = "", caption_en:
         f'<th align="right" bgcolor="#f0f3f6" style="{_HEAD}text-align:right;">数值 Value</th></tr>'
         + "".join(rows)
         + "</table>"
+    )
+
+
+def rows_html(
+    columns: Sequence[tuple[str, str, str]],
+    rows: Iterable[Mapping[str, object]],
+    *,
+    caption_zh: str = "",
+    caption_en: str = "",
+    width: int = 640,
+) -> str:
+    """A table of rows for the mail body: columns are (key, 中文, English); inline styles only, text escaped."""
+    e = html.escape
+    head = "".join(
+        f'<th align="left" bgcolor="#f0f3f6" style="{_HEAD}text-align:left;">{e(zh)}<br>'
+        f'<span style="{_FONT}font-size:12px;font-weight:normal;color:#57606a;">{e(en)}</span></th>'
+        for _, zh, en in columns
+    )
+    body = []
+    for r in rows:
+        cells = []
+        for key, _, _ in columns:
+            v = r.get(key)
+            shown = "" if v is None else _shown(v) if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else str(v)
+            cells.append(f'<td valign="top" style="{_CELL}">{e(shown)}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    caption = ""
+    if caption_zh or caption_en:
+        caption = (
+            f'<tr><td colspan="{len(columns)}" style="{_FONT}font-size:15px;font-weight:bold;color:#1f2328;'
+            f'padding:12px 0 6px 0;">{e(caption_zh)} {e(caption_en)}</td></tr>'
+        )
+    return (
+        f'<table role="presentation" width="{width}" cellpadding="0" cellspacing="0" border="0" '
+        f'style="{_TABLE}width:{width}px;">{caption}<tr>{head}</tr>' + "".join(body) + "</table>"
     )
 
 

@@ -1,0 +1,594 @@
+"""A light, bounded reader of an .xlsx package: what the cell engines do not expose.
+
+python-calamine gives cell values fast but no defined names, no error cells, no
+formulas and no author; openpyxl in read-only mode has no tables.  This module
+reads those few parts straight from the zip (workbook.xml, the relationship
+parts, the table parts, docProps/core.xml) and scans a worksheet's XML for
+formula and error cells.  Both engines share it, so they locate the same cells.
+
+It also guards the engines: part names are matched the way Office does (case
+and backslashes ignored), duplicated parts and DTDs are refused, and every byte
+decompressed is charged to a budget (`[intake] max_unzipped_mb`), so a zip bomb
+is refused before an engine inflates it.  Strict Open XML is read too: elements
+are matched by local name, relationships by the end of their type.
+"""
+from __future__ import annotations
+
+import logging
+import posixpath
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .intake import Refused
+
+__all__ = [
+    "Package",
+    "SheetInfo",
+    "TableInfo",
+    "NameRef",
+    "SheetScan",
+    "col_index",
+    "col_letter",
+    "cell_address",
+    "parse_address",
+    "parse_range",
+]
+
+log = logging.getLogger("adtools.forms.ooxml")
+
+_CHUNK = 1 << 20
+_MAX_ENTRIES = 20_000
+STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+
+# ----------------------------------------------------------------------------- A1 references
+def col_index(letters: str) -> int:
+    """`"D"` -> 4."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def col_letter(index: int) -> str:
+    """4 -> `"D"`."""
+    out = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def cell_address(row: int, col: int) -> str:
+    """(7, 4) -> `"D7"`."""
+    return f"{col_letter(col)}{row}"
+
+
+_ADDR = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+
+
+def parse_address(text: str) -> tuple[int, int] | None:
+    """`"$D$7"` -> (7, 4); None when it is not a single-cell A1 reference."""
+    m = _ADDR.match(text.strip())
+    if not m:
+        return None
+    row, col = int(m.group(2)), col_index(m.group(1))
+    if not (1 <= row <= 1_048_576 and 1 <= col <= 16_384):
+        return None
+    return row, col
+
+
+def parse_range(text: str) -> tuple[int, int, int, int] | None:
+    """`"A3:C5"` -> (min_row, min_col, max_row, max_col); a single cell is a 1x1 range."""
+    parts = text.strip().split(":")
+    if len(parts) == 1:
+        a = parse_address(parts[0])
+        return None if a is None else (a[0], a[1], a[0], a[1])
+    if len(parts) != 2:
+        return None
+    a, b = parse_address(parts[0]), parse_address(parts[1])
+    if a is None or b is None:
+        return None
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])
+
+
+# ----------------------------------------------------------------------------- values
+@dataclass(frozen=True)
+class SheetInfo:
+    """A sheet as workbook.xml lists it."""
+
+    name: str
+    index: int  # position in the workbook, from 0
+    part: str | None  # normalised zip name of its XML part
+    state: str = "visible"  # visible | hidden | veryHidden
+    kind: str = "worksheet"  # worksheet | chartsheet | dialogsheet | macrosheet | unknown
+
+    @property
+    def visible(self) -> bool:
+        return self.state == "visible"
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """An Excel table (ListObject) on a sheet."""
+
+    name: str  # displayName, what Excel shows
+    ref: tuple[int, int, int, int]  # min_row, min_col, max_row, max_col
+    header_rows: int = 1
+    totals_rows: int = 0
+
+
+@dataclass(frozen=True)
+class NameRef:
+    """A defined name that points at one cell (the top-left one of a range)."""
+
+    name: str
+    sheet: str
+    row: int
+    col: int
+    local_to: str | None = None  # the sheet a sheet-level name belongs to
+
+
+@dataclass
+class SheetScan:
+    """What the XML of a worksheet says beyond the values: formula and error cells,
+    merged ranges and the extent of its data."""
+
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> "#N/A"
+    formulas: dict[tuple[int, int], bool] = field(default_factory=dict)  # (row, col) -> has a cached value
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    max_row: int = 0
+    max_col: int = 0
+
+
+# ----------------------------------------------------------------------------- XML helpers
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(el: ET.Element, local: str) -> str | None:
+    """An attribute by local name, in any namespace (r:id is `{...}id`)."""
+    for k, v in el.attrib.items():
+        if k == local or k.endswith("}" + local):
+            return v
+    return None
+
+
+_PROLOG = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
+
+
+def _refuse_dtd(data: bytes, part: str) -> None:
+    """OOXML parts never carry a DTD; one is how entity bombs are built."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused("corrupt", detail=f"{part}: bad UTF-16") from None
+    pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        m = _PROLOG.match(data, pos)
+        if not m or m.end() == pos:
+            break
+        pos = m.end()
+    rest = data[pos: pos + 64].lstrip()
+    if rest.startswith(b"<!DOCTYPE") or rest.startswith(b"<!ENTITY"):
+        raise Refused("unsafe_file", detail_zh=f"{part} 含有 DTD/实体定义", detail_en=f"{part} carries a DTD / entity declarations")
+
+
+def _parse(data: bytes, part: str) -> ET.Element:
+    _refuse_dtd(data, part)
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise Refused("corrupt", detail=f"{part}: {exc}") from None
+
+
+# ----------------------------------------------------------------------------- the package
+_ROOT = re.compile(rb"<([\w.-]+:)?worksheet[\s>]")
+_ATTR_R = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{1,3}[0-9]{1,7})["']""")
+_ATTR_T = re.compile(rb"""\bt\s*=\s*["']([A-Za-z]+)["']""")
+_F = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
+_V = re.compile(rb"<(?:[\w.-]+:)?v\b[^>]*>(.*?)</(?:[\w.-]+:)?v\s*>", re.S)
+_IS = re.compile(rb"<(?:[\w.-]+:)?is[\s>]")
+_ROW = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
+_COL3 = re.compile(rb' r="([A-Z]{3})[0-9]+"[^>/]*>')  # a cell that is not self-closing: it holds something
+_COL2 = re.compile(rb' r="([A-Z]{2})[0-9]+"[^>/]*>')
+_MERGE = re.compile(rb"""<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']+)["']""")
+
+
+class Package:
+    """An opened .xlsx/.xlsm package: sheets, names, tables, 1904 flag, author."""
+
+    def __init__(self, path: Path, *, budget_bytes: int, budget_mb: int):
+        self.path = path
+        self._budget = budget_bytes
+        self._budget_mb = budget_mb
+        self._scans: dict[str, SheetScan] = {}
+        try:
+            self._zf = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+            raise Refused("corrupt", detail=f"zip: {exc}") from None
+        try:
+            self._index()
+            self._open_workbook()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        self._zf.close()
+
+    # -- zip entries
+    def _index(self) -> None:
+        infos = self._zf.infolist()
+        if len(infos) > _MAX_ENTRIES:
+            raise Refused("unsafe_file", detail_zh=f"{len(infos)} 个压缩项", detail_en=f"{len(infos)} zip entries")
+        self._entries: dict[str, zipfile.ZipInfo] = {}
+        declared = 0
+        for info in infos:
+            key = self._norm(info.filename)
+            if info.is_dir() or not key:
+                continue
+            if key in self._entries:
+                raise Refused("corrupt", detail_zh=f"压缩包中 {key} 出现两次", detail_en=f"the part {key} appears twice in the zip")
+            if info.flag_bits & 0x1:
+                raise Refused("not_a_workbook", detail_zh="是加密的 zip 压缩包", detail_en="it is an encrypted zip archive")
+            self._entries[key] = info
+            declared += info.file_size
+        if declared > self._budget:
+            raise Refused("unzipped_too_large", limit_mb=self._budget_mb)
+        if "mimetype" in self._entries:
+            mime = self.read("mimetype", limit=256).strip()
+            if b"opendocument.spreadsheet" in mime:
+                raise Refused("ods_format")
+            raise Refused("not_a_workbook", detail_zh="是 OpenDocument 文档", detail_en="it is an OpenDocument file")
+
+    @staticmethod
+    def _norm(name: str) -> str:
+        return posixpath.normpath(name.replace("\\", "/").lstrip("/")).lower() if name.strip("/\\") else ""
+
+    def has(self, part: str) -> bool:
+        return self._norm(part) in self._entries
+
+    def read(self, part: str, *, limit: int | None = None, keep: bool = True) -> bytes:
+        """The part's bytes, decompressed and charged to the budget.
+
+        Refused when the budget (or `limit`, for parts that are small in any real
+        file) is exceeded.  With keep=False the bytes are only counted and the
+        first 64 KiB returned: for parts an engine will read itself.
+        """
+        info = self._entries.get(self._norm(part))
+        if info is None:
+            raise KeyError(part)
+        chunks, total = [], 0
+        try:
+            with self._zf.open(info) as fh:
+                while True:
+                    chunk = fh.read(_CHUNK)
+                    if not chunk:
+                        break
+                    total += len(chunk)
+                    if limit is not None and total > limit:
+                        raise Refused("unsafe_file", detail_zh=f"{info.filename} 异常地大",
+                                      detail_en=f"{info.filename} is abnormally large")
+                    if total > self._budget:
+                        raise Refused("unzipped_too_large", limit_mb=self._budget_mb)
+                    if keep or not chunks:
+                        chunks.append(chunk if keep else chunk[:65536])
+        except Refused:
+            raise
+        except Exception as exc:  # BadZipFile (CRC), zlib.error, EOFError, NotImplementedError (method) ...
+            raise Refused("corrupt", detail=f"{info.filename}: {type(exc).__name__}: {exc}") from None
+        self._budget -= total
+        return b"".join(chunks)
+
+    def charge(self, part: str) -> None:
+        """Inflate a part an engine will read (sharedStrings, styles) only to count it
+        against the budget and look for a DTD, before the engine inflates it unguarded."""
+        if self.has(part):
+            _refuse_dtd(self.read(part, keep=False), part)
+
+    def _rels(self, part: str) -> list[tuple[str, str, str | None]]:
+        """(Id, type suffix, normalised target or None when external) of a part's relationships."""
+        d, base = posixpath.split(self._norm(part))
+        rels_part = posixpath.join(d, "_rels", base + ".rels")
+        if not self.has(rels_part):
+            return []
+        root = _parse(self.read(rels_part), rels_part)
+        out = []
+        for rel in root:
+            if _local(rel.tag) != "Relationship":
+                continue
+            rid, typ, target = rel.get("Id", ""), rel.get("Type", ""), rel.get("Target", "")
+            if rel.get("TargetMode", "").lower() == "external":
+                out.append((rid, typ.rsplit("/", 1)[-1], None))
+                continue
+            target = target.replace("\\", "/")
+            full = target.lstrip("/") if target.startswith("/") else posixpath.join(d, target)
+            full = posixpath.normpath(full)
+            out.append((rid, typ.rsplit("/", 1)[-1], None if full.startswith("..") else full.lower()))
+        return out
+
+    # -- workbook.xml
+    def _open_workbook(self) -> None:
+        wb_part = None
+        core_part = None
+        try:
+            root_rels = self._rels("")  # _rels/.rels
+        except Refused as r:
+            if r.rule != "corrupt":
+                raise
+            log.info("%s: _rels/.rels unreadable (%s); using the usual part names", self.path, r.fields)
+            root_rels = []
+        for _rid, typ, target in root_rels:
+            if typ == "officeDocument" and target and self.has(target):
+                wb_part = target
+            elif typ == "core-properties" and target and self.has(target):
+                core_part = target
+        if wb_part is None and self.has("xl/workbook.xml"):
+            wb_part = "xl/workbook.xml"
+        if wb_part is None:
+            if self.has("xl/workbook.bin") or any(k.endswith(".bin") and k.startswith("xl/workbook") for k in self._entries):
+                raise Refused("xlsb_format")
+            if self.has("word/document.xml") or self.has("ppt/presentation.xml"):
+                raise Refused("not_a_workbook", detail_zh="是 Word/PowerPoint 文件", detail_en="it is a Word/PowerPoint file")
+            if self.has("[content_types].xml") or any(k.startswith("xl/") for k in self._entries):
+                raise Refused("corrupt", detail_zh="缺少 xl/workbook.xml", detail_en="xl/workbook.xml is missing")
+            raise Refused("not_a_workbook", detail_zh="是普通 zip 压缩包", detail_en="it is a plain zip archive")
+        if wb_part.endswith(".bin"):
+            raise Refused("xlsb_format")
+        self.workbook_part = wb_part
+        root = _parse(self.read(wb_part), wb_part)
+        if _local(root.tag) != "workbook":
+            raise Refused("not_a_workbook")
+        self.strict = root.tag.startswith("{" + STRICT_MAIN + "}") or root.get("conformance") == "strict"
+        self.date1904 = False
+        rels = {rid: (typ, target) for rid, typ, target in self._rels(wb_part)}
+        self.sheets: list[SheetInfo] = []
+        raw_names: list[tuple[str, str | None, str]] = []
+        for el in root:
+            tag = _local(el.tag)
+            if tag == "workbookPr":
+                self.date1904 = (el.get("date1904") or "").strip().lower() in ("1", "true")
+            elif tag == "sheets":
+                for s in el:
+                    if _local(s.tag) != "sheet":
+                        continue
+                    typ, target = rels.get(_attr(s, "id") or "", ("", None))
+                    kind = {"worksheet": "worksheet", "chartsheet": "chartsheet", "dialogsheet": "dialogsheet",
+                            "xlMacrosheet": "macrosheet", "xlIntlMacrosheet": "macrosheet"}.get(typ, "unknown")
+                    part = target if target and self.has(target) else None
+                    self.sheets.append(SheetInfo(name=s.get("name", ""), index=len(self.sheets), part=part,
+                                                 state=s.get("state", "visible") or "visible", kind=kind))
+            elif tag == "definedNames":
+                for dn in el:
+                    if _local(dn.tag) == "definedName":
+                        raw_names.append((dn.get("name", ""), dn.get("localSheetId"), (dn.text or "").strip()))
+        self.names = self._names(raw_names)
+        self.author = self._author(core_part or ("docprops/core.xml" if self.has("docProps/core.xml") else None))
+
+    def _names(self, raw: list[tuple[str, str | None, str]]) -> list[NameRef]:
+        out = []
+        for name, local, text in raw:
+            target = _name_target(text)
+            if target is None:
+                continue
+            sheet, row, col = target
+            local_to = None
+            if local is not None and local.isdigit() and int(local) < len(self.sheets):
+                local_to = self.sheets[int(local)].name
+            out.append(NameRef(name=name, sheet=sheet, row=row, col=col, local_to=local_to))
+        return out
+
+    def _author(self, part: str | None) -> str | None:
+        if not part:
+            return None
+        try:
+            root = _parse(self.read(part, limit=1 << 20), part)
+        except Refused as r:
+            if r.rule in ("unsafe_file", "unzipped_too_large"):
+                raise
+            log.info("%s: core properties unreadable (%s)", self.path, r.fields)
+            return None
+        found = {}
+        for el in root:
+            found[_local(el.tag)] = (el.text or "").strip()
+        return found.get("lastModifiedBy") or found.get("creator") or None
+
+    # -- per sheet
+    def sheet(self, name: str) -> SheetInfo | None:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        low = name.casefold()
+        return next((s for s in self.sheets if s.name.casefold() == low), None)
+
+    def tables(self, sheet: SheetInfo) -> list[TableInfo]:
+        if sheet.part is None:
+            return []
+        out = []
+        for _rid, typ, target in self._rels(sheet.part):
+            if typ != "table" or not target or not self.has(target):
+                continue
+            el = _parse(self.read(target, limit=1 << 20), target)
+            ref = parse_range(el.get("ref", ""))
+            if ref is None:
+                continue
+            out.append(TableInfo(
+                name=el.get("displayName") or el.get("name") or "",
+                ref=ref,
+                header_rows=_int(el.get("headerRowCount"), 1),
+                totals_rows=_int(el.get("totalsRowCount"), 0),
+            ))
+        return out
+
+    def scan(self, sheet: SheetInfo) -> SheetScan:
+        """Formula and error cells, merged ranges and extent of a worksheet (cached)."""
+        if sheet.part is None:
+            return SheetScan()
+        if sheet.part not in self._scans:
+            data = self.read(sheet.part)
+            _refuse_dtd(data[:65536], sheet.part)
+            self._scans[sheet.part] = _scan_sheet(data)
+        return self._scans[sheet.part]
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default
+
+
+_NAME_TARGET = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Za-z]{1,3}\$?[0-9]{1,7})(?::\$?[A-Za-z]{1,3}\$?[0-9]{1,7})?$")
+
+
+def _name_target(text: str) -> tuple[str, int, int] | None:
+    """`'工时表'!$B$4` (or a range: its top-left cell) -> (sheet, row, col); None for anything else."""
+    m = _NAME_TARGET.match(text.lstrip("="))
+    if not m:
+        return None
+    sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
+    addr = parse_address(m.group(3))
+    if addr is None:
+        return None
+    return sheet, addr[0], addr[1]
+
+
+# ----------------------------------------------------------------------------- sheet XML scan
+def _scan_sheet(data: bytes) -> SheetScan:
+    scan = SheetScan()
+    for m in _MERGE.finditer(data):
+        rng = parse_range(m.group(1).decode("ascii", "replace"))
+        if rng:
+            scan.merged.append(rng)
+    root = _ROOT.search(data, 0, 8192)
+    prefix = root.group(1) if root and root.group(1) else b""
+    scan.max_row, scan.max_col = _extent(data, prefix)
+    formula = re.compile(b"<" + re.escape(prefix) + rb"f[\s/>]")
+    cell_open = b"<" + prefix + b"c "
+    markers = [m.start() for m in formula.finditer(data)]
+    for needle in (b' t="e"', b" t='e'"):
+        pos = data.find(needle)
+        while pos >= 0:
+            markers.append(pos)
+            pos = data.find(needle, pos + 1)
+    if not markers:
+        return scan
+    markers.sort()
+    close_tag = b"</" + prefix + b"c>"
+    v_open, v_close = b"<" + prefix + b"v>", b"</" + prefix + b"v>"
+    done_until = -1
+    for pos in markers:
+        if pos < done_until:  # inside the cell handled last
+            continue
+        start = data.rfind(cell_open, max(0, pos - 65536), pos)
+        tag_end = data.find(b">", start) if start >= 0 else -1
+        if tag_end < 0:
+            return _scan_positional(data, scan)
+        attrs = data[start + len(cell_open) - 1: tag_end]
+        if attrs.endswith(b"/"):
+            body, end = b"", tag_end + 1
+        else:
+            close = data.find(close_tag, tag_end)
+            if close < 0:
+                return _scan_positional(data, scan)
+            body, end = data[tag_end + 1: close], close + len(close_tag)
+        r = _ATTR_R.search(attrs)
+        if end <= pos or r is None:
+            # no `r` on the cell, or a tag we did not expect: walk the sheet in order instead
+            return _scan_positional(data, scan)
+        done_until = end
+        _mark(scan, parse_address(r.group(1).decode("ascii")), attrs, body, v_open, v_close)
+    return scan
+
+
+def _mark(scan: SheetScan, where: tuple[int, int] | None, attrs: bytes, body: bytes,
+          v_open: bytes, v_close: bytes) -> None:
+    if where is None:
+        return
+    t = _ATTR_T.search(attrs)
+    kind = t.group(1) if t else b"n"
+    i = body.find(v_open)
+    if i >= 0:
+        j = body.find(v_close, i)
+        vtext = body[i + len(v_open): j if j >= 0 else len(body)].strip()
+    else:
+        m = _V.search(body) if b"v " in body else None  # <v xml:space="preserve">
+        vtext = m.group(1).strip() if m else b""
+    if kind == b"e":
+        scan.errors[where] = vtext.decode("utf-8", "replace") or "#N/A"
+    if _F.search(body, 0, 256):
+        scan.formulas[where] = bool(vtext) or bool(_IS.search(body))
+
+
+def _extent(data: bytes, prefix: bytes) -> tuple[int, int]:
+    """(row, column) bounds of the cells that hold a value, from the XML, cheaply.
+
+    Only for the engines' memory guard: python-calamine holds the rectangle from
+    the first to the last cell with a value, so two values far apart cost
+    gigabytes.  Styled empty cells do not count (calamine skips them).
+    """
+    last = max(data.rfind(b"</" + prefix + b"v>"), data.rfind(b"</" + prefix + b"is>"))
+    if last < 0:
+        return 0, 0
+    max_row = 0
+    start = data.rfind(b"<" + prefix + b"c ", 0, last)
+    if start >= 0:
+        r = _ATTR_R.search(data, start, data.find(b">", start) + 1)
+        if r is not None:
+            where = parse_address(r.group(1).decode("ascii"))
+            max_row = where[0] if where else 0
+    if max_row == 0:  # cells without references: count the rows
+        max_row = sum(1 for _ in _ROW.finditer(data))
+    cols = {m for m in _COL3.findall(data)} or {m for m in _COL2.findall(data)}
+    max_col = max((col_index(c.decode("ascii")) for c in cols), default=26)
+    return max_row, max_col
+
+
+def _scan_positional(data: bytes, scan: SheetScan) -> SheetScan:
+    """The slow path for sheets whose cells carry no `r`: count rows and cells in order."""
+    scan.errors.clear()
+    scan.formulas.clear()
+    parser = ET.XMLPullParser(events=("start", "end"))
+    row = 0
+    col = 0
+    cell_attrs: dict[str, str] = {}
+    has_f = False
+    vtext = ""
+    has_is = False
+    for i in range(0, len(data), _CHUNK):
+        parser.feed(data[i: i + _CHUNK])
+        for event, el in parser.read_events():
+            tag = _local(el.tag)
+            if event == "start":
+                if tag == "row":
+                    r = el.get("r")
+                    row = int(r) if r and r.isdigit() else row + 1
+                    col = 0
+                elif tag == "c":
+                    ref = el.get("r")
+                    addr = parse_address(ref) if ref else None
+                    col = addr[1] if addr else col + 1
+                    cell_attrs = dict(el.attrib)
+                    has_f, vtext, has_is = False, "", False
+                elif tag == "f":
+                    has_f = True
+                elif tag == "is":
+                    has_is = True
+            else:
+                if tag == "v":
+                    vtext = (el.text or "").strip()
+                elif tag == "c":
+                    where = (row, col)
+                    if cell_attrs.get("t") == "e":
+                        scan.errors[where] = vtext or "#N/A"
+                    if has_f:
+                        scan.formulas[where] = bool(vtext) or has_is
+                    el.clear()
+                elif tag == "row":
+                    el.clear()
+    return scan

@@ -1,0 +1,525 @@
+"""Reads a filled-in workbook into a RawWorkbook: which form it is, and its cells with addresses.
+
+`read_workbook(path, cfg)` never raises on a bad file.  It
+  1. refuses what is not a readable .xlsx/.xlsm (adtools.forms.intake, .ooxml);
+  2. recognises the form by the hidden `_meta` sheet, else by its table
+     `t_<form_id>`, sheet name and header labels (with a warning);
+  3. locates header fields by the defined names `f_<key>` (else by the label
+     cell beside an input, with a warning);
+  4. finds the table's header row (the table `t_<form_id>`, else the row with the
+     most column labels), maps columns by header text (Chinese, English or key;
+     case, spaces and line breaks ignored) and reads every non-blank row under
+     it, also rows typed or pasted below the table's range.
+Values come from python-calamine (fast) or openpyxl; engine="auto" uses calamine
+and falls back to openpyxl when calamine cannot read the file.  Parsing and
+validation happen later (adtools.forms.parse, .validate): the reader hands over
+values as found, each with its cell address, error cells marked.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ..errors import ERROR, WARNING, Finding, InputError
+from .catalog import FORMS
+from .engines import Engine, EngineFailed, Grid, open_engine
+from .intake import Refused, finding, refusal, sniff_file
+from .ooxml import Package, SheetInfo, SheetScan, TableInfo, cell_address, parse_address
+from .schema import Field, Form, RawCell, RawWorkbook
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+__all__ = ["read_workbook", "READ_ENGINES", "label_key", "column_matcher"]
+
+log = logging.getLogger("adtools.forms.reader")
+
+READ_ENGINES = ("auto", "calamine", "openpyxl")
+META_SHEET = "_meta"
+HEADER_SCAN_ROWS = 100  # the table's header row is looked for in these first rows
+RECOGNISE_ROWS = 50  # rows of a sheet read to recognise a form without _meta
+RECOGNISE_SHEETS = 5
+MAX_COLS = 200  # columns read (more when a defined name or the table reaches further)
+CALAMINE_MAX_CELLS = 4_000_000  # calamine holds a sheet as a dense rectangle; beyond this use openpyxl
+
+
+# ----------------------------------------------------------------------------- label matching
+def label_key(text: str) -> str:
+    """A label as compared: NFKC (full-width to half-width), case folded, without
+    whitespace or line breaks, without a trailing `*` or colon."""
+    t = unicodedata.normalize("NFKC", text).casefold()
+    t = re.sub(r"\s+", "", t)
+    return t.strip("*:")
+
+
+def _field_labels(f: Field) -> set[str]:
+    forms = {f.zh, f.en, f.key, f.key.replace("_", " "), f.zh + f.en, f.en + f.zh, f"{f.zh}/{f.en}", f"{f.zh}({f.en})"}
+    return {label_key(x) for x in forms if x}
+
+
+def column_matcher(fields: Iterable[Field]) -> dict[str, str]:
+    """normalised label -> field key, for the cells of a header row (or header labels)."""
+    out: dict[str, str] = {}
+    clash: set[str] = set()
+    for f in fields:
+        for lab in _field_labels(f):
+            if lab in out and out[lab] != f.key:
+                clash.add(lab)
+            out.setdefault(lab, f.key)
+    for lab in clash:  # a label two fields share identifies neither
+        del out[lab]
+    return out
+
+
+MAX_LABEL_CHARS = 200  # longer text is never a label (and is costly to normalise)
+
+
+def _match(text: Any, matcher: dict[str, str]) -> str | None:
+    if not isinstance(text, str) or len(text) > MAX_LABEL_CHARS or not text.strip():
+        return None
+    whole = label_key(text)
+    if whole in matcher:
+        return matcher[whole]
+    for line in re.split(r"[\r\n]+", text):
+        key = matcher.get(label_key(line))
+        if key:
+            return key
+    return None
+
+
+def _display(f: Field) -> str:
+    return f"{f.zh} {f.en}"
+
+
+def _form_name(form: Form) -> str:
+    return f"{form.zh} {form.en}"
+
+
+# ----------------------------------------------------------------------------- entry point
+def read_workbook(path: str | Path, cfg: "Config", *, engine: str = "auto") -> RawWorkbook:
+    """Read a submitted workbook: the form it is, its header cells and table rows.
+
+    Never raises on a bad file: a refused file is a RawWorkbook with form_id None
+    and an error finding (rule and bilingual message with the fix).
+    engine: "auto" (python-calamine, openpyxl when calamine cannot), "calamine" or "openpyxl".
+    """
+    if engine not in READ_ENGINES:
+        raise InputError(f"未知的读取引擎 {engine!r},可选 {', '.join(READ_ENGINES)} / "
+                         f"unknown reader engine {engine!r}; use one of {', '.join(READ_ENGINES)}")
+    path = Path(path)
+    raw = RawWorkbook(path=path)
+    intake = cfg.intake
+    try:
+        sniff_file(path, intake.max_file_mb)
+        pkg = Package(path, budget_bytes=intake.max_unzipped_mb * 1024 * 1024, budget_mb=intake.max_unzipped_mb)
+    except Refused as r:
+        raw.findings.append(refusal(path, r.rule, **r.fields))
+        return raw
+    except Exception as exc:  # a bug of ours, not the file's fault: say so, keep going with other files
+        log.exception("reading %s failed", path)
+        raw.findings.append(refusal(path, "reader_failed", detail=f"{type(exc).__name__}: {exc}"))
+        return raw
+    try:
+        order = ["calamine", "openpyxl"] if engine == "auto" else [engine]
+        failure: EngineFailed | None = None
+        for name in order:
+            try:
+                return _FormReader(path, cfg, pkg, name).read()
+            except EngineFailed as exc:
+                log.info("%s: %s", path, exc)
+                failure = exc
+        raw.findings.append(refusal(path, "corrupt", detail=str(failure)))
+        return raw
+    except Refused as r:
+        raw.findings.append(refusal(path, r.rule, **r.fields))
+        return raw
+    except Exception as exc:
+        log.exception("reading %s failed", path)
+        raw.findings.append(refusal(path, "reader_failed", detail=f"{type(exc).__name__}: {exc}"))
+        return raw
+    finally:
+        pkg.close()
+
+
+# ----------------------------------------------------------------------------- one attempt with one engine
+@dataclass
+class _Located:
+    form: Form
+    sheet: SheetInfo
+    via: str  # meta | table | headers
+    form_version: int | None = None
+
+
+class _FormReader:
+    def __init__(self, path: Path, cfg: "Config", pkg: Package, engine: str):
+        self.path = path
+        self.cfg = cfg
+        self.pkg = pkg
+        self.engine_name = engine
+        self.max_rows = cfg.intake.max_rows
+        self.raw = RawWorkbook(path=path, date1904=pkg.date1904, author=pkg.author, engine=engine)
+        self._grids: dict[tuple[str, int], Grid] = {}
+        self.engine: Engine | None = None
+
+    # -- findings
+    def _add(self, rule: str, zh: str, en: str, *, severity: str = WARNING, sheet: str = "", cell: str = "",
+             field: str = "", value: Any = None) -> None:
+        self.raw.findings.append(finding(self.path, rule, zh, en, severity=severity, sheet=sheet, cell=cell,
+                                         field=field, value=value))
+
+    def _refuse(self, rule: str, **fields: Any) -> RawWorkbook:
+        out = RawWorkbook(path=self.path, date1904=self.raw.date1904, author=self.raw.author, engine=self.engine_name)
+        out.findings.append(refusal(self.path, rule, **fields))
+        return out
+
+    # -- engine access
+    def _grid(self, sheet: SheetInfo, max_row: int, max_col: int = MAX_COLS) -> Grid:
+        key = (sheet.name, max_row)
+        if key in self._grids:
+            return self._grids[key]
+        for (name, rows), g in self._grids.items():  # a longer read of the same sheet serves a shorter one
+            if name == sheet.name and rows >= max_row:
+                return g
+        scan = self.pkg.scan(sheet)
+        if self.engine_name == "calamine":
+            cells = max(scan.max_row, 1) * max(scan.max_col, 1)
+            if cells > CALAMINE_MAX_CELLS:
+                # calamine would allocate the whole rectangle; let openpyxl stream it instead
+                raise EngineFailed(f"calamine: sheet {sheet.name!r} spans {scan.max_row} x {scan.max_col} cells")
+        assert self.engine is not None
+        grid = self.engine.grid(sheet.name, max_row, max_col)
+        if self.engine_name == "calamine":  # calamine reads error cells as empty: take them from the XML
+            grid.errors = {rc: e for rc, e in scan.errors.items() if rc[0] <= max_row and rc[1] <= max_col}
+        self._grids[key] = grid
+        return grid
+
+    def _cell(self, grid: Grid, row: int, col: int) -> RawCell:
+        return RawCell(value=grid.get(row, col), address=cell_address(row, col), error=grid.errors.get((row, col)))
+
+    # -- the read
+    def read(self) -> RawWorkbook:
+        pkg = self.pkg
+        for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
+            pkg.charge(part)
+        worksheets = [s for s in pkg.sheets if s.kind == "worksheet" and s.part is not None]
+        if not worksheets:
+            return self._no_sheets()
+        self.engine = open_engine(self.engine_name, self.path)
+        try:
+            names = self.engine.sheet_names()
+            if not names:
+                return self._no_sheets()
+            missing = [s.name for s in worksheets if s.name not in names]
+            if len(missing) == len(worksheets):
+                raise EngineFailed(f"{self.engine_name}: none of the sheets {missing[:3]} found")
+            located = self._recognise(worksheets)
+            if isinstance(located, RawWorkbook):
+                return located
+            self._read_form(located)
+            return self.raw
+        finally:
+            self.engine.close()
+
+    def _no_sheets(self) -> RawWorkbook:
+        if self.pkg.strict:
+            return self._refuse("no_sheets", engine=self.engine_name, detail_zh="文件为 Strict Open XML 格式",
+                                detail_en="the file is in Strict Open XML format")
+        return self._refuse("no_sheets", engine=self.engine_name)
+
+    # -- which form
+    def _recognise(self, worksheets: list[SheetInfo]) -> _Located | RawWorkbook:
+        meta = self.pkg.sheet(META_SHEET)
+        if meta is not None and meta.kind == "worksheet" and meta.part is not None:
+            values = self._meta_values(meta)
+            form_id = values.get("form_id")
+            if form_id not in (None, ""):
+                form = FORMS.get(str(form_id).strip())
+                if form is None:
+                    return self._refuse("unknown_form", detail_zh=f"_meta 中的 form_id「{form_id}」不是已知表单",
+                                        detail_en=f"form_id '{form_id}' in _meta is not a known form")
+                sheet = self._input_sheet(form, worksheets)
+                if sheet is None:
+                    return self._refuse("unknown_form", detail_zh=f"找不到「{_form_name(form)}」的输入工作表",
+                                        detail_en=f"the input sheet of {_form_name(form)} is missing")
+                return _Located(form, sheet, "meta", _as_int(values.get("form_version")))
+        # no _meta: a table named t_<form_id> is a strong sign
+        for sheet in worksheets:
+            for table in self.pkg.tables(sheet):
+                form = FORMS.get(table.name.casefold()[2:]) if table.name.casefold().startswith("t_") else None
+                if form is not None:
+                    return self._no_meta(_Located(form, sheet, "table"))
+        # else sheet names and header labels
+        best: tuple[float, int, int, Form, SheetInfo] | None = None
+        candidates = [s for s in worksheets if not s.name.startswith("_")]
+        candidates.sort(key=lambda s: (not s.visible, s.index))
+        for sheet in candidates[:RECOGNISE_SHEETS]:
+            grid = self._grid(sheet, RECOGNISE_ROWS)
+            for form in FORMS.values():
+                matched = _best_header_row(grid, form, RECOGNISE_ROWS)[1]
+                keys = set(matched.values())
+                n_cols = len(form.columns)
+                named = label_key(sheet.name) in {label_key(form.zh), label_key(form.en)}
+                required = {f.key for f in form.columns if f.required}
+                if named:
+                    ok = len(keys) >= min(2, n_cols)
+                else:
+                    ok = required <= keys and len(keys) >= max(3, math.ceil(0.6 * n_cols))
+                if ok:
+                    score = (len(keys) / n_cols, int(named), len(keys), form, sheet)
+                    if best is None or score[:3] > best[:3]:
+                        best = score
+        if best is not None:
+            return self._no_meta(_Located(best[3], best[4], "headers"))
+        return self._refuse("unknown_form", detail_zh="没有 _meta 工作表,各工作表的表头也不符合任何表单",
+                            detail_en="no _meta sheet, and no sheet's headers match a form")
+
+    def _no_meta(self, loc: _Located) -> _Located:
+        how_zh, how_en = ("表格名 " + loc.form.table_name, "table " + loc.form.table_name) if loc.via == "table" \
+            else ("工作表名和表头", "headers")
+        self._add("no_meta",
+                  f"没有 _meta 工作表:根据{how_zh}识别为「{_form_name(loc.form)}」;请使用最新的模板填写。",
+                  f"no _meta: recognised by its {how_en} as {_form_name(loc.form)}; please fill in the current template.",
+                  sheet=loc.sheet.name)
+        return loc
+
+    def _meta_values(self, meta: SheetInfo) -> dict[str, Any]:
+        grid = self._grid(meta, 200, 2)
+        out: dict[str, Any] = {}
+        for row in sorted(grid.rows):
+            key, value = grid.get(row, 1), grid.get(row, 2)
+            if isinstance(key, str) and key.strip():
+                out.setdefault(key.strip().casefold(), value.strip() if isinstance(value, str) else value)
+        return out
+
+    def _input_sheet(self, form: Form, worksheets: list[SheetInfo]) -> SheetInfo | None:
+        by_name = self.pkg.sheet(form.sheet_name)
+        if by_name is not None and by_name in worksheets:
+            return by_name
+        for sheet in worksheets:
+            if any(t.name.casefold() == form.table_name for t in self.pkg.tables(sheet)):
+                return sheet
+        prefixes = {f"f_{f.key}" for f in form.header}
+        for ref in self.pkg.names:
+            if ref.name.casefold() in prefixes:
+                sheet = self.pkg.sheet(ref.sheet)
+                if sheet is not None and sheet in worksheets:
+                    return sheet
+        return next((s for s in worksheets if not s.name.startswith("_") and s.visible), None)
+
+    # -- the form's cells
+    def _read_form(self, loc: _Located) -> None:
+        form, sheet = loc.form, loc.sheet
+        raw = self.raw
+        raw.form_id, raw.sheet, raw.form_version = form.form_id, sheet.name, loc.form_version
+        table = next((t for t in self.pkg.tables(sheet) if t.name.casefold() == form.table_name), None)
+        names = self._header_names(form)
+        max_col = max([MAX_COLS] + [c for (s, _r, c) in names.values() if s == sheet.name]
+                      + ([table.ref[3]] if table else []))
+        top = table.ref[0] if table else HEADER_SCAN_ROWS
+        grid = self._grid(sheet, top + self.max_rows + 1, max_col)
+        scan = self.pkg.scan(sheet)
+        header_row, columns = self._columns(form, sheet, grid, table)
+        self._header(form, sheet, grid, names, header_row)
+        if header_row is not None:
+            self._rows(form, sheet, grid, scan, table, header_row, columns)
+        self._formula_warnings(sheet, scan)
+
+    def _header_names(self, form: Form) -> dict[str, tuple[str, int, int]]:
+        """field key -> (sheet, row, col) from the defined names f_<key>; workbook-level first."""
+        wanted = {f"f_{f.key}": f.key for f in form.header}
+        found: dict[str, tuple[str, int, int]] = {}
+        for ref in sorted(self.pkg.names, key=lambda r: r.local_to is not None):
+            key = wanted.get(ref.name.casefold())
+            if key and key not in found and self.pkg.sheet(ref.sheet) is not None:
+                found[key] = (self.pkg.sheet(ref.sheet).name, ref.row, ref.col)  # type: ignore[union-attr]
+        return found
+
+    def _header(self, form: Form, sheet: SheetInfo, grid: Grid, names: dict[str, tuple[str, int, int]],
+                header_row: int | None) -> None:
+        missing = [f for f in form.header if f.key not in names]
+        labelled = self._by_label(missing, form, sheet, grid, header_row) if missing else {}
+        for f in form.header:
+            if f.key in names:
+                sheet_name, row, col = names[f.key]
+                g = grid if sheet_name == sheet.name else self._grid(self.pkg.sheet(sheet_name), row, max(col, 1))  # type: ignore[arg-type]
+                self.raw.header[f.key] = self._cell(g, row, col)
+            elif f.key in labelled:
+                (row, col), label = labelled[f.key]
+                self.raw.header[f.key] = self._cell(grid, row, col)
+                self._add("field_by_label",
+                          f"找不到定义名称 f_{f.key},已读取标签「{label}」旁的单元格;请使用最新的模板填写。",
+                          f"The defined name f_{f.key} is missing; read the cell beside the label '{label}'; "
+                          f"please fill in the current template.",
+                          sheet=sheet.name, cell=cell_address(row, col), field=f.key)
+            else:
+                self._add("missing_field",
+                          f"找不到表头字段「{_display(f)}」(没有定义名称 f_{f.key},也没有该标签);请使用最新的模板填写。",
+                          f"The header field {_display(f)} was not found (no defined name f_{f.key} and no such label); "
+                          f"please fill in the current template.",
+                          severity=ERROR if f.required else WARNING, sheet=sheet.name, field=f.key)
+
+    def _by_label(self, fields: list[Field], form: Form, sheet: SheetInfo, grid: Grid,
+                  header_row: int | None) -> dict[str, tuple[tuple[int, int], str]]:
+        """Header inputs found beside their label cells: key -> ((row, col), label text)."""
+        matcher = column_matcher(form.header)
+        wanted = {f.key for f in fields}
+        stop = header_row if header_row is not None else RECOGNISE_ROWS + 1
+        merged = self.pkg.scan(sheet).merged
+        found: dict[str, tuple[tuple[int, int], str]] = {}
+        for row in sorted(r for r in grid.rows if r < stop):
+            for col, value in enumerate(grid.rows[row], start=1):
+                key = _match(value, matcher)
+                if key is None or key not in wanted or key in found:
+                    continue
+                start = col + 1
+                for (r1, c1, r2, c2) in merged:  # a label merged over several columns
+                    if r1 <= row <= r2 and c1 <= col <= c2:
+                        start = c2 + 1
+                target = start
+                for c in range(start, start + 4):
+                    v = grid.get(row, c)
+                    if v is None:
+                        continue
+                    other = _match(v, matcher)
+                    if other == key:  # the same label again (Chinese and English in two cells)
+                        target = c + 1
+                        continue
+                    if other is None:
+                        target = c
+                    break
+                found[key] = ((row, target), str(value).replace("\n", " "))
+        return found
+
+    def _columns(self, form: Form, sheet: SheetInfo, grid: Grid,
+                 table: TableInfo | None) -> tuple[int | None, dict[str, int]]:
+        """The header row and field key -> column; findings for missing, unknown, doubled columns."""
+        if table is not None and table.header_rows > 0:
+            header_row = table.ref[0]
+            matched = _row_matches(grid, header_row, column_matcher(form.columns))
+            if not matched:  # the table is there but its header was overwritten: look around
+                header_row, matched = _best_header_row(grid, form, HEADER_SCAN_ROWS)
+        else:
+            header_row, matched = _best_header_row(grid, form, HEADER_SCAN_ROWS)
+        if header_row is None or not matched:
+            self._add("no_table",
+                      f"找不到表格 {form.table_name} 的表头行;请使用模板填写,不要删除或改动表头行。",
+                      f"The header row of table {form.table_name} was not found; fill in the template and keep its header row.",
+                      severity=ERROR, sheet=sheet.name)
+            return None, {}
+        columns: dict[str, int] = {}
+        for col in sorted(matched):
+            key = matched[col]
+            if key in columns:
+                f = form.field(key)
+                self._add("duplicate_column",
+                          f"「{_display(f)}」列出现两次,只读取第一列({cell_address(header_row, columns[key])});请删除多余的列。",
+                          f"The column {_display(f)} appears twice; only the first ({cell_address(header_row, columns[key])}) "
+                          f"was read; delete the extra column.",
+                          sheet=sheet.name, cell=cell_address(header_row, col), field=key)
+                continue
+            columns[key] = col
+        lo, hi = (table.ref[1], table.ref[3]) if table is not None else (1, len(grid.rows.get(header_row, [])))
+        for col in range(lo, hi + 1):
+            text = grid.get(header_row, col)
+            if col not in matched and text is not None and str(text).strip():
+                shown = str(text).replace("\n", " ")
+                self._add("unknown_column",
+                          f"列「{shown}」不属于此表单,已忽略。",
+                          f"The column '{shown}' is not part of this form and was ignored.",
+                          sheet=sheet.name, cell=cell_address(header_row, col), value=shown)
+        for f in form.columns:
+            if f.key not in columns:
+                req_zh, req_en = ("必填", "required ") if f.required else ("", "")
+                self._add("missing_column",
+                          f"表格缺少{req_zh}列「{_display(f)}」;请从模板复制该列的表头。",
+                          f"The table lacks the {req_en}column {_display(f)}; copy its header from the template.",
+                          severity=ERROR if f.required else WARNING, sheet=sheet.name, field=f.key)
+        return header_row, columns
+
+    def _rows(self, form: Form, sheet: SheetInfo, grid: Grid, scan: SheetScan, table: TableInfo | None,
+              header_row: int, columns: dict[str, int]) -> None:
+        totals_row = table.ref[2] if table is not None and table.totals_rows > 0 else None
+        last_allowed = header_row + self.max_rows
+        over = False
+        candidates = set(grid.rows) | {r for (r, _c) in grid.errors}
+        for row in sorted(r for r in candidates if r > header_row):
+            if row == totals_row:
+                continue
+            cells = {key: self._cell(grid, row, col) for key, col in columns.items()}
+            if all(_blank(c) for c in cells.values()):
+                continue
+            if row > last_allowed:
+                over = True
+                break
+            self.raw.rows.append((row, cells))
+        if over:
+            self._add("too_many_rows",
+                      f"表格超过 {self.max_rows} 行([intake] max_rows),第 {last_allowed} 行之后未读取;请把数据分成几个文件。",
+                      f"The table has more than {self.max_rows} rows ([intake] max_rows); rows after row {last_allowed} "
+                      f"were not read; split the data into several files.",
+                      severity=ERROR, sheet=sheet.name, cell=cell_address(last_allowed + 1, 1))
+
+    def _formula_warnings(self, sheet: SheetInfo, scan: SheetScan) -> None:
+        if not scan.formulas:
+            return
+        cells: list[tuple[str, RawCell]] = [(k, c) for k, c in self.raw.header.items()]
+        for _row, row_cells in self.raw.rows:
+            cells.extend(row_cells.items())
+        for key, cell in cells:
+            where = parse_address(cell.address)
+            if where is None or where not in scan.formulas:
+                continue
+            if scan.formulas[where]:
+                zh = "单元格含公式,已读取其上次计算的结果(可能已过时);请直接输入数值。"
+                en = "The cell holds a formula; its last calculated result was read (it may be out of date); type the value instead."
+            else:
+                zh = "单元格含公式但没有保存计算结果,按空白处理;请直接输入数值。"
+                en = "The cell holds a formula with no saved result and was read as blank; type the value instead."
+            self._add("formula_input", zh, en, sheet=sheet.name, cell=cell.address, field=key,
+                      value=cell.error or cell.value)
+
+
+def _blank(cell: RawCell) -> bool:
+    if cell.error:
+        return False
+    v = cell.value
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _row_matches(grid: Grid, row: int, matcher: dict[str, str]) -> dict[int, str]:
+    out = {}
+    for col, value in enumerate(grid.rows.get(row, []), start=1):
+        key = _match(value, matcher)
+        if key:
+            out[col] = key
+    return out
+
+
+def _best_header_row(grid: Grid, form: Form, rows: int) -> tuple[int | None, dict[int, str]]:
+    """The row among the first `rows` whose cells name the most of the form's columns."""
+    matcher = column_matcher(form.columns)
+    best: tuple[int | None, dict[int, str]] = (None, {})
+    best_n = 0
+    for row in sorted(r for r in grid.rows if r <= rows):
+        matched = _row_matches(grid, row, matcher)
+        n = len(set(matched.values()))
+        if n > best_n:
+            best, best_n = (row, matched), n
+    return best
+
+
+def _as_int(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, str) and v.strip().isdigit():
+        return int(v.strip())
+    return None

@@ -1,0 +1,363 @@
+"""The monthly fee statement (收费清单): workbook, mail body and JSON of a computed FeeStatement.
+
+Every figure comes from `adtools.fees.fee_statement`; this module only renders
+it.  Totals are written as the values fees.py computed (exact, never Excel
+formulas), and every charged line carries the cells it came from, so finance
+can trace any figure to `[file.xlsx]工时表!D7`.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..fees import MONEY_KEYS, FeeStatement, fee_statement, month_bounds
+from ..forms.catalog import CATEGORY_LABELS, NON_BILLABLE
+from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
+from ..money import fmt2, fmt_money
+from ._labels import DEPARTMENT_LABELS, LINE_TYPE_LABELS, category_label, label
+from .base import ReportResult
+from .xlsx import Column, ReportWorkbook
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..ledger.store import Ledger
+
+__all__ = ["render_fees", "build_fees", "fees_path", "fees_subject"]
+
+log = logging.getLogger("adtools.reports.fees")
+
+RED = {"bg_color": "#F8CBAD"}
+AMBER = {"bg_color": "#FFE699"}
+_TOPIC = "收费清单"
+#: Excel holds at most 32,767 characters in a cell; a line's source list stops well before
+_MAX_SOURCES_CHARS = 8000
+_STATUS = {
+    "ok": ("正常", "OK"),
+    "warning": ("接近报价", "Near the approved quote"),
+    "over": ("超出报价", "Over the approved quote"),
+    "no_quote": ("无确认报价", "No approved quote"),
+}
+_YES_NO = {True: "是 Yes", False: "否 No"}
+
+JOB_COLUMNS = (
+    Column("job_no", "工作编号", "Job No.", width=18),
+    Column("hours", "计费小时", "Billable hours", "hours", 11),
+    Column("hours_fee", "工时费", "Hours fee", "money", 14),
+    Column("film", "软片费", "Film", "money", 13),
+    Column("costs", "外付成本", "Out-of-pocket costs", "money", 14),
+    Column("postage", "邮寄费", "Postage", "money", 12),
+    Column("subtotal", "小计", "Subtotal", "money", 14),
+    Column("tax", "税金", "Tax", "money", 13),
+    Column("total", "合计", "Total", "money", 15),
+)
+LINE_COLUMNS = (
+    Column("line_no", "行号", "Line", "int", 6),
+    Column("job_no", "工作编号", "Job No.", width=16),
+    Column("line_type_label", "类型", "Line type", width=14),
+    Column("category_label", "类别", "Category", width=24),
+    Column("date", "日期", "Date", "date", 11),
+    Column("description", "供应商/说明", "Vendor / description", width=16),
+    Column("hours", "小时", "Hours", "hours", 8),
+    Column("rate", "费率(元/小时)", "Rate (RMB/h)", "money", 12),
+    Column("width_cm", "宽(厘米)", "Width (cm)", "decimal", 9),
+    Column("height_cm", "高(厘米)", "Height (cm)", "decimal", 9),
+    Column("quantity", "数量", "Qty", "int", 6),
+    Column("actual", "实际金额", "Actual amount", "money", 13),
+    Column("amount", "收费金额", "Charged", "money", 13),
+    Column("rows", "来源行数", "Source rows", "int", 8),
+    Column("sources_text", "来源单元格", "Source cells", width=50),
+)
+DETAIL_COLUMNS = (
+    Column("staff", "员工", "Staff", width=10),
+    Column("date", "日期", "Date", "date", 11),
+    Column("week_start", "周起始日", "Week starting", "date", 11),
+    Column("job_no", "工作编号", "Job No.", width=16),
+    Column("category_label", "工作类别", "Category", width=26),
+    Column("hours", "小时", "Hours", "hours", 8),
+    Column("billable_label", "计费", "Billable", width=8),
+    Column("rate", "费率(元/小时)", "Rate (RMB/h)", "money", 12),
+    Column("line_no", "收费行号", "Charged on line", "int", 9),
+    Column("source", "来源", "Source", width=50),
+)
+BUDGET_COLUMNS = (
+    Column("job_no", "工作编号", "Job No.", width=18),
+    Column("approved", "已确认报价", "Approved quote", "money", 15),
+    Column("actual", "累计收费(含税)", "Billed to date (incl. tax)", "money", 17),
+    Column("share", "已用比例", "Share used", "percent", 10),
+    Column("status_label", "状态", "Status", width=26),
+)
+MISSING_COLUMNS = (
+    Column("staff", "员工", "Staff", width=12),
+    Column("department_label", "部门", "Department", width=16),
+    Column("week_start", "周起始日", "Week starting", "date", 13),
+    Column("week_end", "周末", "Week ending", "date", 13),
+)
+WARNING_COLUMNS = (Column("warning", "注意事项", "Warning", width=140),)
+
+
+# --------------------------------------------------------------------------- names
+def fees_path(cfg: "Config", month: str, job: str | None = None, out_dir: Path | None = None) -> Path:
+    """`<reports>/fees/收费清单_fees_2026-11[_HRFR-2026-001].xlsx`."""
+    folder = Path(out_dir) if out_dir is not None else cfg.reports_dir / "fees"
+    suffix = f"_{_safe_name(job)}" if job else ""
+    return folder / f"收费清单_fees_{month}{suffix}.xlsx"
+
+
+def fees_subject(cfg: "Config", month: str, job: str | None = None) -> str:
+    """`【收费清单 Fees】海尔冰箱 收费清单 2026-11`; a one-job statement names the job before the month."""
+    return report_subject(cfg, "fees", month, f"{_TOPIC} {job}" if job else None)
+
+
+def _percent(share) -> str:  # noqa: ANN001
+    """0.06 -> "6%", 0.125 -> "12.5%" (a config rate as people write it)."""
+    return f"{(share * 100).normalize():f}%"
+
+
+def _safe_name(text: str) -> str:
+    """A job number as part of a file name on Windows too."""
+    return "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in str(text)).strip(" .") or "job"
+
+
+# --------------------------------------------------------------------------- rows for the sheets
+def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
+    return [] if df is None or df.empty else df.to_dict("records")
+
+
+def _sources_text(sources: Any) -> str:
+    if not isinstance(sources, (tuple, list)):
+        return ""
+    out: list[str] = []
+    size = 0
+    for i, s in enumerate(sources):
+        if size + len(s) + 2 > _MAX_SOURCES_CHARS:
+            rest = len(sources) - i
+            out.append(f"… (+{rest}，见 工时明细 / see Hours detail)")
+            break
+        out.append(s)
+        size += len(s) + 2
+    return "; ".join(out)
+
+
+def _line_rows(statement: FeeStatement) -> list[dict[str, Any]]:
+    rows = []
+    for r in _records(statement.lines):
+        rows.append({
+            **r,
+            "line_type_label": label(LINE_TYPE_LABELS, r.get("line_type")),
+            "category_label": category_label(r.get("line_type"), r.get("category")),
+            "sources_text": _sources_text(r.get("sources")),
+        })
+    return rows
+
+
+def _detail_rows(statement: FeeStatement) -> list[dict[str, Any]]:
+    return [
+        {**r, "category_label": category_label("hours", r.get("category")), "billable_label": _YES_NO[bool(r.get("billable"))]}
+        for r in _records(statement.hours_detail)
+    ]
+
+
+def _staff_columns(statement: FeeStatement) -> tuple[Column, ...]:
+    fixed = {"staff", "total", "billable", "billable_share"}
+    cats = [c for c in statement.hours_by_staff.columns if c not in fixed]
+    labels = {**CATEGORY_LABELS, NON_BILLABLE.key: (NON_BILLABLE.zh, NON_BILLABLE.en)}
+    return (
+        Column("staff", "员工", "Staff", width=12),
+        *(Column(c, *labels.get(c, (c, c)), "hours", 13) for c in cats),
+        Column("total", "总小时", "Total hours", "hours", 10),
+        Column("billable", "计费小时", "Billable hours", "hours", 10),
+        Column("billable_share", "计费比例", "Billable share", "percent", 10),
+    )
+
+
+def _budget_rows(statement: FeeStatement) -> list[dict[str, Any]]:
+    return [{**r, "status_label": label(_STATUS, r.get("status"))} for r in _records(statement.budget)]
+
+
+def _missing_rows(cfg: "Config", statement: FeeStatement) -> list[dict[str, Any]]:
+    rows = []
+    for staff, week in statement.missing_timesheets:
+        person = cfg.person(staff)
+        rows.append({
+            "staff": staff,
+            "department_label": label(DEPARTMENT_LABELS, person.department) if person is not None else "",
+            "week_start": week,
+            "week_end": week + timedelta(days=6),
+        })
+    return rows
+
+
+def _row_colour(status: Any) -> dict[str, str] | None:
+    return RED if status == "over" else AMBER if status == "warning" else None
+
+
+# --------------------------------------------------------------------------- the workbook
+def _write_workbook(cfg: "Config", statement: FeeStatement, path: Path, title_zh: str, title_en: str) -> None:
+    tax_pct = _percent(cfg.fees.tax_rate)
+    heading = f"{cfg.agency.name} → {cfg.client.name} · 人民币 {statement.currency} · 税率 Tax rate {tax_pct}"
+    with ReportWorkbook(path, title=f"{title_zh} / {title_en}", author=cfg.agency.name) as wb:
+        jobs = _records(statement.jobs)
+        ws, first, n = wb.table("汇总 Summary", JOB_COLUMNS, jobs, title=f"{title_zh} / {title_en}", subtitle=heading)
+        r = first + max(n, 1)
+        bold = {"bold": True, "top": 1, "bottom": 6}
+        wb.write(ws, r, 0, "合计 Total", "text", wb.fmt(**bold))
+        for c, col in enumerate(JOB_COLUMNS[1:], 1):
+            wb.write(ws, r, c, statement.totals[col.key], col.kind, wb.kind_fmt(col.kind, **bold))
+        r += 2
+        over = statement.over_budget
+        for text, value, kind in (
+            ("非计费工时 Non-billable hours", statement.non_billable_hours, "hours"),
+            ("缺交工时表（人·周）Missing timesheets (person-weeks)", len(statement.missing_timesheets), "int"),
+            ("超出确认报价的工作 Jobs over their approved quote", len(over), "int"),
+            ("注意事项 Warnings", len(statement.warnings), "int"),
+        ):
+            ws.write_string(r, 0, text, wb.label_fmt)
+            wb.write(ws, r, len(JOB_COLUMNS) - 1, value, kind)
+            r += 1
+        ws.write_string(r + 1, 0, "合计为各工作金额之和；税金按工作分别四舍五入。 / Totals are the sums of the jobs' figures; "
+                        "tax is rounded half up per job.", wb.subtitle_fmt)
+
+        ws, first, n = wb.table(
+            "收费明细 Lines", LINE_COLUMNS, _line_rows(statement), title="收费明细 Charged lines",
+            subtitle="每行金额来自所列单元格；工时行的每个单元格见「工时明细」。 / Each amount comes from the cells listed; "
+                     "every timesheet cell of an hours line is on the Hours detail sheet.")
+        r = first + max(n, 1)
+        keys = [c.key for c in LINE_COLUMNS]
+        wb.write(ws, r, 0, "合计 Total", "text", wb.fmt(**bold))
+        for key, value in (("hours", statement.totals["hours"]), ("amount", statement.totals["subtotal"])):
+            col = LINE_COLUMNS[keys.index(key)]
+            wb.write(ws, r, keys.index(key), value, col.kind, wb.kind_fmt(col.kind, **bold))
+        detail = _detail_rows(statement)
+        wb.table("工时明细 Hours detail", DETAIL_COLUMNS, detail, title="工时明细 Timesheet rows of the month",
+                 subtitle="非计费和未收费的工时也列出（无收费行号）。 / Non-billable and uncharged hours are listed too (no line).")
+        wb.table("员工工时 Hours by staff", _staff_columns(statement), _records(statement.hours_by_staff),
+                 title="员工工时（按类别）Hours by staff and category")
+        budget = _budget_rows(statement)
+        wb.table("预算对比 Estimate vs actual", BUDGET_COLUMNS, budget,
+                 title="已确认报价与实际收费 Approved quote against billed to date",
+                 subtitle=f"黄色 = 已达报价的 {_percent(cfg.fees.budget_warning)}；红色 = 超出报价 / "
+                          f"amber = {_percent(cfg.fees.budget_warning)} of the quote reached; red = over the quote",
+                 row_formats=[_row_colour(b["status"]) for b in budget])
+        wb.table("缺交工时表 Missing timesheets", MISSING_COLUMNS, _missing_rows(cfg, statement),
+                 title="缺交的工时表 Timesheets not received",
+                 subtitle="本月有工作日的每一周（自星期一起） / every week, starting Monday, with a working day in the month")
+        wb.table("注意 Warnings", WARNING_COLUMNS, [{"warning": w} for w in statement.warnings],
+                 title="注意事项 Warnings")
+
+
+# --------------------------------------------------------------------------- the mail body
+def _figures(statement: FeeStatement) -> list[Figure]:
+    over = list(statement.over_budget["job_no"])
+    return [
+        Figure("月份", "Month", statement.month),
+        Figure("收费工作数", "Jobs charged", len(statement.jobs)),
+        Figure("小计", "Subtotal", fmt_money(statement.totals["subtotal"])),
+        Figure("税金", "Tax", fmt_money(statement.totals["tax"])),
+        Figure("合计（含税）", "Total incl. tax", fmt_money(statement.totals["total"])),
+        Figure("非计费工时", "Non-billable hours", fmt2(statement.non_billable_hours)),
+        Figure("缺交工时表（人·周）", "Missing timesheets (person-weeks)", len(statement.missing_timesheets)),
+        Figure("超出确认报价的工作", "Jobs over their approved quote", len(over), "、".join(over)),
+    ]
+
+
+def _mail_body(statement: FeeStatement, title_zh: str, title_en: str) -> tuple[str, str]:
+    figures = _figures(statement)
+    blocks = [figures_html(figures, caption_zh="本月概况", caption_en="This month")]
+    money = [k for k in MONEY_KEYS if k != "hours"]
+    job_rows = [
+        {"job_no": j["job_no"], "hours": fmt2(j["hours"]), **{k: fmt_money(j[k]) for k in money}}
+        for j in _records(statement.jobs)
+    ]
+    if job_rows:
+        job_rows.append({"job_no": "合计 Total", "hours": fmt2(statement.totals["hours"]),
+                         **{k: fmt_money(statement.totals[k]) for k in money}})
+        blocks.append(rows_html(
+            [("job_no", "工作编号", "Job No."), ("hours", "计费小时", "Hours"), ("subtotal", "小计", "Subtotal"),
+             ("tax", "税金", "Tax"), ("total", "合计", "Total")],
+            job_rows, caption_zh="按工作", caption_en="By job"))
+    budget = [b for b in _budget_rows(statement) if b["status"] in ("over", "warning")]
+    if budget:
+        blocks.append(rows_html(
+            [("job_no", "工作编号", "Job No."), ("approved", "已确认报价", "Approved"), ("actual", "累计收费", "Billed to date"),
+             ("share", "已用比例", "Share"), ("status_label", "状态", "Status")],
+            [{**b, "approved": fmt_money(b["approved"]), "actual": fmt_money(b["actual"]),
+              "share": "" if b["share"] is None else f"{b['share'] * 100:.1f}%"} for b in budget],
+            caption_zh="报价使用", caption_en="Estimate against actual"))
+    if statement.missing_timesheets:
+        blocks.append(rows_html(
+            [("staff", "员工", "Staff"), ("week_start", "周起始日", "Week starting")],
+            [{"staff": s, "week_start": w.isoformat()} for s, w in statement.missing_timesheets],
+            caption_zh="缺交工时表", caption_en="Missing timesheets"))
+    if statement.warnings:
+        blocks.append(rows_html([("w", "注意", "Warning")], [{"w": w} for w in statement.warnings]))
+    html = html_document(title_zh, title_en, *blocks)
+    lines = [f"{title_zh} / {title_en}", "", figures_text(figures)]
+    if job_rows:
+        lines += ["", "按工作 By job:"]
+        lines += [f"  {j['job_no']}: {j['hours']} h, {j['subtotal']} + {j['tax']} = {j['total']}" for j in job_rows]
+    if statement.missing_timesheets:
+        lines += ["", "缺交工时表 Missing timesheets:"]
+        lines += [f"  {s} {w.isoformat()}" for s, w in statement.missing_timesheets]
+    if statement.warnings:
+        lines += ["", "注意 Warnings:", *(f"  - {w}" for w in statement.warnings)]
+    return html, "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- entry points
+def render_fees(cfg: "Config", statement: FeeStatement, out_dir: Path | None = None) -> ReportResult:
+    """Write the fee statement workbook of a computed statement and return the ReportResult (key "fees")."""
+    month, job = statement.month, statement.job
+    path = fees_path(cfg, month, job, out_dir)
+    scope_zh = f" {job}" if job else ""
+    title_zh = f"{cfg.client.product} 收费清单{scope_zh} {month}"
+    title_en = f"Fee statement{f' of {job}' if job else ''}, {cfg.client.name}, {month}"
+    _write_workbook(cfg, statement, path, title_zh, title_en)
+    html, text = _mail_body(statement, title_zh, title_en)
+    log.info("fee statement %s%s written to %s", month, f" ({job})" if job else "", path)
+    return ReportResult(
+        key="fees",
+        period=f"{month} {job}" if job else month,
+        title_zh=title_zh,
+        title_en=title_en,
+        subject=fees_subject(cfg, month, job),
+        data=statement.to_json(),
+        html=html,
+        text=text,
+        files=(path,),
+        warnings=tuple(statement.warnings),
+    )
+
+
+def build_fees(
+    cfg: "Config",
+    ledger: "Ledger",
+    month: str,
+    *,
+    job: str | None = None,
+    as_of: date | None = None,
+    out_dir: Path | None = None,
+) -> ReportResult:
+    """The fee statement of `month` from the ledger's current timesheets, cost logs and sign-offs.
+
+    `as_of`: read the versions current at the end of that day, and leave weeks that
+    start after it out of the missing-timesheet list.
+    """
+    from ..calendar import WorkCalendar
+    from ..ledger import frames
+
+    month_bounds(month)  # a bad month is refused before the ledger is read
+    statement = fee_statement(
+        frames.rows(ledger, "timesheet", as_of=as_of),
+        frames.rows(ledger, "costs", as_of=as_of),
+        frames.rows(ledger, "sign_off", as_of=as_of),
+        cfg,
+        month,
+        job=job,
+        calendar=WorkCalendar.from_config(cfg),
+        as_of=as_of,
+    )
+    return render_fees(cfg, statement, out_dir)

@@ -1,0 +1,266 @@
+"""The client-facing priced quote (报价单): one A4 page to print, sign and return.
+
+The manual lets the next step start only after the client's written approval of
+every quote, so the page ends with a signature block (客户确认签字 / Client
+approval, 日期 / Date).  Figures come from `adtools.fees.price_quote`; this
+module only lays them out.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+from ..errors import Finding, InputError
+from ..fees import PricedLine, PricedQuote, price_quote
+from ..money import fmt2
+from ._labels import LINE_TYPE_LABELS, QUOTE_TYPE_LABELS, category_label, label
+from .xlsx import ReportWorkbook
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..forms.schema import FormResult
+
+__all__ = ["InvalidQuoteError", "render_quote", "price_quote_file", "price_quote_result", "quote_path"]
+
+log = logging.getLogger("adtools.reports.quote")
+
+_WIDTHS = (5, 12, 22, 28, 22, 14, 15)  # A..G: No, type, category, description, quantity, unit price, amount
+_LAST_COL = len(_WIDTHS) - 1
+
+
+class InvalidQuoteError(InputError):
+    """A quote workbook that cannot be priced: not a quote, or with errors; `findings` says where."""
+
+    def __init__(self, message: str, findings: Sequence[Finding] = (), path: Path | None = None):
+        super().__init__(message)
+        self.findings = tuple(findings)
+        self.path = path
+
+
+def quote_path(cfg: "Config", priced: PricedQuote, out_dir: Path | None = None) -> Path:
+    """`<reports>/quotes/报价单_quote_HRFR-2026-001_production_v2.xlsx`."""
+    folder = Path(out_dir) if out_dir is not None else cfg.reports_dir / "quotes"
+    job = "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in priced.job_no).strip(" .") or "quote"
+    return folder / f"报价单_quote_{job}_{priced.quote_type}_v{priced.version}.xlsx"
+
+
+def _num(value: Decimal | None) -> str:
+    """42 / 29.7 / 10.5: a size as people write it."""
+    if value is None:
+        return ""
+    text = f"{value.normalize():f}"
+    return text
+
+
+def _quantity_text(line: PricedLine) -> str:
+    if line.line_type == "hours":
+        return f"{fmt2(line.hours)} 小时 h" if line.hours is not None else ""
+    if line.line_type == "film":
+        return f"{_num(line.width_cm)} × {_num(line.height_cm)} cm × {line.quantity} 张 pcs"
+    return ""
+
+
+def _unit_price(cfg: "Config", line: PricedLine) -> Decimal | None:
+    if line.line_type == "hours":
+        return line.rate
+    if line.line_type == "film":
+        return {"bw": cfg.film.bw, "colour_proof": cfg.film.colour_proof}.get(line.category or "")
+    return None
+
+
+def _text_lines(text: str | None, width: int) -> int:
+    """Lines a wrapped text takes in a column `width` characters wide (a CJK character is two)."""
+    if not text:
+        return 1
+    shown = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    return max(1, -(-shown // max(width - 1, 1)))
+
+
+def _percent(share: Decimal) -> str:
+    return f"{(share * 100).normalize():f}%"
+
+
+def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
+    """Write the priced quote as a one-page A4 portrait workbook ready to print and sign; return its path."""
+    out_path = Path(out_path)
+    title = f"报价单 Quote {priced.job_no} v{priced.version}"
+    with ReportWorkbook(out_path, title=title, author=cfg.agency.name) as wb:
+        ws = wb.sheet("报价单 Quote", landscape=False)
+        for c, w in enumerate(_WIDTHS):
+            ws.set_column(c, c, w)
+        thin = {"border": 1, "valign": "vcenter", "text_wrap": True}
+        f_agency = wb.fmt(bold=True, font_size=16, align="center", valign="vcenter")
+        f_title = wb.fmt(bold=True, font_size=20, align="center", valign="vcenter")
+        f_label = wb.fmt(bold=True, valign="vcenter")
+        f_value = wb.fmt(valign="vcenter", bottom=1)
+        f_date = wb.kind_fmt("date", valign="vcenter", bottom=1, align="left")
+        f_int = wb.kind_fmt("int", valign="vcenter", bottom=1, align="left")
+        f_head = wb.fmt(bold=True, text_wrap=True, valign="vcenter", align="center", bg_color="#DDEBF7", border=1)
+        f_cell = wb.fmt(**thin)
+        f_int_cell = wb.kind_fmt("int", **thin, align="center")
+        f_money = wb.kind_fmt("money", **thin)
+        f_sum_label = wb.fmt(bold=True, align="right", valign="vcenter")
+        f_sum = wb.kind_fmt("money", border=1, valign="vcenter")
+        f_total = wb.kind_fmt("money", bold=True, top=1, bottom=6, left=1, right=1, valign="vcenter")
+        f_note = wb.fmt(italic=True, font_color="#555555", text_wrap=True, valign="top")
+        f_sign_line = wb.fmt(bottom=1)
+
+        def cell(row: int, col: int, value: Any, kind: str, fmt) -> None:  # noqa: ANN001
+            wb.write(ws, row, col, None if value == "" else value, kind, fmt)  # user text as a string, never a formula
+
+        def merged(row: int, first: int, last: int, value: Any, kind: str, fmt) -> None:  # noqa: ANN001
+            ws.merge_range(row, first, row, last, None, fmt)
+            cell(row, first, value, kind, fmt)
+
+        r = 0
+        merged(r, 0, _LAST_COL, cfg.agency.name, "text", f_agency)
+        ws.set_row(r, 26)
+        r += 1
+        merged(r, 0, _LAST_COL, "报价单 Quote", "text", f_title)
+        ws.set_row(r, 32)
+        r += 2
+        info = (
+            (("客户 Client", cfg.client.name, "text", f_value), ("报价日期 Date", priced.quote_date, "date", f_date)),
+            (("工作编号 Job No.", priced.job_no, "text", f_value), ("版本 Version", priced.version, "int", f_int)),
+            (("报价类型 Quote type", label(QUOTE_TYPE_LABELS, priced.quote_type), "text", f_value),
+             ("制表人 Prepared by", priced.prepared_by, "text", f_value)),
+            (("代理公司 Agency", cfg.agency.name, "text", f_value), ("币种 Currency", "人民币 RMB (CNY)", "text", f_value)),
+        )
+        for left, right in info:
+            merged(r, 0, 1, left[0], "text", f_label)
+            merged(r, 2, 3, left[1], left[2], left[3])
+            wb.write(ws, r, 4, right[0], "text", f_label)
+            merged(r, 5, 6, right[1], right[2], right[3])
+            ws.set_row(r, 20)
+            r += 1
+        r += 1
+
+        header_row = r
+        headers = ("序号\nNo.", "类型\nType", "类别\nCategory", "说明\nDescription", "小时/尺寸/数量\nHours / size / qty",
+                   "单价\nUnit price", "金额\nAmount")
+        for c, h in enumerate(headers):
+            ws.write_string(r, c, h, f_head)
+        ws.set_row(r, 32)
+        r += 1
+        for i, line in enumerate(priced.lines, 1):
+            cell(r, 0, i, "int", f_int_cell)
+            cell(r, 1, label(LINE_TYPE_LABELS, line.line_type), "text", f_cell)
+            cell(r, 2, category_label(line.line_type, line.category), "text", f_cell)
+            cell(r, 3, line.description, "text", f_cell)
+            cell(r, 4, _quantity_text(line), "text", f_cell)
+            cell(r, 5, _unit_price(cfg, line), "money", f_money)
+            cell(r, 6, line.amount, "money", f_money)
+            texts = (label(LINE_TYPE_LABELS, line.line_type), category_label(line.line_type, line.category),
+                     line.description, _quantity_text(line))
+            tall = max(_text_lines(t, _WIDTHS[c]) for c, t in zip((1, 2, 3, 4), texts))
+            if tall > 1:  # wrapped text: Excel and WPS do not grow a row written by a program
+                ws.set_row(r, 15 * tall + 3)
+            r += 1
+        if not priced.lines:
+            merged(r, 0, _LAST_COL, "（无 None）", "text", f_cell)
+            r += 1
+
+        for text, value, fmt in (
+            ("小计 Subtotal", priced.subtotal, f_sum),
+            (f"税金 Tax ({_percent(cfg.fees.tax_rate)})", priced.tax, f_sum),
+            ("合计 Total", priced.total, f_total),
+        ):
+            merged(r, 3, 5, text, "text", f_sum_label)
+            wb.write(ws, r, 6, value, "money", fmt)
+            ws.set_row(r, 20)
+            r += 1
+        r += 1
+
+        notes = []
+        kinds = {ln.line_type for ln in priced.lines}
+        if "hours" in kinds:
+            notes.append("工时按报价日有效的费率计算。 / Hours are priced at the rates in force on the quote date.")
+        if "film" in kinds:
+            notes.append(
+                f"软片单价为基准尺寸 {_num(cfg.film.base_width_cm)} × {_num(cfg.film.base_height_cm)} cm 每张价格，其他尺寸按面积折算。"
+                f" / Film unit price is per piece at the base size {_num(cfg.film.base_width_cm)} × "
+                f"{_num(cfg.film.base_height_cm)} cm; other sizes pro rata by area."
+            )
+        if "cost" in kinds:
+            if cfg.fees.oop_markup:
+                notes.append(f"外付成本按实际成本加 {_percent(cfg.fees.oop_markup)} 计。 / Out-of-pocket costs at actual cost "
+                             f"plus {_percent(cfg.fees.oop_markup)}.")
+            else:
+                notes.append("外付成本按实际成本计。 / Out-of-pocket costs at actual cost.")
+        if "postage" in kinds:
+            notes.append("邮寄费按实际发生计。 / Postage at cost.")
+        for n in notes:
+            merged(r, 0, _LAST_COL, n, "text", f_note)
+            ws.set_row(r, 30)
+            r += 1
+        r += 1
+
+        merged(r, 0, _LAST_COL, "客户确认 Client approval", "text", wb.fmt(bold=True, font_size=12))
+        r += 1
+        merged(r, 0, _LAST_COL,
+               "经客户书面确认后方可进行下一步工作。请签字确认后交回。 / The next step starts only after the client's "
+               "written approval. Please sign and return.", "text", f_note)
+        ws.set_row(r, 30)
+        r += 2
+        for left, right in (
+            ("客户确认签字 Client approval", "日期 Date"),
+            (f"代理公司 {cfg.agency.name} 签字 / Agency signature", "日期 Date"),
+        ):
+            merged(r, 0, 2, left, "text", f_label)
+            ws.merge_range(r, 3, r, 4, "", f_sign_line)  # the line to sign on
+            wb.write(ws, r, 5, right, "text", wb.fmt(bold=True, valign="vcenter", align="right"))
+            ws.write_blank(r, 6, None, f_sign_line)
+            ws.set_row(r, 36)
+            r += 2
+
+        ws.print_area(0, 0, r - 1, _LAST_COL)
+        ws.repeat_rows(header_row)
+        ws.center_horizontally()
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+        ws.set_footer(f"&L{_footer_text(f'{cfg.agency.name} · {priced.job_no} v{priced.version}')}&R&P / &N")
+    log.info("priced quote %s v%s written to %s", priced.job_no, priced.version, out_path)
+    return out_path
+
+
+def _footer_text(text: str) -> str:
+    """Header/footer codes start with &: a literal ampersand is doubled."""
+    return text.replace("&", "&&")
+
+
+def price_quote_result(cfg: "Config", result: "FormResult", *, out: Path | None = None) -> tuple[PricedQuote, Path]:
+    """Price a validated quote workbook's FormResult and write the client-facing quote.
+
+    Raises InvalidQuoteError (an InputError) carrying the findings when the workbook
+    is not a quote or has errors; its warnings are added to the PricedQuote's.
+    """
+    path = Path(result.path)
+    if result.form_id != "quote":
+        what = result.form_id or "不是已知表格 not a known form"
+        raise InvalidQuoteError(
+            f"不是报价单 / {path.name} is not a quote (found: {what}). Rule: only a filled-in 报价单 Quote "
+            "workbook can be priced. Fix: use the quote template (workbooks/templates/quote.xlsx).",
+            result.findings, path,
+        )
+    if not result.ok or result.header is None:
+        n = len(result.errors)
+        raise InvalidQuoteError(
+            f"报价单有 {n} 处错误，未计价 / {path.name} has {n} error(s) and was not priced. "
+            "Fix: correct the cells listed and run it again.",
+            result.findings, path,
+        )
+    priced = price_quote(result.header.values, [rec.values for rec in result.rows], cfg)
+    extra = tuple(f"{f.where}: {f.message_zh} / {f.message_en}" for f in result.warnings)
+    if extra:
+        priced = replace(priced, warnings=priced.warnings + extra)
+    target = Path(out) if out is not None else quote_path(cfg, priced)
+    return priced, render_quote(cfg, priced, target)
+
+
+def price_quote_file(cfg: "Config", path: Path, *, out: Path | None = None) -> tuple[PricedQuote, Path]:
+    """Validate a filled-in quote workbook, price it and write the client-facing quote (see price_quote_result)."""
+    from ..forms.validate import validate_file
+
+    return price_quote_result(cfg, validate_file(Path(path), cfg), out=out)

@@ -1,0 +1,235 @@
+"""The Monday progress report (工作进展周报): deadlines, sign-off gates, awaiting client, minutes SLA.
+
+Figures come from `adtools.workflow.weekly_summary`; this module only renders
+them: a workbook with a summary sheet and one sheet per concern (each row with
+its source cell), an HTML summary for the mail body, and the JSON of issue 5.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..forms.catalog import DELIVERABLE_LABELS, STAGES
+from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
+from ..workflow import DOCUMENT_LABELS, WeeklySummary, weekly_summary
+from .base import ReportResult
+from .xlsx import Column, ReportWorkbook
+
+if TYPE_CHECKING:
+    from ..calendar import WorkCalendar
+    from ..config import Config
+
+__all__ = ["build_weekly", "render_weekly"]
+
+RED = {"bg_color": "#F8CBAD"}
+AMBER = {"bg_color": "#FFE699"}
+_STAGE_LABELS = {c.key: (c.zh, c.en) for c in STAGES}
+_STATUS = {
+    "overdue": ("逾期", "overdue"),
+    "due_soon": ("即将到期", "due soon"),
+    "open": ("进行中", "open"),
+    "delivered": ("已交付", "delivered"),
+    "delivered_late": ("延迟交付", "delivered late"),
+    "on_time": ("按时", "on time"),
+    "late": ("延迟", "late"),
+    "missing": ("未发出", "missing"),
+    "pending": ("未到期", "not yet due"),
+}
+
+
+def _label(mapping, key: Any) -> str:
+    if key is None or (not isinstance(key, str) and pd.isna(key)):
+        return ""
+    zh, en = mapping.get(key, (key, key))
+    return f"{zh} {en}"
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [] if df is None or df.empty else df.to_dict("records")
+
+
+def _deliverable_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for r in _records(df):
+        out.append({
+            **r,
+            "deliverable_label": _label(DELIVERABLE_LABELS, r.get("deliverable")),
+            "status_label": _label(_STATUS, r.get("status")),
+            "rush_label": "加急 rush" if r.get("rush") else None,
+        })
+    return out
+
+
+DELIVERABLE_COLUMNS = (
+    Column("job_no", "工作编号", "Job No.", width=16),
+    Column("order_no", "布置单", "Order No.", width=14),
+    Column("deliverable_label", "工作项目", "Deliverable", width=28),
+    Column("received_by", "负责人", "Owner", width=10),
+    Column("received", "收到日期", "Received", "date", 12),
+    Column("target", "目标日期", "Due", "date", 12),
+    Column("rush_label", "加急", "Rush", width=9),
+    Column("delivered_on", "交付日期", "Delivered", "date", 12),
+    Column("status_label", "状态", "Status", width=16),
+    Column("working_days_late", "逾期工作日", "Working days late", "int", 11),
+    Column("working_days_left", "剩余工作日", "Working days left", "int", 11),
+    Column("source", "来源", "Source", width=40),
+)
+AWAITING_COLUMNS = (
+    Column("job_no", "工作编号", "Job No.", width=16),
+    Column("document_label", "确认文件", "Document", width=32),
+    Column("version", "版本", "Version", "int", 8),
+    Column("submitted_on", "提交日期", "Submitted on", "date", 12),
+    Column("response_due", "应答日期", "Response due", "date", 12),
+    Column("working_days_waiting", "等待工作日", "Working days waiting", "int", 12),
+    Column("source", "来源", "Source", width=40),
+)
+GATE_COLUMNS = (
+    Column("job_no", "工作编号", "Job No.", width=16),
+    Column("stage_label", "工作环节", "Stage", width=34),
+    Column("done_on", "完成日期", "Done on", "date", 12),
+    Column("owner", "负责方", "Owner", width=10),
+    Column("missing_label", "缺少的客户确认", "Missing client approval", width=36),
+    Column("detail", "说明", "Detail", width=40),
+    Column("source", "来源", "Source", width=40),
+)
+MINUTES_COLUMNS = (
+    Column("title", "会议主题", "Title", width=28),
+    Column("job_no", "工作编号", "Job No.", width=16),
+    Column("meeting_end", "结束时间", "Meeting end", "datetime", 17),
+    Column("deadline", "应发出时间", "Due by", "datetime", 17),
+    Column("sent_at", "发出时间", "Sent at", "datetime", 17),
+    Column("status_label", "状态", "Status", width=14),
+    Column("hours_late", "延迟小时", "Hours late", "hours", 10),
+    Column("prepared_by", "记录人", "Prepared by", width=10),
+    Column("source", "来源", "Source", width=40),
+)
+
+
+def _naive(df: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
+    """Excel has no time zones: show local wall-clock times."""
+    df = df.copy()
+    for c in cols:
+        if c in df and isinstance(df[c].dtype, pd.DatetimeTZDtype):
+            df[c] = df[c].dt.tz_localize(None)
+    return df
+
+
+def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = None) -> ReportResult:
+    """Write the weekly workbook for a computed summary and return the ReportResult."""
+    as_of = summary.as_of
+    out_dir = Path(out_dir) if out_dir is not None else cfg.reports_dir / "weekly"
+    path = out_dir / f"周报_weekly_{as_of.isoformat()}.xlsx"
+    data = summary.to_dict()
+    minutes = summary.minutes
+    late_minutes = int(minutes["status"].isin(["late", "missing"]).sum()) if not minutes.empty else 0
+    figures = [
+        Figure("截至", "As of", as_of.isoformat()),
+        Figure("工作数", "Jobs", data["jobs"]),
+        Figure("未完成交付", "Open deliverables", data["open_deliverables"]),
+        Figure("逾期", "Overdue", len(data["overdue"])),
+        Figure("两个工作日内到期", "Due within 2 working days", len(data["due_soon"])),
+        Figure("待客户确认（超时）", "Awaiting client (past SLA)", len(data["awaiting_client"])),
+        Figure("流程违规（未获客户确认即开始）", "Gate violations", len(data["gate_violations"])),
+        Figure("会议纪要延迟或未发", f"Minutes late or missing (SLA {cfg.sla.minutes_hours} h)", late_minutes),
+    ]
+    title_zh = f"{cfg.client.product} 工作进展周报"
+    title_en = f"Weekly progress, {cfg.client.name}, as of {as_of.isoformat()}"
+
+    with ReportWorkbook(path, title=f"{title_zh} / {title_en}", author=cfg.agency.name) as wb:
+        pairs = [(f"{f.label_zh} {f.label_en}", f.value, "int" if isinstance(f.value, int) else "text") for f in figures]
+        for w in summary.warnings:
+            pairs.append(("注意 Warning", w, "text"))
+        wb.key_values("摘要 Summary", f"{title_zh} / Weekly progress", pairs,
+                      subtitle=f"{cfg.agency.name} → {cfg.client.name}")
+
+        lines = _naive(summary.deadlines, ())
+        open_rows = lines[lines["status"].isin(["overdue", "due_soon", "open"])] if not lines.empty else lines
+        rows = _deliverable_rows(open_rows)
+        fmts = [RED if r["status"] == "overdue" else AMBER if r["status"] == "due_soon" else None for r in rows]
+        wb.table("未完成 Open", DELIVERABLE_COLUMNS, rows, title="未完成交付 Open deliverables",
+                 subtitle="红色 = 逾期 overdue；黄色 = 两个工作日内到期 due within 2 working days", row_formats=fmts)
+        wb.table("逾期 Overdue", DELIVERABLE_COLUMNS, _deliverable_rows(summary.overdue), title="逾期 Overdue",
+                 row_formats=[RED] * len(summary.overdue))
+        wb.table("即将到期 Due soon", DELIVERABLE_COLUMNS, _deliverable_rows(summary.due_soon),
+                 title="两个工作日内到期 Due within 2 working days", row_formats=[AMBER] * len(summary.due_soon))
+        done = lines[lines["status"].isin(["delivered", "delivered_late"])] if not lines.empty else lines
+        done_rows = _deliverable_rows(done)
+        wb.table("已交付 Delivered", DELIVERABLE_COLUMNS, done_rows, title="已交付 Delivered",
+                 row_formats=[AMBER if r["status"] == "delivered_late" else None for r in done_rows])
+
+        awaiting = [{**r, "document_label": _label(DOCUMENT_LABELS, r.get("document"))} for r in _records(summary.awaiting_client)]
+        wb.table("待客户确认 Awaiting client", AWAITING_COLUMNS, awaiting,
+                 title=f"待客户确认（超过 {cfg.sla.client_response_days} 个工作日）Awaiting client (more than {cfg.sla.client_response_days} working days)",
+                 row_formats=[AMBER] * len(awaiting))
+        gates = [
+            {**r, "stage_label": _label(_STAGE_LABELS, r.get("stage")),
+             "missing_label": "、".join(_label(DOCUMENT_LABELS, m) for m in (r.get("missing") or []))}
+            for r in _records(summary.gate_violations)
+        ]
+        wb.table("流程违规 Gate violations", GATE_COLUMNS, gates,
+                 title="未获客户书面确认即开始的环节 Steps started without the client's written approval",
+                 row_formats=[RED] * len(gates))
+        mins = [{**r, "status_label": _label(_STATUS, r.get("status"))} for r in _records(_naive(minutes, ("meeting_start", "meeting_end", "deadline", "sent_at")))]
+        wb.table("会议纪要 Minutes", MINUTES_COLUMNS, mins,
+                 title=f"重要会议纪要（会后 {cfg.sla.minutes_hours} 小时内发出）Minutes of important meetings (within {cfg.sla.minutes_hours} h)",
+                 row_formats=[RED if r["status"] in ("late", "missing") else None for r in mins])
+
+    blocks = [figures_html(figures, caption_zh="本周概况", caption_en="This week")]
+    if data["overdue"]:
+        blocks.append(rows_html(
+            [("job_no", "工作编号", "Job No."), ("deliverable", "工作项目", "Deliverable"), ("due", "目标日期", "Due"),
+             ("working_days_late", "逾期工作日", "Working days late")],
+            [{**o, "deliverable": _label(DELIVERABLE_LABELS, o["deliverable"])} for o in data["overdue"]],
+            caption_zh="逾期", caption_en="Overdue"))
+    if data["gate_violations"]:
+        blocks.append(rows_html(
+            [("job_no", "工作编号", "Job No."), ("stage", "工作环节", "Stage"), ("done_on", "完成日期", "Done on"),
+             ("missing", "缺少的客户确认", "Missing approval")],
+            [{**g, "stage": _label(_STAGE_LABELS, g["stage"]),
+              "missing": "、".join(_label(DOCUMENT_LABELS, m) for m in g["missing"])} for g in data["gate_violations"]],
+            caption_zh="流程违规", caption_en="Gate violations"))
+    if summary.warnings:
+        blocks.append(rows_html([("w", "注意", "Warning")], [{"w": w} for w in summary.warnings]))
+    html = html_document(title_zh, title_en, *blocks)
+    text = "\n".join([f"{title_zh} / {title_en}", "", figures_text(figures), *summary.warnings])
+    return ReportResult(
+        key="weekly",
+        period=as_of.isoformat(),
+        title_zh=title_zh,
+        title_en=title_en,
+        subject=report_subject(cfg, "weekly", as_of.isoformat()),
+        data=data,
+        html=html,
+        text=text,
+        files=(path,),
+        warnings=tuple(summary.warnings),
+    )
+
+
+def build_weekly(
+    cfg: "Config",
+    ledger,
+    *,
+    as_of: date | None = None,
+    today: date | None = None,
+    cal: "WorkCalendar | None" = None,
+    out_dir: Path | None = None,
+) -> ReportResult:
+    """The weekly report from the ledger's current records (as of the end of `as_of`)."""
+    from ..ledger import frames
+    from ..workflow import last_friday
+
+    as_of = as_of or last_friday(today or date.today())
+    summary = weekly_summary(
+        cfg,
+        work_orders=frames.rows(ledger, "work_order", as_of=as_of),
+        progress=frames.rows(ledger, "progress", as_of=as_of),
+        sign_offs=frames.rows(ledger, "sign_off", as_of=as_of),
+        minutes_docs=frames.documents(ledger, "minutes", as_of=as_of),
+        as_of=as_of,
+        cal=cal,
+    )
+    return render_weekly(cfg, summary, out_dir)

@@ -1,0 +1,50 @@
+"""`adtools demo` on a temporary folder: a workspace whose inbox holds the story's workbooks."""
+from __future__ import annotations
+
+from datetime import date
+
+import openpyxl
+
+from adtools.demo import DEMO_STEPS, run_demo
+from adtools.forms.catalog import FORMS
+from adtools.forms.samples import demo_documents
+
+TODAY = date(2026, 11, 26)
+
+
+def test_demo_writes_the_inbox(tmp_path):
+    result = run_demo(tmp_path / "demo", today=TODAY)
+    inbox = result.root / "inbox"
+    docs = demo_documents(_config(result.root), TODAY)
+    files = sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*.xlsx"))
+    assert files == sorted(d.filename for d in docs)
+    assert not list(inbox.rglob("*.tmp"))
+    lines = [ln for ln in result.lines if ln.step.startswith("样例表格")]
+    assert len(lines) == len(FORMS)
+    timesheets = next(ln for ln in lines if "Timesheet" in ln.produced)
+    assert timesheets.produced.startswith(f"{sum(d.form_id == 'timesheet' for d in docs)} × 工时表")
+    assert "inbox/account" in timesheets.where and "inbox/creative" in timesheets.where
+    wb = openpyxl.load_workbook(inbox / "account" / "客户确认单_2026.xlsx")
+    assert wb.worksheets[0].title == FORMS["sign_off"].sheet_name
+    assert not any("sample workbooks" in n for n in result.notes)
+
+
+def test_demo_twice_keeps_the_inbox(tmp_path):
+    first = run_demo(tmp_path, today=TODAY)
+    inbox = first.root / "inbox"
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in inbox.rglob("*.xlsx")}
+    second = run_demo(tmp_path, today=TODAY)
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in inbox.rglob("*.xlsx")}
+    assert after == before
+    assert all("kept" in ln.produced for ln in second.lines if ln.step.startswith("样例表格"))
+
+
+def test_samples_step_follows_workspace():
+    names = [name for name, _ in DEMO_STEPS]
+    assert names.index("samples") == names.index("workspace") + 1
+
+
+def _config(root):
+    from adtools.config import load_config
+
+    return load_config(root / "config.toml")

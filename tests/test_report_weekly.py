@@ -1,0 +1,98 @@
+"""The weekly progress workbook, HTML body and JSON, from frames built by hand; golden-file checked."""
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from adtools.calendar import WorkCalendar
+from adtools.config import config_from_dict
+from adtools.reports.weekly import render_weekly
+from adtools.workflow import weekly_summary
+from golden_xlsx import check_golden
+from handmade_frames import at, d, minutes_docs, progress, sign_offs, work_orders
+
+
+@pytest.fixture
+def cfg(tmp_path):
+    return config_from_dict({"turnaround": {"creative_concept": 5}}, base_dir=tmp_path)
+
+
+def order(no, job, issued, *lines):
+    return {"order_no": no, "job_no": job, "issued_at": issued, "received_by": "张伟",
+            "lines": [l if isinstance(l, dict) else {"deliverable": l} for l in lines]}
+
+
+def summary_for(cfg):
+    wo = work_orders(
+        order("WO-A1", "HR-2026-001", at("2026-09-30 10:00"), "creative_concept", "copy_layout"),
+        order("WO-B1", "HR-2026-002", at("2026-10-08 09:00"), "media_plan"),
+        order("WO-C1", "HR-2026-003", at("2026-10-14 10:00"), "schedule_local"),
+    )
+    prog = progress(
+        {"job_no": "HR-2026-001", "stage": "creative_design", "done_on": d("2026-10-12"), "owner": "creative",
+         "deliverable": "creative_concept"},
+        {"job_no": "HR-2026-001", "stage": "creative_design", "done_on": d("2026-10-15"), "owner": "creative",
+         "deliverable": "copy_layout"},
+        {"job_no": "HR-2026-002", "stage": "media_booking", "done_on": d("2026-10-14"), "owner": "media"},
+    )
+    signs = sign_offs(
+        {"job_no": "HR-2026-001", "document": "concept_strategy", "version": 1, "submitted_on": d("2026-10-08"),
+         "decision": "approved", "decided_on": d("2026-10-09"), "signed_by": "客户"},
+        {"job_no": "HR-2026-002", "document": "media_schedule", "version": 1, "submitted_on": d("2026-10-12"),
+         "decision": "approved", "decided_on": d("2026-10-15"), "signed_by": "客户"},
+        {"job_no": "HR-2026-003", "document": "concept_strategy", "version": 1, "submitted_on": d("2026-09-30")},
+    )
+    mins = minutes_docs(
+        {"title": "周例会 weekly status", "meeting_start": at("2026-10-12 16:00"), "meeting_end": at("2026-10-12 18:00"),
+         "important": True, "sent_at": at("2026-10-13 20:30"), "prepared_by": "李娜"},
+    )
+    return weekly_summary(cfg, work_orders=wo, progress=prog, sign_offs=signs, minutes_docs=mins,
+                          as_of=d("2026-10-16"), cal=WorkCalendar.from_config(cfg))
+
+
+def test_weekly_workbook_html_and_json(cfg, tmp_path):
+    result = render_weekly(cfg, summary_for(cfg), tmp_path / "out")
+    assert result.key == "weekly" and result.period == "2026-10-16"
+    assert result.subject == "【周报 Weekly】海尔冰箱 工作进展 截至 2026-10-16"
+    data = result.data
+    assert [o["job_no"] for o in data["overdue"]] == ["HR-2026-002"]
+    assert [g["stage"] for g in data["gate_violations"]] == ["media_booking"]
+    assert [m["status"] for m in data["minutes"]] == ["late"]
+    json.dumps(data)  # JSON-able as is
+
+    (path,) = result.files
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[0] == "摘要 Summary"
+    overdue = wb["逾期 Overdue"]
+    header = [c.value for c in overdue[3]]
+    assert header[0] == "工作编号\nJob No." and "来源\nSource" in header
+    row = [c.value for c in overdue[4]]
+    assert row[0] == "HR-2026-002" and row[-1].startswith("[work_order_2.xlsx]")
+    assert overdue["A4"].fill.fgColor.rgb.endswith("F8CBAD")  # red
+    assert overdue.freeze_panes == "A4" and overdue.auto_filter.ref
+    soon = wb["即将到期 Due soon"]
+    assert soon["A4"].value == "HR-2026-003" and soon["A4"].fill.fgColor.rgb.endswith("FFE699")  # amber
+
+    assert "工作进展周报" in result.html and "Weekly progress" in result.html
+    assert "HR-2026-002" in result.html and "<style" not in result.html  # inline styles only
+    assert "Overdue" in result.text
+    check_golden(path, "weekly_2026-10-16")
+
+
+def test_weekly_workbook_is_deterministic(cfg, tmp_path):
+    a = render_weekly(cfg, summary_for(cfg), tmp_path / "a").files[0].read_bytes()
+    b = render_weekly(cfg, summary_for(cfg), tmp_path / "b").files[0].read_bytes()
+    assert a == b
+
+
+def test_user_text_never_becomes_a_formula(cfg, tmp_path):
+    wo = work_orders(order("WO-1", "=HYPERLINK(\"http://evil\",\"x\")", at("2026-10-08 09:00"), "media_plan"))
+    summary = weekly_summary(cfg, work_orders=wo, progress=progress(), sign_offs=sign_offs(),
+                             minutes_docs=minutes_docs(), as_of=d("2026-10-16"), cal=WorkCalendar.from_config(cfg))
+    (path,) = render_weekly(cfg, summary, tmp_path).files
+    ws = openpyxl.load_workbook(path)["逾期 Overdue"]
+    assert ws["A4"].value == '=HYPERLINK("http://evil","x")'
+    assert ws["A4"].data_type == "s"
