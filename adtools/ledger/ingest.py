@@ -259,7 +259,7 @@ class _Pending:
 
     src: SourceFile
     result: FormResult | None = None
-    extra: list[Finding] = field(default_factory=list)  # findings of the ingest itself (conflict, too large)
+    extra: list[Finding] = field(default_factory=list)  # findings of the ingest itself (a conflict)
     conflict_with: list[str] = field(default_factory=list)
 
 
