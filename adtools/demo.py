@@ -6,8 +6,8 @@ The demo is deterministic for a given `today` (tests pass one).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -94,9 +94,30 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _step_ingest(ctx: DemoContext) -> list[DemoLine]:
+    """The first job: read the workbooks of the watch folders into the ledger."""
+    from .ledger.ingest import ingest
+
+    # the demo's workbooks were written a moment ago and are complete: no settling time
+    cfg = replace(ctx.config, intake=replace(ctx.config.intake, settle_seconds=0))
+    summary = ingest(cfg, now=datetime.combine(ctx.today, time(8, 0), tzinfo=cfg.tz))
+    ctx.state["ingest"] = summary
+    watch = ", ".join(str(w) for w in cfg.watch_dirs)
+    produced = (
+        f"读入 ingested {summary.ingested}, 未变 unchanged {summary.unchanged}, 重复 duplicate {summary.duplicate}, "
+        f"退回 rejected {summary.rejected}, 被取代 superseded {summary.superseded}, 跳过 skipped {summary.skipped}"
+    )
+    lines = [DemoLine("读入 Ingest", f"{summary.scanned} 个文件 files: {watch}", produced, cfg.paths.ledger)]
+    if summary.rejected:
+        lines.append(DemoLine("反馈 Feedback", f"{summary.rejected} 个退回 rejected", "反馈表格 feedback workbooks", str(cfg.feedback_dir)))
+    return lines
+
+
+# ingest is the first job: it runs right after the sample workbooks are written
 DEMO_STEPS: list[tuple[str, Callable[[DemoContext], list[DemoLine]]]] = [
     ("workspace", _step_workspace),
     ("samples", _step_samples),
+    ("ingest", _step_ingest),
 ]
 
 

@@ -87,3 +87,94 @@ def archive(cfg, src: SourceFile) -> str:
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_bytes(src.path.read_bytes())
     return rel
+
+
+# --------------------------------------------------------------------------- real workbooks
+WEEK = date(2026, 11, 2)  # a Monday
+
+
+def write_timesheet(cfg, rel: str, *, staff: str = "张伟", week: date = WEEK, hours=("7.5", "8"),
+                    job_no: str = "HRFR-2026-001", author: str | None = None) -> Path:
+    """A filled-in timesheet in the watch folder, written as a person would (forms.fill)."""
+    from datetime import timedelta
+
+    from adtools.forms.fill import fill_workbook
+
+    rows = [
+        {"date": week + timedelta(days=i), "job_no": job_no, "category": "print_creative", "hours": Decimal(h),
+         "description": f"海报设计 {i + 1}"}
+        for i, h in enumerate(hours)
+    ]
+    dept = next((p["department"] for p in PEOPLE if p["name"] == staff), "account")
+    path = cfg.watch_dirs[0] / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return fill_workbook(FORMS["timesheet"], cfg, {"staff": staff, "department": dept, "week_start": week}, rows, path,
+                         author=author or staff)
+
+
+def write_work_order(cfg, rel: str, *, order_no: str = "WO-2026-001", job_no: str = "HRFR-2026-001",
+                     author: str = "王芳") -> Path:
+    from adtools.forms.fill import fill_workbook
+
+    header = {
+        "order_no": order_no, "job_no": job_no, "brand": "海尔冰箱", "campaign": "春季促销", "order_type": "new",
+        "issued_at": datetime(2026, 10, 30, 10, 0), "issued_by": "刘经理", "received_by": "王芳", "rush": False,
+        "client_signed_by": "刘经理", "signed_on": date(2026, 10, 30),
+    }
+    rows = [{"deliverable": "creative_concept", "quantity": 1, "requested_due": date(2026, 11, 10)}]
+    path = cfg.watch_dirs[0] / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return fill_workbook(FORMS["work_order"], cfg, header, rows, path, author=author)
+
+
+def write_media_schedule(cfg, rel: str, grosses, *, author: str = "王芳") -> Path:
+    from adtools.forms.fill import fill_workbook
+
+    header = {"campaign": "春季促销", "flight": "第一波", "flight_start": date(2026, 11, 2), "flight_end": date(2026, 11, 30),
+              "scope": "national", "job_no": "HRFR-2026-001", "version": 1}
+    rows = [
+        {"media": "人民日报", "date": date(2026, 11, 3 + i), "size": "整版", "colour": "colour", "gross": Decimal(g),
+         "discount": Decimal("0.35"), "status": "planned"}
+        for i, g in enumerate(grosses)
+    ]
+    path = cfg.watch_dirs[0] / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return fill_workbook(FORMS["media_schedule"], cfg, header, rows, path, author=author)
+
+
+CONFIG_TOML = """
+[paths]
+watch = ["inbox"]
+ledger = "var/ledger.sqlite"
+feedback = "var/feedback"
+archive = "var/archive"
+outbox = "var/outbox"
+reports = "var/reports"
+
+[intake]
+settle_seconds = 0
+
+[[people]]
+name = "张伟"
+email = "zhang.wei@agency.example"
+department = "account"
+aliases = ["zwei"]
+
+[[people]]
+name = "李娜"
+email = "li.na@agency.example"
+department = "creative"
+
+[[people]]
+name = "王芳"
+email = "wang.fang@agency.example"
+department = "account"
+"""
+
+
+def write_config_file(tmp_path: Path) -> Path:
+    """The same configuration as make_config, as a config.toml a subprocess can load."""
+    p = tmp_path / "config.toml"
+    p.write_text(CONFIG_TOML, encoding="utf-8")
+    (tmp_path / "inbox").mkdir(exist_ok=True)
+    return p

@@ -15,6 +15,7 @@ from ..config import Config, find_config_path, load_config
 from ..errors import AdtoolsError
 from ._common import AppContext, fail
 from .forms import validate_command
+from .ledger import ingest_command, ledger_group
 from .mail import mail_group
 from .quote import quote_group
 from .report import report_group
@@ -63,6 +64,8 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
 main.add_command(init_command)
 main.add_command(demo_command)
 main.add_command(templates_group)
+main.add_command(ingest_command)
+main.add_command(ledger_group)
 main.add_command(validate_command)
 main.add_command(report_group)
 main.add_command(quote_group)

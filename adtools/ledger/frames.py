@@ -2,13 +2,14 @@
 
 Money comes back as exact Decimal, dates as datetime64, and every row carries its
 provenance (document, version, file, sheet, row, the cell of each field) so that
-a figure in a report can point to `[file.xlsx]工时表!D7`.  See docs/CONTRACTS.md,
+a figure in a report can point to `[file.xlsx]工时表!D7` (`source`, one
+implementation shared with adtools.provenance).  See docs/CONTRACTS.md,
 "Ledger frames".
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import or_, select
@@ -16,6 +17,7 @@ from sqlalchemy import or_, select
 from ..errors import InputError
 from ..forms.catalog import FORMS
 from ..forms.schema import Field, Form
+from ..provenance import source
 from .tables import CURRENT, REJECTED, cell_column, documents as documents_table, form_table
 
 if TYPE_CHECKING:
@@ -116,22 +118,3 @@ def documents(ledger: "Ledger", form_id: str, as_of: date | datetime | str | Non
     """One row per current document of the form (as of the end of `as_of`): header fields and provenance."""
     form = _form(form_id)
     return _frame(ledger, form, _query(ledger, form, as_of, header_only=True), form.header, header_only=True)
-
-
-def source(row: Mapping[str, Any] | pd.Series, key: str) -> str:
-    """The Excel-style reference of a field's value in a frame row: `[file.xlsx]工时表!D7`."""
-    col = cell_column(key)
-    try:
-        file, sheet, cell = row["_file"], row["_sheet"], row[col]
-    except KeyError:
-        raise InputError(
-            f"这一行没有字段 {key!r} 的来源 / The row has no provenance for {key!r} "
-            f"(columns _file, _sheet, {col}). Fix: pass a row of ledger.frames.rows() or documents() and a field key of its form."
-        ) from None
-    ref = f"[{file}]{sheet}"
-    if any(ch in str(sheet) for ch in " '!-()[]{},;&+="):
-        ref = "'" + ref.replace("'", "''") + "'"
-    if cell is None or (isinstance(cell, float) and pd.isna(cell)):
-        return ref
-    return f"{ref}!{cell}"
-

@@ -116,7 +116,7 @@ class FileState:
     size: int
     mtime_ns: int
     sha256: str
-    status: str  # ingested | duplicate | rejected | conflict | missing
+    status: str  # ingested | duplicate | rejected | conflict (the last outcome; missing_since says it is gone)
     document_id: int | None
     form_id: str | None
     document_key: str | None
@@ -124,6 +124,7 @@ class FileState:
     errors: int | None
     warnings: int | None
     reason: str | None
+    missing_since: datetime | None
 
 
 @dataclass(frozen=True)
@@ -234,15 +235,19 @@ class Ledger:
 
     # ---- lifecycle
     @classmethod
-    def open(cfg_cls, cfg: Config) -> "Ledger":  # noqa: N804
+    def open(cls, cfg: Config) -> "Ledger":
         """Open (creating if needed) the ledger of `cfg` and bring its schema up to date."""
-        engine = open_engine(cfg.ledger_url)
+        return cls.from_engine(cfg, open_engine(cfg.ledger_url))
+
+    @classmethod
+    def from_engine(cls, cfg: Config, engine: Engine) -> "Ledger":
+        """A Ledger on an engine already open (e.g. after taking the write lock), schema brought up to date."""
         migrate(engine)
         try:
             _sync_form_columns(engine)
         except SQLAlchemyError as exc:
             raise LedgerError(f"台账表格无法更新 / The ledger's form tables cannot be updated: {exc}") from None
-        return cfg_cls(cfg, engine)
+        return cls(cfg, engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -461,15 +466,19 @@ class Ledger:
     def touch_file(self, path: str, *, mtime_ns: int, now: datetime) -> None:
         """An unchanged file whose modified time moved: remember the new time so the next scan skips it cheaply."""
         with self.engine.begin() as conn:
-            conn.execute(update(files).where(files.c.path == path).values(mtime_ns=mtime_ns, last_seen=now))
+            conn.execute(
+                update(files).where(files.c.path == path).values(mtime_ns=mtime_ns, last_seen=now, missing_since=None)
+            )
 
     def mark_missing(self, paths: Sequence[str], *, now: datetime) -> None:
+        """Files gone from their folder: remembered as missing; their documents keep their data."""
         if not paths:
             return
         with self.engine.begin() as conn:
-            conn.execute(
-                update(files).where(files.c.path.in_(list(paths))).values(status="missing", missing_since=now)
-            )
+            for chunk in range(0, len(paths), 500):
+                conn.execute(
+                    update(files).where(files.c.path.in_(list(paths[chunk:chunk + 500]))).values(missing_since=now)
+                )
 
     # ---- rejection notices
     def pending_notices(self) -> list[DocumentVersion]:
@@ -505,6 +514,15 @@ class Ledger:
                 .where(job_runs.c.id == run_id)
                 .values(status=status, finished_at=now, summary=json.dumps(summary, ensure_ascii=False, default=str))
             )
+
+    def close_interrupted_runs(self, job: str, *, now: datetime) -> int:
+        """Runs of `job` still marked running: called with the job's lock held, so their process is gone."""
+        with self.engine.begin() as conn:
+            return conn.execute(
+                update(job_runs)
+                .where(job_runs.c.job == job, job_runs.c.status == "running")
+                .values(status="interrupted", finished_at=now)
+            ).rowcount
 
     def last_run(self, job: str, *, status: str | None = "ok") -> dict[str, Any] | None:
         q = select(job_runs).where(job_runs.c.job == job)

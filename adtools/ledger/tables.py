@@ -178,7 +178,7 @@ files = Table(
     Column("size", BigInteger, nullable=False),
     Column("mtime_ns", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False),
-    Column("status", String(12), nullable=False),  # ingested | duplicate | rejected | conflict | missing
+    Column("status", String(12), nullable=False),  # ingested | duplicate | rejected | conflict
     Column("document_id", Integer, ForeignKey("documents.id"), nullable=True),
     Column("form_id", String(40), nullable=True),
     Column("document_key", String(400), nullable=True),
@@ -188,7 +188,7 @@ files = Table(
     Column("reason", Text, nullable=True),
     Column("first_seen", UTCDateTime, nullable=False),
     Column("last_seen", UTCDateTime, nullable=False),
-    Column("missing_since", UTCDateTime, nullable=True),
+    Column("missing_since", UTCDateTime, nullable=True),  # set while the file is gone
 )
 
 findings = Table(

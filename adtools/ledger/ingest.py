@@ -1,0 +1,555 @@
+"""Scan the watch folders and bring the ledger up to date: each file version read once, kept forever.
+
+scan -> fingerprint (size + modified time, then sha256) -> validate what changed ->
+detect conflicts -> store each valid version in one transaction (after an
+immutable, content-addressed archive copy) or record the rejection (feedback
+workbook, mail to the submitter) -> note files gone missing.
+Staff files are only ever read: never moved, changed or deleted.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import stat
+import threading
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from ..config import Config
+from ..errors import ERROR, ConfigError, FileError, Finding, LedgerError
+from ..forms.catalog import FORMS
+from ..forms.schema import FormResult
+from .db import open_engine
+from .notices import recipients_for, send_pending_notices
+from .store import FileState, Ledger, SourceFile, write_lock
+
+__all__ = ["ingest", "IngestSummary", "FileOutcome", "WORKBOOK_SUFFIXES", "FOREIGN_SUFFIXES", "skip_reason"]
+
+log = logging.getLogger("adtools.ledger.ingest")
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# other spreadsheet formats: validated so that their owners get the "save as .xlsx" finding
+FOREIGN_SUFFIXES = (".xls", ".xlsb", ".ods", ".et", ".csv")
+_HASH_CHUNK = 1 << 20
+
+Progress = Callable[[str, int, int, str], None]  # (stage, done, total, path)
+
+
+# --------------------------------------------------------------------------- results
+@dataclass
+class FileOutcome:
+    """What happened to one file in this scan."""
+
+    path: str
+    status: str  # ingested | unchanged | duplicate | rejected | skipped | missing
+    form_id: str | None = None
+    document_key: str | None = None
+    rows: int | None = None
+    errors: int = 0
+    warnings: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    """Counts and per-file outcomes of one ingest; `to_json()` is what `adtools ingest --json` prints."""
+
+    scanned: int = 0
+    ingested: int = 0
+    unchanged: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    superseded: int = 0
+    skipped: int = 0
+    missing: int = 0
+    files: list[FileOutcome] = field(default_factory=list)
+    notices_queued: int = 0  # rejection mails handed to the outbox in this run
+    notices_pending: int = 0  # rejection mails waiting for the outbox
+
+    def add(self, outcome: FileOutcome) -> None:
+        self.files.append(outcome)
+        if outcome.status != "missing":
+            self.scanned += 1
+        setattr(self, outcome.status, getattr(self, outcome.status) + 1)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scanned": self.scanned,
+            "ingested": self.ingested,
+            "unchanged": self.unchanged,
+            "duplicate": self.duplicate,
+            "rejected": self.rejected,
+            "superseded": self.superseded,
+            "skipped": self.skipped,
+            "missing": self.missing,
+            "files": [asdict(f) for f in self.files],
+        }
+
+
+# --------------------------------------------------------------------------- which files
+def skip_reason(name: str) -> str | None:
+    """Why a file name is never read (lock, temporary or hidden file), or None."""
+    low = name.lower()
+    if name.startswith("~$"):
+        return "Office 锁定文件（表格正被打开） / Office lock file (the workbook is open in Excel or WPS)"
+    if low.startswith(".~lock.") and low.endswith("#"):
+        return "LibreOffice 锁定文件 / LibreOffice lock file (the workbook is open)"
+    if low.endswith(".tmp"):
+        return "临时文件 / temporary file (written while saving)"
+    if name.startswith("."):
+        return "隐藏文件 / hidden file"
+    return None
+
+
+def _is_candidate(name: str) -> bool:
+    low = name.lower()
+    return (
+        low.endswith(WORKBOOK_SUFFIXES + FOREIGN_SUFFIXES)
+        or low.endswith(".tmp")
+        or (low.startswith(".~lock.") and low.endswith("#"))
+    )
+
+
+def _hidden_attr(st: os.stat_result) -> bool:
+    return bool(getattr(st, "st_file_attributes", 0) & getattr(stat, "FILE_ATTRIBUTE_HIDDEN", 0))
+
+
+def _excluded_dirs(cfg: Config) -> set[Path]:
+    out = {cfg.archive_dir, cfg.feedback_dir, cfg.reports_dir, cfg.outbox_dir}
+    if "://" not in cfg.paths.ledger:
+        out.add(cfg.path(cfg.paths.ledger).parent)
+    return {p.resolve() for p in out}
+
+
+def _walk(watch: Path, excluded: set[Path]) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(watch, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith((".", "~$")) and (here / d).resolve() not in excluded
+        )
+        found.extend(here / f for f in sorted(filenames) if _is_candidate(f))
+    return found
+
+
+# --------------------------------------------------------------------------- pieces
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_HASH_CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def archive_copy(cfg: Config, src: SourceFile) -> str | None:
+    """The immutable copy `<archive>/<sha[:2]>/<sha><suffix>`, written atomically; None when the file changed meanwhile.
+
+    The suffix is the source's (.xlsx, .xlsm: a macro workbook renamed .xlsx would not open).
+    Returns the path relative to the archive folder (POSIX).
+    """
+    suffix = src.path.suffix.lower() or ".xlsx"
+    rel = f"{src.sha256[:2]}/{src.sha256}{suffix}"
+    final = cfg.archive_dir / rel
+    if final.is_file() and final.stat().st_size == src.size:
+        return rel
+    final.parent.mkdir(parents=True, exist_ok=True)
+    for stale in final.parent.glob(f".{src.sha256}.*.tmp"):  # left by a killed run (we hold the ingest lock)
+        stale.unlink(missing_ok=True)
+    tmp = final.with_name(f".{src.sha256}.{os.getpid()}.tmp")
+    h = hashlib.sha256()
+    try:
+        with src.path.open("rb") as fin, tmp.open("wb") as fout:
+            for chunk in iter(lambda: fin.read(_HASH_CHUNK), b""):
+                h.update(chunk)
+                fout.write(chunk)
+            fout.flush()
+            os.fsync(fout.fileno())
+        if h.hexdigest() != src.sha256:
+            tmp.unlink(missing_ok=True)
+            return None
+        os.replace(tmp, final)
+        os.chmod(final, stat.S_IREAD | stat.S_IRGRP | stat.S_IROTH)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise FileError(
+            f"无法写入存档副本 / Cannot write the archive copy {final}: {exc}. Fix: check [paths] archive and its permissions."
+        ) from None
+    return rel
+
+
+def _validate(path: Path, cfg: Config, known_jobs: set[str] | None) -> FormResult:
+    try:
+        from ..forms import validate as validate_mod
+    except ImportError:
+        raise LedgerError(
+            "表格检查模块尚未安装 / The workbook validator (adtools.forms.validate) is not available in this installation."
+        ) from None
+    try:
+        return validate_mod.validate_file(path, cfg, known_jobs=known_jobs)
+    except (LedgerError, ConfigError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop every later scan
+        log.exception("reading %s failed", path)
+        return FormResult(path=path, findings=[Finding(
+            ERROR, "unreadable",
+            f"无法读取此文件（{type(exc).__name__}）；请在 Excel 中打开并另存为新的 .xlsx 文件",
+            f"this file could not be read ({type(exc).__name__}); open it in Excel and save it as a new .xlsx file",
+            file=path.name,
+        )])
+
+
+def _write_feedback(result: FormResult, out_dir: Path) -> str | None:
+    try:
+        from ..forms.feedback import write_feedback
+    except ImportError:
+        log.info("feedback workbooks not available yet (adtools.forms.feedback): none written for %s", result.path)
+        return None
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return str(write_feedback(result, out_dir))
+    except (OSError, FileError) as exc:
+        log.warning("feedback workbook for %s not written: %s", result.path, exc)
+        return None
+
+
+def _pause_hook(point: str) -> Callable[[], None] | None:
+    """For the crash-safety test only: ADTOOLS_INGEST_PAUSE="<point>:<n>" stops the n-th time `point` is reached.
+
+    The process writes the file named by ADTOOLS_INGEST_PAUSE_MARKER and waits forever,
+    so a test can kill it at exactly that moment.  Points: "stored" (after a version's
+    transaction committed), "txn" (inside it, before the commit).
+    """
+    spec = os.environ.get("ADTOOLS_INGEST_PAUSE", "")
+    if not spec.startswith(point + ":"):
+        return None
+    target = int(spec.split(":", 1)[1])
+    count = {"n": 0}
+
+    def hook() -> None:
+        count["n"] += 1
+        if count["n"] == target:
+            marker = os.environ.get("ADTOOLS_INGEST_PAUSE_MARKER")
+            if marker:
+                Path(marker).write_text(point, encoding="utf-8")
+            threading.Event().wait()
+
+    return hook
+
+
+def _first_error(result: FormResult | None, extra: list[Finding]) -> str:
+    errs = [f for f in (*(result.findings if result else ()), *extra) if f.severity == ERROR]
+    if not errs:
+        return ""
+    f = errs[0]
+    where = f"{f.where}: " if f.where else ""
+    more = f"（另有 {len(errs) - 1} 处 / and {len(errs) - 1} more）" if len(errs) > 1 else ""
+    return f"{where}{f.message_zh} / {f.message_en}{more}"
+
+
+# --------------------------------------------------------------------------- the scan
+@dataclass
+class _Pending:
+    """A changed file waiting to be validated and stored."""
+
+    src: SourceFile
+    result: FormResult | None = None
+    extra: list[Finding] = field(default_factory=list)  # findings of the ingest itself (a conflict)
+    conflict_with: list[str] = field(default_factory=list)
+
+
+class _Scan:
+    def __init__(self, cfg: Config, ledger: Ledger, now: datetime, progress: Progress | None, run_id: int):
+        self.cfg = cfg
+        self.ledger = ledger
+        self.now = now
+        self.progress = progress or (lambda *a: None)
+        self.run_id = run_id
+        self.summary = IngestSummary()
+        self.pause_stored = _pause_hook("stored")
+        self.pause_txn = _pause_hook("txn")
+
+    # ---- phase 1: find, fingerprint, decide what needs reading
+    def run(self) -> IngestSummary:
+        cfg = self.cfg
+        state = self.ledger.file_states()
+        excluded = _excluded_dirs(cfg)
+        scanned_dirs: list[str] = []
+        candidates: list[tuple[Path, Path]] = []
+        for watch in cfg.watch_dirs:
+            if not watch.is_dir():
+                self.summary.add(FileOutcome(
+                    str(watch), "skipped",
+                    reason="监视文件夹不存在或无法访问，其中的文件未被标记为缺失 / watch folder not found or not reachable; "
+                           "its files are not marked missing. Fix: check [paths] watch and the network share.",
+                ))
+                log.warning("watch folder %s not found", watch)
+                continue
+            scanned_dirs.append(str(watch))
+            candidates.extend((watch, p) for p in _walk(watch, excluded))
+
+        seen_paths: set[str] = set()
+        batch_sha: dict[str, str] = {}
+        pending: list[_Pending] = []
+        total = len(candidates)
+        for i, (watch, path) in enumerate(candidates, 1):
+            self.progress("scan", i, total, str(path))
+            seen_paths.add(str(path))
+            p = self._fingerprint(watch, path, state.get(str(path)), batch_sha)
+            if p is not None:
+                pending.append(p)
+
+        self._validate_all(pending)
+        self._find_conflicts(pending)
+        rejected: list[_Pending] = []
+        valid: list[_Pending] = []
+        for p in pending:
+            if p.result is not None:
+                (valid if self._storable(p) and not p.extra else rejected).append(p)
+        for n, p in enumerate(rejected, 1):
+            self.progress("reject", n, len(rejected), str(p.src.path))
+            self._reject(p)
+        for n, p in enumerate(valid, 1):
+            self.progress("store", n, len(valid), str(p.src.path))
+            self._store(p)
+        self._missing(state, seen_paths, scanned_dirs)
+        self.summary.files.sort(key=lambda f: f.path)
+        return self.summary
+
+    def _fingerprint(self, watch: Path, path: Path, prev: FileState | None, batch_sha: dict[str, str]) -> _Pending | None:
+        cfg, add = self.cfg, self.summary.add
+        why = skip_reason(path.name)
+        if why:
+            add(FileOutcome(str(path), "skipped", reason=why))
+            return None
+        try:
+            st = path.stat()
+        except OSError as exc:
+            add(FileOutcome(str(path), "skipped", reason=f"无法读取 / cannot be read: {exc}"))
+            return None
+        if _hidden_attr(st):
+            add(FileOutcome(str(path), "skipped", reason="隐藏文件 / hidden file"))
+            return None
+        reexamine = prev is not None and prev.status == "conflict"
+        if prev is not None and not reexamine and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
+            if prev.missing_since is not None:
+                self.ledger.touch_file(str(path), mtime_ns=st.st_mtime_ns, now=self.now)
+            add(self._unchanged(path, prev))
+            return None
+        mtime = datetime.fromtimestamp(st.st_mtime_ns / 1e9, tz=timezone.utc)
+        age = (self.now - mtime).total_seconds()
+        settle = cfg.intake.settle_seconds
+        if settle > 0 and age < settle:
+            add(FileOutcome(
+                str(path), "skipped",
+                reason=f"刚修改过（{max(age, 0):.0f} 秒前），可能仍在保存，下次再读 / modified {max(age, 0):.0f} s ago "
+                       f"(less than [intake] settle_seconds = {settle}): it may still be saving; read next scan",
+            ))
+            return None
+        try:
+            sha = _sha256(path)
+        except OSError as exc:
+            add(FileOutcome(str(path), "skipped", reason=f"无法读取 / cannot be read: {exc}"))
+            return None
+        rel = path.relative_to(watch).as_posix()
+        src = SourceFile(path, watch, rel, st.st_size, st.st_mtime_ns, sha)
+        if prev is not None and not reexamine and prev.sha256 == sha:
+            self.ledger.touch_file(str(path), mtime_ns=st.st_mtime_ns, now=self.now)
+            add(self._unchanged(path, prev))
+            return None
+        if sha in batch_sha:
+            first = self._rel(batch_sha[sha])
+            reason = f"与 {first} 内容相同 / same content as {first} (read once)"
+            self.ledger.note_file(src, now=self.now, status="duplicate", reason=reason)
+            add(FileOutcome(str(path), "duplicate", reason=reason))
+            return None
+        batch_sha[sha] = str(path)
+        for doc in self.ledger.documents_with_sha(sha):
+            if doc.source_path == str(path):
+                if doc.status == "current":  # the ledger already holds this very file version
+                    self.ledger.note_file(src, now=self.now, status="ingested", document_id=doc.id, form_id=doc.form_id,
+                                          document_key=doc.document_key, rows=doc.rows, errors=0, warnings=doc.warnings)
+                    add(FileOutcome(str(path), "unchanged", doc.form_id, doc.document_key, doc.rows, 0, doc.warnings))
+                    return None
+                continue  # this path went back to an earlier content: read it again
+            label = f"{doc.form_id} {doc.document_key} v{doc.version} ({doc.status})" if doc.form_id else doc.status
+            reason = f"与已读入的 {doc.rel_path} 内容相同 / same content as {doc.rel_path}, already in the ledger: {label}"
+            self.ledger.note_file(src, now=self.now, status="duplicate", document_id=doc.id, form_id=doc.form_id,
+                                  document_key=doc.document_key, rows=doc.rows, reason=reason)
+            add(FileOutcome(str(path), "duplicate", doc.form_id, doc.document_key, doc.rows, reason=reason))
+            return None
+        return _Pending(src)
+
+    def _rel(self, path: str) -> str:
+        p = Path(path)
+        for w in self.cfg.watch_dirs:
+            if p.is_relative_to(w):
+                return p.relative_to(w).as_posix()
+        return path
+
+    def _unchanged(self, path: Path, prev: FileState) -> FileOutcome:
+        return FileOutcome(str(path), "unchanged", prev.form_id, prev.document_key, prev.rows,
+                           prev.errors or 0, prev.warnings or 0)
+
+    # ---- phase 2: validate what changed
+    def _validate_all(self, pending: list[_Pending]) -> None:
+        known = self.ledger.known_jobs()
+        todo = [p for p in pending if p.result is None]
+        for n, p in enumerate(todo, 1):
+            self.progress("validate", n, len(todo), str(p.src.path))
+            p.result = _validate(p.src.path, self.cfg, known)
+        # job numbers of work orders read in this same scan: re-check the files that named one of them
+        new_jobs = {
+            p.result.header.values.get("job_no")
+            for p in todo
+            if p.result.form_id == "work_order" and p.result.ok and p.result.header is not None
+        } - (known or set()) - {None, ""}
+        if new_jobs:
+            all_jobs = (known or set()) | new_jobs
+            for p in todo:
+                if p.result.form_id != "work_order" and any(
+                    f.field == "job_no" and str(f.value) in new_jobs for f in p.result.findings
+                ):
+                    p.result = _validate(p.src.path, self.cfg, all_jobs)
+        for p in todo:  # a file saved again while it was being read: leave it for the next scan
+            try:
+                st = p.src.path.stat()
+                changed = (st.st_size, st.st_mtime_ns) != (p.src.size, p.src.mtime_ns)
+            except OSError:
+                changed = True
+            if changed:
+                self.summary.add(FileOutcome(str(p.src.path), "skipped",
+                                             reason="读取期间文件被修改，下次再读 / the file changed while being read; read next scan"))
+                p.result = None
+
+    def _find_conflicts(self, pending: list[_Pending]) -> None:
+        groups: dict[tuple[str, str], list[_Pending]] = {}
+        for p in pending:
+            r = p.result
+            if r is not None and r.form_id in FORMS and r.document_key is not None:
+                groups.setdefault((r.form_id, r.document_key), []).append(p)
+        for (form_id, key), members in groups.items():
+            if len(members) < 2:
+                continue
+            form = FORMS[form_id]
+            for p in members:
+                others = [o.src.rel_path for o in members if o is not p]
+                p.conflict_with = others
+                cell = p.result.header.cells.get(form.key[0], "") if p.result.header else ""
+                p.extra.append(Finding(
+                    ERROR, "conflict",
+                    f"另一个文件 {', '.join(others)} 的{form.zh}编号相同（{key}）但内容不同，两个文件均未读入；请删除或改正其中一个",
+                    f"another file, {', '.join(others)}, has the same {form.en} key ({key}) with different content; "
+                    "neither was entered: delete or correct one of them",
+                    file=p.src.path.name, sheet=p.result.sheet if cell else "", cell=cell, field=form.key[0], value=key,
+                ))
+
+    @staticmethod
+    def _storable(p: _Pending) -> bool:
+        r = p.result
+        return r is not None and r.ok and r.form_id in FORMS and r.document_key is not None and r.header is not None
+
+    # ---- phase 3: write
+    def _reject(self, p: _Pending) -> None:
+        r = p.result
+        assert r is not None
+        if r.form_id is not None and r.document_key is None and r.ok and not p.extra:
+            p.extra.append(Finding(ERROR, "no_document_key", "缺少文件编号（文档键）", "the document key is missing",
+                                   file=p.src.path.name))
+        if r.form_id is None and r.ok and not p.extra:
+            p.extra.append(Finding(ERROR, "unknown_form", "无法识别为标准表格", "not recognised as one of the standard forms",
+                                   file=p.src.path.name))
+        full = replace(r, findings=[*r.findings, *p.extra])
+        feedback = _write_feedback(full, self._feedback_dir(p.src))
+        if p.conflict_with:
+            reason = "冲突 / conflict: " + p.extra[-1].message_zh + " / " + p.extra[-1].message_en
+        else:
+            reason = _first_error(r, p.extra)
+        if feedback:
+            reason += f" · 反馈 feedback: {feedback}"
+        to = recipients_for(self.cfg, r.author)
+        self.ledger.reject_version(
+            r, p.src, now=self.now, reason=reason, extra_findings=p.extra, feedback_path=feedback, notify_to=to,
+            file_status="conflict" if p.conflict_with else "rejected", run_id=self.run_id,
+        )
+        n_err = len(full.errors)
+        self.summary.add(FileOutcome(str(p.src.path), "rejected", r.form_id, r.document_key, len(r.rows), n_err,
+                                     len(full.warnings), reason))
+
+    def _feedback_dir(self, src: SourceFile) -> Path:
+        """The feedback folder mirrors the watch folder's sub-folders (two `工时表.xlsx` never collide)."""
+        out = self.cfg.feedback_dir
+        if len(self.cfg.watch_dirs) > 1:
+            out = out / src.watch_dir.name
+        return out.joinpath(*Path(src.rel_path).parent.parts)
+
+    def _store(self, p: _Pending) -> None:
+        r = p.result
+        assert r is not None
+        archived = archive_copy(self.cfg, p.src)
+        if archived is None:
+            self.summary.add(FileOutcome(str(p.src.path), "skipped",
+                                         reason="读取期间文件被修改，下次再读 / the file changed while being read; read next scan"))
+            return
+        stored = self.ledger.store_version(r, p.src, now=self.now, archive_path=archived, run_id=self.run_id,
+                                           pause=self.pause_txn)
+        reason = None
+        if stored.superseded_id is not None:
+            self.summary.superseded += 1
+            reason = f"取代第 {stored.version - 1} 版及之前 / supersedes the previous version (now v{stored.version})"
+        self.summary.add(FileOutcome(str(p.src.path), "ingested", r.form_id, r.document_key, len(r.rows), 0,
+                                     len(r.warnings), reason))
+        if self.pause_stored:
+            self.pause_stored()
+
+    def _missing(self, state: dict[str, FileState], seen: set[str], scanned_dirs: list[str]) -> None:
+        gone = [
+            s for path, s in sorted(state.items())
+            if path not in seen and s.missing_since is None and s.watch_dir in scanned_dirs
+        ]
+        self.ledger.mark_missing([s.path for s in gone], now=self.now)
+        for s in gone:
+            if s.status in ("rejected", "conflict"):
+                reason = "文件已不在原处（它曾被退回，台账中没有它的数据） / the file is gone (it had been rejected: none of its data was in the ledger)"
+            else:
+                reason = "文件已不在原处，台账中的数据保留 / the file is gone; its data stays in the ledger"
+            self.summary.add(FileOutcome(s.path, "missing", s.form_id, s.document_key, s.rows, s.errors or 0,
+                                         s.warnings or 0, reason=reason))
+
+
+# --------------------------------------------------------------------------- entry point
+def ingest(cfg: Config, *, now: datetime | None = None, progress: Progress | None = None) -> IngestSummary:
+    """Scan `[paths] watch` and bring the ledger up to date; see the module docstring.
+
+    `now` (aware; default: the clock) is the time recorded and the reference for
+    `[intake] settle_seconds`.  `progress(stage, done, total, path)` is called for
+    each file of each stage ("scan", "validate", "reject", "store").  Raises
+    LockedError when another ingest holds the ledger.
+    """
+    clock = now or datetime.now(timezone.utc)
+    if clock.tzinfo is None:
+        clock = clock.replace(tzinfo=cfg.tz)
+    engine = open_engine(cfg.ledger_url)
+    try:
+        with write_lock(cfg, engine, "ingest"):
+            ledger = Ledger.from_engine(cfg, engine)
+            if ledger.close_interrupted_runs("ingest", now=clock):
+                log.warning("the previous ingest was interrupted; this run finishes its work")
+            run_id = ledger.start_run("ingest", clock.astimezone(cfg.tz).isoformat(timespec="seconds"), now=clock)
+            try:
+                summary = _Scan(cfg, ledger, clock, progress, run_id).run()
+                summary.notices_queued, summary.notices_pending = send_pending_notices(cfg, ledger, now=clock)
+            except BaseException as exc:
+                ledger.finish_run(run_id, status="failed", summary={"error": str(exc)}, now=clock)
+                raise
+            counts = {k: v for k, v in summary.to_json().items() if k != "files"}
+            ledger.finish_run(run_id, status="ok", summary=counts, now=clock)
+            log.info("ingest: %s", counts)
+            return summary
+    finally:
+        engine.dispose()
