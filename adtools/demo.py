@@ -35,6 +35,13 @@ class DemoContext:
     progress: Callable[[str], None]
     state: dict[str, Any] = field(default_factory=dict)  # what a step leaves for later steps
 
+    @property
+    def story_day(self) -> date:
+        """The day the demo's story runs up to: the last Friday, the day the Monday report covers."""
+        from .workflow import last_friday
+
+        return last_friday(self.today)
+
 
 @dataclass
 class DemoResult:
@@ -70,47 +77,98 @@ def _step_samples(ctx: DemoContext) -> list[DemoLine]:
     if not ctx.config.watch_dirs:
         return [DemoLine("样例表格 Sample workbooks", "", "无监视文件夹 no [paths] watch folder", "")]
     inbox = ctx.config.watch_dirs[0]
-    written = set(write_demo_inbox(ctx.config, inbox, ctx.today))
+    written = set(write_demo_inbox(ctx.config, inbox, ctx.story_day))
     ctx.state["inbox"] = inbox
-    lines = []
-    docs = demo_documents(ctx.config, ctx.today)
+    docs = demo_documents(ctx.config, ctx.story_day)
     per_form = Counter(d.form_id for d in docs)
-    for form_id, form in FORMS.items():
-        mine = [d for d in docs if d.form_id == form_id]
-        new = sum(inbox.joinpath(*d.filename.split("/")) in written for d in mine)
-        folders = sorted({d.filename.rsplit("/", 1)[0] for d in mine})
-        where = ", ".join(_rel(inbox / f, ctx.root) for f in folders)
-        done = f"{per_form[form_id]} × {form.zh} {form.en}"
-        if new < per_form[form_id]:
-            done += f"（新 {new} new, 保留 {per_form[form_id] - new} kept）"
-        lines.append(DemoLine("样例表格 Sample workbooks", "", done, where))
-    return lines
+    counts = "、".join(f"{FORMS[f].zh} {n}" for f, n in per_form.items())
+    new = sum(inbox.joinpath(*d.filename.split("/")) in written for d in docs)
+    kept = f"（保留已有 {len(docs) - new} kept）" if new < len(docs) else ""
+    produced = f"{len(docs)} 个工作簿 workbooks, {len(per_form)} 种表格 forms{kept}: {counts}"
+    return [DemoLine("样例表格 Sample workbooks", "", produced, _rel(inbox, ctx.root))]
 
 
 def _rel(path: Path, root: Path) -> str:
     try:
-        return path.relative_to(root).as_posix()
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
     except ValueError:
         return str(path)
 
 
+def _demo_now(ctx: DemoContext) -> datetime:
+    """The demo's clock: 09:00 on its day, so every job of one run sees the same moment."""
+    return datetime.combine(ctx.today, time(9, 0), tzinfo=ctx.config.tz)
+
+
 def _step_ingest(ctx: DemoContext) -> list[DemoLine]:
     """The first job: read the workbooks of the watch folders into the ledger."""
-    from .ledger.ingest import ingest
+    from .tasks import ingest_task
 
     # the demo's workbooks were written a moment ago and are complete: no settling time
     cfg = replace(ctx.config, intake=replace(ctx.config.intake, settle_seconds=0))
-    summary = ingest(cfg, now=datetime.combine(ctx.today, time(8, 0), tzinfo=cfg.tz))
-    ctx.state["ingest"] = summary
-    watch = ", ".join(str(w) for w in cfg.watch_dirs)
+    result = ingest_task(cfg, now=_demo_now(ctx))
+    s = result.summary
+    ctx.state["ingest"] = s
+    watch = ", ".join(_rel(w, ctx.root) for w in cfg.watch_dirs)
     produced = (
-        f"读入 ingested {summary.ingested}, 未变 unchanged {summary.unchanged}, 重复 duplicate {summary.duplicate}, "
-        f"退回 rejected {summary.rejected}, 被取代 superseded {summary.superseded}, 跳过 skipped {summary.skipped}"
+        f"读入 ingested {s['ingested']}, 未变 unchanged {s['unchanged']}, 重复 duplicate {s['duplicate']}, "
+        f"退回 rejected {s['rejected']}, 被取代 superseded {s['superseded']}, 跳过 skipped {s['skipped']}"
     )
-    lines = [DemoLine("读入 Ingest", f"{summary.scanned} 个文件 files: {watch}", produced, cfg.paths.ledger)]
-    if summary.rejected:
-        lines.append(DemoLine("反馈 Feedback", f"{summary.rejected} 个退回 rejected", "反馈表格 feedback workbooks", str(cfg.feedback_dir)))
+    lines = [DemoLine("读入 Ingest", f"{s['scanned']} 个文件 files: {watch}", produced, _rel(cfg.path(cfg.paths.ledger), ctx.root))]
+    if s["rejected"]:
+        lines.append(DemoLine("反馈 Feedback", f"{s['rejected']} 个退回 rejected", "反馈表格 feedback workbooks",
+                              _rel(cfg.feedback_dir, ctx.root)))
     return lines
+
+
+def _report_line(ctx: DemoContext, step: str, result) -> list[DemoLine]:  # noqa: ANN001
+    if result.status != "ok":
+        return [DemoLine(step, "", f"失败 failed: {result.error}", "")]
+    queued = f"; 已排队邮件 mail queued #{', #'.join(map(str, result.queued))}" if result.queued else "; 邮件已在发件箱 mail already queued"
+    files = ", ".join(_rel(p, ctx.root) for p in result.files)
+    return [DemoLine(step, f"台账 ledger, {result.period}", f"{len(result.files)} 个工作簿 workbook{queued}", files)]
+
+
+def _step_weekly(ctx: DemoContext) -> list[DemoLine]:
+    """The Monday progress report as of the last Friday, queued to [mail.recipients] weekly."""
+    from .tasks import weekly_task
+
+    return _report_line(ctx, "周报 Weekly progress", weekly_task(ctx.config, now=_demo_now(ctx)))
+
+
+def _step_fees(ctx: DemoContext) -> list[DemoLine]:
+    """Last month's fee statement, queued to [mail.recipients] fees."""
+    from .tasks import fees_task
+
+    return _report_line(ctx, "收费清单 Fee statement", fees_task(ctx.config, now=_demo_now(ctx)))
+
+
+def _step_quotes(ctx: DemoContext) -> list[DemoLine]:
+    """Price the demo's filled-in quotes into client-facing quotes to print and sign."""
+    from .forms.samples import demo_documents
+    from .reports.quote import price_quote_file
+
+    inbox = ctx.config.watch_dirs[0]
+    lines = []
+    for doc in demo_documents(ctx.config, ctx.story_day):
+        if doc.form_id != "quote":
+            continue
+        src = inbox.joinpath(*doc.filename.split("/"))
+        priced, out = price_quote_file(ctx.config, src)
+        lines.append(DemoLine("报价 Priced quote", _rel(src, ctx.root),
+                              f"{priced.job_no} v{priced.version} 合计 total ¥{priced.total:,.2f}", _rel(out, ctx.root)))
+    return lines
+
+
+def _step_mail(ctx: DemoContext) -> list[DemoLine]:
+    """Deliver the queued mail; the demo's transport is the file outbox (.eml files)."""
+    from .tasks import mail_flush_task
+
+    result = mail_flush_task(ctx.config, now=_demo_now(ctx))
+    sent = result.summary.get("sent", 0)
+    where = _rel(ctx.config.outbox_dir, ctx.root) if ctx.config.mail.transport == "file" else ctx.config.mail.transport
+    produced = f"发出 sent {sent} 封 messages" if result.status == "ok" else f"失败 failed: {result.error}"
+    return [DemoLine("邮件 Mail", f"发件箱 outbox ({ctx.config.mail.transport})", produced, where)]
 
 
 # ingest is the first job: it runs right after the sample workbooks are written
@@ -118,6 +176,10 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], list[DemoLine]]]] = [
     ("workspace", _step_workspace),
     ("samples", _step_samples),
     ("ingest", _step_ingest),
+    ("weekly", _step_weekly),
+    ("fees", _step_fees),
+    ("quotes", _step_quotes),
+    ("mail", _step_mail),
 ]
 
 
@@ -139,12 +201,11 @@ def run_demo(
         load_config(config_path)  # refuse a bad config before touching anything
         text = Path(config_path).read_text(encoding="utf-8")
     ws = init_workspace(Path(root), overwrite_config=text is not None, config_text=text)
-    ctx = DemoContext(root=ws.root, config=ws.config, today=today or date.today(), progress=progress)
+    today = today or datetime.now(ws.config.tz).date()
+    ctx = DemoContext(root=ws.root, config=ws.config, today=today, progress=progress)
     lines: list[DemoLine] = []
     notes = list(ws.notes)
     for name, step in DEMO_STEPS:
         progress(f"{name}")
         lines.extend(step(ctx))
-    if {name for name, _ in DEMO_STEPS} <= {"workspace", "samples"}:
-        notes.append("读入、报告和邮件尚未实现 / ingest, reports and mail are not built yet")
     return DemoResult(root=ws.root, lines=lines, notes=notes)

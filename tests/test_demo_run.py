@@ -1,21 +1,67 @@
-"""`adtools demo` runs on an empty folder and again on the same folder."""
+"""`adtools demo` end to end: every job runs, one .eml per report, a second run changes nothing."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, time
+from email import message_from_bytes, policy
 
+import openpyxl
 from click.testing import CliRunner
 
 from adtools.cli import main
+from adtools.config import load_config
 from adtools.demo import run_demo
+from adtools.ledger.store import Ledger
+
+TODAY = date(2026, 11, 26)
 
 
-def test_demo_runs_on_a_temporary_folder(tmp_path):
-    result = run_demo(tmp_path / "demo", today=date(2026, 11, 26))
-    assert (tmp_path / "demo" / "config.toml").is_file()
-    assert result.lines, "the demo reports what it did"
-    again = run_demo(tmp_path / "demo", today=date(2026, 11, 26))
-    assert [l.step for l in again.lines] == [l.step for l in result.lines]
+def test_demo_end_to_end_and_again(tmp_path):
+    root = tmp_path / "demo"
+    first = run_demo(root, today=TODAY)
+    steps = [line.step for line in first.lines]
+    for wanted in ("读入 Ingest", "周报 Weekly progress", "收费清单 Fee statement", "报价 Priced quote", "邮件 Mail"):
+        assert wanted in steps, steps
+    cfg = load_config(root / "config.toml")
+
+    # every report has its workbook and exactly one .eml carrying it
+    emls = sorted(cfg.outbox_dir.glob("*.eml"))
+    assert len(emls) == 2, emls
+    subjects = {}
+    for eml in emls:
+        msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
+        subjects[msg["Subject"]] = [a.get_filename() for a in msg.iter_attachments()]
+        html = msg.get_body(("html",)).get_content()
+        assert "style=" in html and "<style" not in html
+    assert subjects == {
+        "【周报 Weekly】海尔冰箱 工作进展 截至 2026-11-20": ["周报_weekly_2026-11-20.xlsx"],
+        "【收费清单 Fees】海尔冰箱 收费清单 2026-10": ["收费清单_fees_2026-10.xlsx"],
+    }
+    weekly = openpyxl.load_workbook(cfg.reports_dir / "weekly" / "周报_weekly_2026-11-20.xlsx")
+    assert weekly.sheetnames[0] == "摘要 Summary"
+    quotes = sorted(p.name for p in (cfg.reports_dir / "quotes").glob("*.xlsx"))
+    assert len(quotes) == 2
+
+    # the story's planted events show in the Monday report
+    out = CliRunner().invoke(main, ["--config", str(root / "config.toml"), "report", "weekly", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["as_of"] == "2026-11-20"
+    assert len(data["overdue"]) == 1 and len(data["due_soon"]) == 1
+    assert len(data["awaiting_client"]) == 1 and len(data["gate_violations"]) == 1
+
+    # second run: every file unchanged, nothing new queued, nothing sent
+    second = run_demo(root, today=TODAY)
+    ingest = next(line for line in second.lines if line.step == "读入 Ingest")
+    assert "读入 ingested 0" in ingest.produced and "未变 unchanged 78" in ingest.produced
+    assert all("mail already queued" in line.produced for line in second.lines if line.step in ("周报 Weekly progress", "收费清单 Fee statement"))
+    assert "发出 sent 0" in next(line for line in second.lines if line.step == "邮件 Mail").produced
+    assert sorted(cfg.outbox_dir.glob("*.eml")) == emls
+
+    # every job run is recorded in the ledger with its period
+    with Ledger.open(cfg) as ledger:
+        assert ledger.last_run("weekly_progress")["period"] == "2026-11-20"
+        assert ledger.last_run("fees_statement")["period"] == "2026-10"
 
 
 def test_demo_cli_json(tmp_path):
@@ -23,3 +69,24 @@ def test_demo_cli_json(tmp_path):
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
     assert data["steps"] and data["root"].endswith("d")
+
+
+def test_run_command_runs_a_job(tmp_path):
+    run_demo(tmp_path / "demo", today=TODAY)
+    cfg_path = str(tmp_path / "demo" / "config.toml")
+    out = CliRunner().invoke(main, ["--config", cfg_path, "run", "ingest", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["job"] == "ingest" and data["status"] == "ok" and data["summary"]["unchanged"] == 78
+
+
+def test_jobs_modules_call_the_tasks(tmp_path):
+    from jobs import JOBS
+
+    run_demo(tmp_path / "demo", today=TODAY)
+    cfg = load_config(tmp_path / "demo" / "config.toml")
+    now = datetime.combine(TODAY, time(9, 30), tzinfo=cfg.tz)
+    assert set(JOBS) <= set(cfg.schedule)
+    result = JOBS["weekly_progress"](cfg, now=now)
+    assert result.status == "ok" and result.period == "2026-11-20" and result.queued == []
+    assert JOBS["mail_flush"](cfg, now=now).status == "ok"

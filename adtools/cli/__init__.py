@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from ..config import Config, find_config_path, load_config
 from ..errors import AdtoolsError
 from ._common import AppContext, fail
 from .forms import validate_command
@@ -19,6 +18,7 @@ from .ledger import ingest_command, ledger_group
 from .mail import mail_group
 from .quote import quote_group
 from .report import report_group
+from .run import run_command
 from .setup import demo_command, init_command
 from .templates import templates_group
 
@@ -70,3 +70,4 @@ main.add_command(validate_command)
 main.add_command(report_group)
 main.add_command(quote_group)
 main.add_command(mail_group)
+main.add_command(run_command)

@@ -6,7 +6,7 @@ its source cell), an HTML summary for the mail body, and the JSON of issue 5.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -218,17 +218,22 @@ def build_weekly(
     cal: "WorkCalendar | None" = None,
     out_dir: Path | None = None,
 ) -> ReportResult:
-    """The weekly report from the ledger's current records (as of the end of `as_of`)."""
+    """The weekly report: what happened up to the end of `as_of`, from the latest workbook versions.
+
+    The documents read are the current ones (a progress log saved on Saturday with
+    Friday's deliveries counts for the Monday report); the business dates in them
+    are cut at the end of `as_of` by the calculators.
+    """
     from ..ledger import frames
     from ..workflow import last_friday
 
-    as_of = as_of or last_friday(today or date.today())
+    as_of = as_of or last_friday(today or datetime.now(cfg.tz).date())
     summary = weekly_summary(
         cfg,
-        work_orders=frames.rows(ledger, "work_order", as_of=as_of),
-        progress=frames.rows(ledger, "progress", as_of=as_of),
-        sign_offs=frames.rows(ledger, "sign_off", as_of=as_of),
-        minutes_docs=frames.documents(ledger, "minutes", as_of=as_of),
+        work_orders=frames.rows(ledger, "work_order"),
+        progress=frames.rows(ledger, "progress"),
+        sign_offs=frames.rows(ledger, "sign_off"),
+        minutes_docs=frames.documents(ledger, "minutes"),
         as_of=as_of,
         cal=cal,
     )
