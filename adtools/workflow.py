@@ -486,7 +486,22 @@ def _approval_gap(versions: dict[int, dict[str, Any]] | None, doc: str, when: da
     return f"{zh} 第{n}版尚待客户确认 / {en} v{n} still awaited the client's decision"
 
 
-def gate_violations(progress: pd.DataFrame, sign_offs: pd.DataFrame, as_of: date) -> pd.DataFrame:
+def _campaign_jobs(work_orders: pd.DataFrame | None) -> dict[str, tuple[str, ...]]:
+    """job -> the jobs of the same campaign (itself first), from the work orders' `campaign`."""
+    by_campaign: dict[str, list[str]] = {}
+    job_campaign: dict[str, str] = {}
+    for rec in _records(work_orders, ("job_no", "campaign")):
+        job, campaign = _text(rec.get("job_no")), _text(rec.get("campaign"))
+        if job and campaign:
+            job_campaign.setdefault(job, campaign)
+            if job not in by_campaign.setdefault(campaign, []):
+                by_campaign[campaign].append(job)
+    return {job: (job, *(j for j in by_campaign[c] if j != job)) for job, c in job_campaign.items()}
+
+
+def gate_violations(
+    progress: pd.DataFrame, sign_offs: pd.DataFrame, as_of: date, *, work_orders: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Steps of the progress log done without the client approvals they need (REQUIREMENTS).
 
     A progress row of stage S done on day D (D <= as_of) violates a gate when, for a
@@ -494,10 +509,15 @@ def gate_violations(progress: pd.DataFrame, sign_offs: pd.DataFrame, as_of: date
     document submitted on or before D) was not approved with `decided_on` on or
     before D.  `missing` lists those document keys; `detail` says why, per document.
 
+    With `work_orders`, an approval of another job of the same campaign also counts:
+    an agency often runs a campaign's creative and its media as two jobs, and
+    sending materials to the media needs both the artwork and the media schedule.
+
     Columns: GATE_COLUMNS, sorted by done_on, job_no.
     """
     as_of = _as_of(as_of)
     versions = _sign_off_versions(sign_offs)
+    siblings = _campaign_jobs(work_orders)
     rows = []
     for rec in _records(progress, ("job_no", "stage", "done_on", "owner"), cells=("stage",)):
         stage = _text(rec.get("stage"))
@@ -508,7 +528,8 @@ def gate_violations(progress: pd.DataFrame, sign_offs: pd.DataFrame, as_of: date
             continue
         missing, detail = [], []
         for doc in needs:
-            gap = _approval_gap(versions.get((job, doc)), doc, done)
+            gaps = [_approval_gap(versions.get((j, doc)), doc, done) for j in siblings.get(job, (job,))]
+            gap = None if None in gaps else gaps[0]
             if gap is not None:
                 missing.append(doc)
                 detail.append(gap)
@@ -761,7 +782,7 @@ def weekly_summary(
     cal = cal or WorkCalendar.from_config(cfg)
 
     lines = deadlines(work_orders, progress, cfg, cal, as_of)
-    violations = gate_violations(progress, sign_offs, as_of)
+    violations = gate_violations(progress, sign_offs, as_of, work_orders=work_orders)
     waiting = awaiting_client(sign_offs, cfg, cal, as_of)
     minutes = minutes_sla(minutes_docs, cfg, as_of)
     if not minutes.empty:

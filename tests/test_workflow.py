@@ -508,3 +508,22 @@ def test_a_line_without_issued_at_is_named_not_computed(cfg, cal):
     assert list(out["order_no"]) == ["WO-2"]
     (warning,) = out.attrs["warnings"]
     assert "WO-1" in warning and "[work_order_1.xlsx]work_order!C8" in warning
+
+
+def test_send_to_media_accepts_approvals_of_another_job_of_the_same_campaign():
+    """Creative (job 001) and media (job 002) of one campaign: sending needs both approvals."""
+    signs = sign_offs(
+        so("HR-2026-001", "artwork_production_quote", 1, "2026-10-12", "approved", "2026-10-13"),
+        so("HR-2026-002", "media_schedule", 1, "2026-10-09", "approved", "2026-10-12"),
+    )
+    prog = progress(step("HR-2026-002", "send_to_media", "2026-10-14"))
+    wo = work_orders(
+        {**order("WO-1", "HR-2026-001", at("2026-09-30 10:00"), "artwork"), "campaign": "鲜活冰箱"},
+        {**order("WO-2", "HR-2026-002", at("2026-09-30 10:00"), "media_plan"), "campaign": "鲜活冰箱"},
+        {**order("WO-3", "HR-2026-003", at("2026-09-30 10:00"), "media_plan"), "campaign": "另一个 other"},
+    )
+    assert gate_violations(prog, signs, d("2026-10-16")).iloc[0]["missing"] == ["artwork_production_quote"]
+    assert gate_violations(prog, signs, d("2026-10-16"), work_orders=wo).empty
+    other = progress(step("HR-2026-003", "send_to_media", "2026-10-14"))
+    assert sorted(gate_violations(other, signs, d("2026-10-16"), work_orders=wo).iloc[0]["missing"]) == [
+        "artwork_production_quote", "media_schedule"]
