@@ -319,7 +319,7 @@ def test_workflow_finds_exactly_what_the_story_plants(cfg, today):
     status = Counter(workflow.deadlines(wo, prog, cfg, cal, today)["status"])
     # the creative change order re-issues the artwork, superseding the delivered line of BZD-005
     assert status == {"delivered": 6, "delivered_late": 1, "overdue": 1, "due_soon": 1}
-    gates = workflow.gate_violations(prog, sign, today)
+    gates = workflow.gate_violations(prog, sign, today, work_orders=wo)
     assert list(gates["stage"]) == ["media_booking"] and list(gates["missing"]) == [["media_schedule"]]
     waiting = workflow.awaiting_client(sign, cfg, cal, today)
     assert list(waiting["document"]) == ["minutes"]

@@ -214,14 +214,15 @@ class _Story:
             (a, "confirm_artwork", e(19), "client", None, "完稿与制作报价已确认"),
             (a, "production", e(20), "creative", "colour_proof", "分色打样完成"),
             (a, "deliver_to_media_agency", e(21), "account", "film", "软片交OMD"),
+            (b, "send_to_media", e(22), "media", None, "第一波向媒体发片"),
             (b, "media_schedule", bk(16), "media", "schedule_national", "第二波排期提交客户"),
             (b, "confirm_media_schedule", bk(14), "client", None, "第二波排期已签字"),
             (b, "media_booking", bk(13), "media", None, "第二波订位"),
             (b, "media_prepayment", bk(11), "client", None, "第二波媒体预付款到账"),
             (b, "monitoring_report", bk(10), "media", None, "第一波媒体监测报告"),
         ]
-        # 向媒体发片 (send_to_media) is not logged: adtools.workflow gates it on the media schedule *and*
-        # the artwork quote of one job, and this campaign keeps them on two jobs (creative, media).
+        # 向媒体发片 (send_to_media) on the media job needs the creative job's artwork approval:
+        # adtools.workflow counts approvals of the campaign's other job.
         out = [{"job_no": j, "stage": s, "done_on": d, "owner": o, "deliverable": dl, "note": n}
                for j, s, d, o, dl, n in sorted(rows, key=lambda r: (r[2], r[0]))]
         return SampleDocument("progress", f"account/工作进度登记_{self.year}.xlsx",
