@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import Config, load_config
+from .money import fmt_money
 from .workspace import init_workspace
 
 __all__ = ["DemoContext", "DemoLine", "DemoResult", "DEMO_STEPS", "run_demo"]
@@ -121,26 +122,35 @@ def _step_ingest(ctx: DemoContext) -> list[DemoLine]:
     return lines
 
 
-def _report_line(ctx: DemoContext, step: str, result) -> list[DemoLine]:  # noqa: ANN001
+def _report_line(ctx: DemoContext, step: str, result, figures: str) -> list[DemoLine]:  # noqa: ANN001
     if result.status != "ok":
         return [DemoLine(step, "", f"失败 failed: {result.error}", "")]
-    queued = f"; 已排队邮件 mail queued #{', #'.join(map(str, result.queued))}" if result.queued else "; 邮件已在发件箱 mail already queued"
+    queued = f"已排队邮件 mail queued #{', #'.join(map(str, result.queued))}" if result.queued else "邮件已在发件箱 mail already queued"
     files = ", ".join(_rel(p, ctx.root) for p in result.files)
-    return [DemoLine(step, f"台账 ledger, {result.period}", f"{len(result.files)} 个工作簿 workbook{queued}", files)]
+    return [DemoLine(step, f"台账 ledger, {result.period}", f"{figures}; {queued}", files)]
 
 
 def _step_weekly(ctx: DemoContext) -> list[DemoLine]:
     """The Monday progress report as of the last Friday, queued to [mail.recipients] weekly."""
     from .tasks import weekly_task
 
-    return _report_line(ctx, "周报 Weekly progress", weekly_task(ctx.config, now=_demo_now(ctx)))
+    result = weekly_task(ctx.config, now=_demo_now(ctx))
+    d = result.summary
+    figures = (f"逾期 overdue {len(d.get('overdue', []))}, 即将到期 due soon {len(d.get('due_soon', []))}, "
+               f"待客户确认 awaiting client {len(d.get('awaiting_client', []))}, "
+               f"流程违规 gate violations {len(d.get('gate_violations', []))}")
+    return _report_line(ctx, "周报 Weekly progress", result, figures)
 
 
 def _step_fees(ctx: DemoContext) -> list[DemoLine]:
     """Last month's fee statement, queued to [mail.recipients] fees."""
     from .tasks import fees_task
 
-    return _report_line(ctx, "收费清单 Fee statement", fees_task(ctx.config, now=_demo_now(ctx)))
+    result = fees_task(ctx.config, now=_demo_now(ctx))
+    totals = result.summary.get("totals", {})
+    figures = (f"{len(result.summary.get('jobs', []))} 个工作 jobs, 合计 total {fmt_money(totals.get('total', '0'))}, "
+               f"缺交工时表 missing timesheets {len(result.summary.get('missing_timesheets', []))}")
+    return _report_line(ctx, "收费清单 Fee statement", result, figures)
 
 
 def _step_quotes(ctx: DemoContext) -> list[DemoLine]:
@@ -156,7 +166,7 @@ def _step_quotes(ctx: DemoContext) -> list[DemoLine]:
         src = inbox.joinpath(*doc.filename.split("/"))
         priced, out = price_quote_file(ctx.config, src)
         lines.append(DemoLine("报价 Priced quote", _rel(src, ctx.root),
-                              f"{priced.job_no} v{priced.version} 合计 total ¥{priced.total:,.2f}", _rel(out, ctx.root)))
+                              f"{priced.job_no} v{priced.version} 合计 total {fmt_money(priced.total)}", _rel(out, ctx.root)))
     return lines
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.table import Table
+from rich.markup import escape
 
 from ..demo import run_demo
 from ..workspace import init_workspace
@@ -49,11 +49,11 @@ def demo_command(app, directory: Path, as_json: bool) -> None:
     if as_json:
         emit_json(result.to_json())
         return
-    table = Table(title=f"adtools 演示 demo: {result.root.resolve()}", show_lines=False)
-    for col in ("步骤 Step", "读入 Read", "产出 Produced", "位置 Where"):
-        table.add_column(col, overflow="fold")
+    out_console.print(f"[bold]adtools 演示 demo[/]: {result.root.resolve()}")
     for line in result.lines:
-        table.add_row(line.step, line.read, line.produced, line.where)
-    out_console.print(table)
+        out_console.print(f"[green]✔[/] [bold]{escape(line.step)}[/]")
+        for label, value in (("读入 Read", line.read), ("产出 Produced", line.produced), ("位置 Where", line.where)):
+            if value:
+                out_console.print(f"    [dim]{label}:[/] {escape(value)}", soft_wrap=False)
     for note in result.notes:
         out_console.print(f"[yellow]{note}[/]")
