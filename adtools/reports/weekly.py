@@ -73,8 +73,8 @@ DELIVERABLE_COLUMNS = (
     Column("rush_label", "加急", "Rush", width=9),
     Column("delivered_on", "交付日期", "Delivered", "date", 12),
     Column("status_label", "状态", "Status", width=16),
-    Column("working_days_late", "逾期工作日", "Working days late", "int", 11),
-    Column("working_days_left", "剩余工作日", "Working days left", "int", 11),
+    Column("working_days_late", "逾期工作日", "Working days late", "int", 13),
+    Column("working_days_left", "剩余工作日", "Working days left", "int", 13),
     Column("source", "来源", "Source", width=40),
 )
 AWAITING_COLUMNS = (

@@ -145,7 +145,7 @@ class ReportWorkbook:
         for c, col in enumerate(columns):
             ws.write_string(header_row, c, col.header, self.header_fmt)
             ws.set_column(c, c, col.width)
-        ws.set_row(header_row, 32)
+        ws.set_row(header_row, 45)  # room for 中文 + a wrapped English line
         n = 0
         for i, data in enumerate(rows):
             extra = (row_formats[i] if row_formats is not None and i < len(row_formats) else None) or {}
