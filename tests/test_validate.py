@@ -427,3 +427,11 @@ def test_garbage_in_a_clean_form_never_raises(form_id, data):
                 row[f.key] = data.draw(garbage)
     result = run(form_id, header, rows)
     assert not any(f.rule in ("internal_error", "rule_not_checked", "unreadable") for f in result.findings)
+
+
+def test_duplicate_version_names_the_other_excel_row():
+    header, rows = clean("sign_off")
+    rows.append(dict(rows[0]))
+    (f,) = [f for f in run("sign_off", header, rows).findings if f.rule == "unique_version"]
+    assert f"see also row {TABLE_HEADER_ROW + 1}" in f.message_en and f"另见第 {TABLE_HEADER_ROW + 1} 行" in f.message_zh
+    assert f.cell.endswith(str(TABLE_HEADER_ROW + len(rows)))

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ..errors import WARNING
+from ..money import round_fen
 from .schema import Choice, Field, Form, RowRule, TableRule, Violation
 
 if TYPE_CHECKING:
@@ -199,21 +200,6 @@ def _month(header) -> tuple[date, date] | None:
     return first, nxt - timedelta(days=1)
 
 
-def _unique(fld: str, zh: str, en: str) -> TableRule:
-    def check(rows, header, cfg):
-        seen: dict[Any, int] = {}
-        for i, r in enumerate(rows):
-            v = r.get(fld)
-            if not _present(v):
-                continue
-            if v in seen:
-                yield Violation(fld, f"{zh}“{v}”重复（另见第 {seen[v]} 行）",
-                                f"{en} {v!r} appears more than once (see also row index {seen[v]})", row_index=i)
-            else:
-                seen[v] = i
-    return TableRule(f"unique_{fld}", check)
-
-
 def _daily_hours(rows, header, cfg):
     totals: dict[date, Decimal] = defaultdict(Decimal)
     last: dict[date, int] = {}
@@ -230,6 +216,11 @@ def _daily_hours(rows, header, cfg):
             yield Violation("hours", f"{d} 当日合计 {total} 小时，超过 {cfg.sla.daily_hours_warning} 小时，请核对",
                             f"{d}: {total} hours in one day, more than {cfg.sla.daily_hours_warning}; please check",
                             severity=WARNING, row_index=last[d])
+
+
+def _net(row) -> Decimal:
+    """net = gross × (1 − discount), to the fen."""
+    return round_fen(row["gross"] * (1 - (row.get("discount") or Decimal(0))))
 
 
 def _net_matches(row, header, cfg) -> bool:
@@ -340,16 +331,17 @@ SIGN_OFF = Form(
 
 
 def _dup_versions(rows) -> Iterable[Violation]:
-    seen: dict[tuple, int] = {}
+    """The same (job, document, version) entered twice; rows carry their Excel row number as `_row`."""
+    seen: dict[tuple, Any] = {}
     for i, r in enumerate(rows):
         k = (r.get("job_no"), r.get("document"), r.get("version"))
         if None in k:
             continue
         if k in seen:
-            yield Violation("version", f"{k[0]} {k[1]} 第 {k[2]} 版登记了两次",
-                            f"{k[0]} {k[1]} version {k[2]} is entered twice", row_index=i)
+            yield Violation("version", f"{k[0]} {k[1]} 第 {k[2]} 版登记了两次（另见第 {seen[k]} 行）",
+                            f"{k[0]} {k[1]} version {k[2]} is entered twice (see also row {seen[k]})", row_index=i)
         else:
-            seen[k] = i
+            seen[k] = r.get("_row", i + 1)
 
 
 PROGRESS = Form(
@@ -511,7 +503,7 @@ MEDIA_SCHEDULE = Form(
         Field("gross", "刊例价", "Gross rate", "money", required=True, min=D(0)),
         Field("discount", "折扣", "Discount", "decimal", default=Decimal(0), min=D(0), max=D(1), max_exclusive=True,
               percent=True, width=10, help_zh="0 至 1 之间的小数或百分比，如 0.35 或 35%", help_en="a fraction in [0, 1) or a percent, e.g. 0.35 or 35%"),
-        Field("net", "净价", "Net cost", "money", min=D(0),
+        Field("net", "净价", "Net cost", "money", min=D(0), compute=_net, computed_from=("gross", "discount"),
               help_zh="= 刊例价 ×（1 − 折扣），可留空由系统计算", help_en="= gross × (1 − discount); may be left blank"),
         Field("status", "状态", "Status", "enum", required=True, choices=_enum(
             ("planned", "计划", "Planned"), ("booked", "已订位", "Booked"), ("cancelled", "已取消", "Cancelled"))),
@@ -615,7 +607,6 @@ ARCHIVE = Form(
                       "肖像权或租片授权", "a model release or footage licence"),
         not_before("rights_end", "rights_start", "授权开始", "the rights start"),
     ),
-    table_rules=(_unique("doc_id", "文件编号", "Doc ID"),),
 )
 
 FLIGHT_NOTES = Form(

@@ -71,6 +71,10 @@ class Field:
     percent: bool = False  # a decimal that may be typed as a percent ("15%")
     pattern: str | None = None  # "job_no" means [forms] job_no_pattern; else a regex
     unique: bool = False  # unique among the table's rows
+    # a computed column: filled from `computed_from` by `compute(row)` when left blank
+    # (a typed value is kept and checked by the form's rules instead)
+    compute: Callable[[Mapping[str, Any]], Any] | None = None
+    computed_from: tuple[str, ...] = ()
     help_zh: str = ""
     help_en: str = ""
     width: int = 14  # template column width, in characters
@@ -132,7 +136,12 @@ TableCheck = Callable[[list[Mapping[str, Any]], Mapping[str, Any], "Config"], It
 
 @dataclass(frozen=True)
 class TableRule:
-    """A rule over all rows together (a day's total hours, unique ids)."""
+    """A rule over all rows together (a day's total hours, a version entered twice).
+
+    `check(rows, header, cfg)` gets each row's values with its Excel row number
+    under `_row`, to name other rows in messages; a Violation's `row_index` says
+    which row's cell to mark.
+    """
 
     code: str
     check: TableCheck

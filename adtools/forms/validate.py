@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Mapping
 
 from ..errors import ERROR, WARNING, AdtoolsError, Finding, InputError
-from ..money import round_fen
 from .catalog import FORMS
 from .parse import is_blank, parse_value, shown
 from .schema import Field, Form, FormResult, RawCell, RawWorkbook, Record, RowRule
@@ -22,20 +21,10 @@ from .schema import Field, Form, FormResult, RawCell, RawWorkbook, Record, RowRu
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["validate_raw", "validate_file", "result_json", "COMPUTED", "DEFINES_JOBS"]
+__all__ = ["validate_raw", "validate_file", "result_json", "DEFINES_JOBS"]
 
 log = logging.getLogger("adtools.forms.validate")
 
-
-def _net(row: Mapping[str, Any]) -> Any:
-    return round_fen(row["gross"] * (1 - (row.get("discount") or 0)))
-
-
-# Columns the toolkit computes when left blank: (form_id, key) -> (fields it needs, function).
-# A value typed into such a column is kept, and the form's rules compare it with the computation.
-COMPUTED: Mapping[tuple[str, str], tuple[tuple[str, ...], Callable[[Mapping[str, Any]], Any]]] = {
-    ("media_schedule", "net"): (("gross", "discount"), _net),
-}
 
 # Forms that bring a job number into being: their job numbers are never "unknown".
 DEFINES_JOBS = frozenset({"work_order"})
@@ -258,7 +247,7 @@ def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header
                     field=fld.key,
                 )
     header_only_bad = header.bad - {f.key for f in form.columns}
-    computed = {key: spec for (fid, key), spec in COMPUTED.items() if fid == form.form_id}
+    computed = [f for f in form.columns if f.compute is not None]
     blocks: list[_Block] = []
     for row_number, cells in raw.rows:
         if all(c is None or (c.error is None and is_blank(c.value)) for c in cells.values()):
@@ -272,13 +261,14 @@ def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header
                 _blank(fld, block, out, f"{letters[fld.key]}{row_number}")
             else:
                 _blank(fld, block, out, None)
-        for key, (needs, compute) in computed.items():
-            if block.values.get(key) is None and key not in block.bad and not (set(needs) & block.bad) \
+        for fld in computed:
+            needs = fld.computed_from
+            if block.values.get(fld.key) is None and fld.key not in block.bad and not (set(needs) & block.bad) \
                     and all(block.values.get(n) is not None for n in needs):
                 try:
-                    block.values[key] = compute(block.values)
+                    block.values[fld.key] = fld.compute(block.values)
                 except Exception:  # e.g. an operand of an unexpected type: leave the column blank
-                    log.exception("computing %s.%s failed", form.form_id, key)
+                    log.exception("computing %s.%s failed", form.form_id, fld.key)
         for rule in form.rules:
             if rule.scope != "header":
                 _run_rule(rule, form, block, header.values, block.bad | header_only_bad, cfg, out)
@@ -348,7 +338,7 @@ def _unique_columns(form: Form, blocks: list[_Block], out: _Sheet) -> None:
 
 
 def _table_rules(form: Form, blocks: list[_Block], header: _Block, cfg: "Config", out: _Sheet) -> None:
-    rows = [b.values for b in blocks]
+    rows = [{**b.values, "_row": b.row} for b in blocks]
     for rule in form.table_rules:
         try:
             violations = list(rule.check(rows, header.values, cfg))
@@ -365,24 +355,10 @@ def _table_rules(form: Form, blocks: list[_Block], header: _Block, cfg: "Config"
                 where = header
             out.add(
                 v.severity, rule.code,
-                f"{fld.zh}：{_rows_named(v.zh, blocks)}",
-                f"{fld.en}: {_rows_named(v.en, blocks)}",
+                f"{fld.zh}：{v.zh}",
+                f"{fld.en}: {v.en}",
                 cell=where.cells.get(v.field, ""), field=v.field, value=where.raw.get(v.field),
             )
-
-
-_ROW_INDEX_ZH = re.compile(r"第 (\d+) 行")
-_ROW_INDEX_EN = re.compile(r"row index (\d+)")
-
-
-def _rows_named(text: str, blocks: list[_Block]) -> str:
-    """Table rules speak of row indexes; people read Excel row numbers."""
-    def excel_row(m: re.Match[str]) -> str:
-        i = int(m.group(1))
-        number = blocks[i].row if 0 <= i < len(blocks) and blocks[i].row is not None else i + 1
-        return m.group(0).replace(m.group(1), str(number)).replace("row index", "row")
-
-    return _ROW_INDEX_EN.sub(excel_row, _ROW_INDEX_ZH.sub(excel_row, text))
 
 
 def _unknown_jobs(form: Form, header: _Block, blocks: list[_Block], known: Collection[str], out: _Sheet) -> None:
