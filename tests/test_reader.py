@@ -307,9 +307,34 @@ def test_formula_inputs_openpyxl_written_have_no_cached_value(tmp_path, cfg):
     net = raw.rows[0][1]["net"]
     assert net.value is None and net.error is None
     warns = {(f.cell, f.field) for f in raw.findings if f.rule == "formula_input"}
-    assert warns == {(f"{col['net']}{r}", "net"), (where["header"]["version"], "version")}
+    # net is a computed column: its formula is dropped silently and the validator recomputes it
+    assert warns == {(where["header"]["version"], "version")}
     assert all(f.severity == WARNING for f in raw.findings)
     assert "no saved result" in next(f for f in raw.findings if f.rule == "formula_input").message_en
+
+
+def test_a_computed_column_formula_is_recomputed_not_trusted(tmp_path, cfg):
+    """XlsxWriter caches 0 as a formula's result: net must come from gross and discount, not that 0."""
+    from decimal import Decimal
+
+    from adtools.forms.validate import validate_file
+
+    form = FORMS["media_schedule"]
+    path = tmp_path / "m.xlsx"
+    where = build_workbook(form, cfg, path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    col = {k: openpyxl.utils.get_column_letter(c) for k, c in where["columns"].items()}
+    r = where["rows"][0]
+    ws[f"{col['gross']}{r}"] = 10000
+    ws[f"{col['discount']}{r}"] = 0.35
+    ws[f"{col['net']}{r}"] = f"={col['gross']}{r}*(1-{col['discount']}{r})"
+    wb.save(path)
+    _cache_formula_results_as_zero(path)  # as XlsxWriter writes them
+    assert read_workbook(path, cfg, engine="openpyxl").rows[0][1]["net"].value is None
+    result = validate_file(path, cfg)
+    assert not [f for f in result.findings if f.field == "net"], result.findings
+    assert result.rows[0].values["net"] == Decimal("6500.00")
 
 
 def test_formula_inputs_xlsxwriter_written_carry_a_zero(tmp_path, cfg):
@@ -470,3 +495,18 @@ def test_every_column_label_identifies_one_field(form_id):
         for f in fields:
             for text in (f.label, f.zh, f.en, f.key, f"{f.zh} {f.en}"):
                 assert matcher.get(label_key(text)) == f.key, (form_id, text)
+
+
+def _cache_formula_results_as_zero(path):
+    """Give every formula of the first sheet a stored result of 0, as XlsxWriter does."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    name = "xl/worksheets/sheet1.xml"
+    parts[name] = re.sub(rb"(<f>[^<]*</f>)(<v>[^<]*</v>|<v\s*/>)?", rb"\1<v>0</v>", parts[name])
+    assert b"<v>0</v>" in parts[name]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)

@@ -478,14 +478,21 @@ class _FormReader:
         """A warning at every read cell that holds a formula: its cached result cannot be trusted."""
         if not scan.formulas:
             return
-        read: dict[str, tuple[str, RawCell]] = {c.address: (k, c) for k, c in self.raw.header.items()}
+        form = FORMS.get(self.raw.form_id or "")
+        read: dict[str, tuple[str, RawCell, dict[str, RawCell]]] = {
+            c.address: (k, c, self.raw.header) for k, c in self.raw.header.items()}
         for _row, row_cells in self.raw.rows:
-            read.update((c.address, (k, c)) for k, c in row_cells.items())
+            read.update((c.address, (k, c, row_cells)) for k, c in row_cells.items())
         for (row, col), cached in sorted(scan.formulas.items()):
             hit = read.get(cell_address(row, col))
             if hit is None:
                 continue
-            key, cell = hit
+            key, cell, cells = hit
+            if form is not None and any(f.key == key and f.compute is not None for f in form.fields):
+                # a computed column (net = gross × (1 − discount)): never trust the cached
+                # result (XlsxWriter stores 0, openpyxl none); the validator recomputes it
+                cells[key] = RawCell(None, cell.address)
+                continue
             if cached:
                 zh = "单元格含公式，已读取其上次计算的结果（可能已过时）；请直接输入数值。"
                 en = "The cell holds a formula; its last calculated result was read (it may be out of date); type the value instead."
