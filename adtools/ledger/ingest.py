@@ -501,7 +501,8 @@ class _Scan:
         reason = None
         if stored.superseded_id is not None:
             self.summary.superseded += 1
-            reason = f"取代第 {stored.version - 1} 版及之前 / supersedes the previous version (now v{stored.version})"
+            old = stored.superseded_version
+            reason = f"取代第 {old} 版，现为第 {stored.version} 版 / supersedes v{old} (now v{stored.version})"
         self.summary.add(FileOutcome(str(p.src.path), "ingested", r.form_id, r.document_key, len(r.rows), 0,
                                      len(r.warnings), reason))
         if self.pause_stored:

@@ -166,6 +166,7 @@ class StoredVersion:
     document_id: int
     version: int
     superseded_id: int | None  # the version this one replaced
+    superseded_version: int | None = None  # its version number
 
 
 _DOC_COLUMNS = [c.name for c in documents.columns if c.name in DocumentVersion.__dataclass_fields__]
@@ -353,11 +354,12 @@ class Ledger:
         form = FORMS[form_id]
         try:
             with self.engine.begin() as conn:
-                prev = conn.execute(
-                    select(documents.c.id).where(
+                prev_row = conn.execute(
+                    select(documents.c.id, documents.c.version).where(
                         documents.c.form_id == form_id, documents.c.document_key == key, documents.c.status == CURRENT
                     )
-                ).scalar()
+                ).first()
+                prev, prev_version = (prev_row.id, prev_row.version) if prev_row is not None else (None, None)
                 if prev is not None:
                     conn.execute(
                         update(documents).where(documents.c.id == prev).values(status=SUPERSEDED, superseded_at=now)
@@ -384,7 +386,7 @@ class Ledger:
                 )
         except SQLAlchemyError as exc:
             raise LedgerError(f"无法写入台账 / Cannot write {source.path} to the ledger: {exc}") from None
-        return StoredVersion(doc_id, version, prev)
+        return StoredVersion(doc_id, version, prev, prev_version)
 
     def reject_version(
         self,
