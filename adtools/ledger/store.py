@@ -280,17 +280,6 @@ class Ledger:
             rows = conn.execute(select(documents).where(documents.c.sha256 == sha256).order_by(documents.c.id))
             return [_doc(r) for r in rows]
 
-    def current(self, form_id: str, document_key: str) -> DocumentVersion | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(documents).where(
-                    documents.c.form_id == form_id,
-                    documents.c.document_key == document_key,
-                    documents.c.status == CURRENT,
-                )
-            ).first()
-        return _doc(row) if row else None
-
     def history(self, document_key: str, form_id: str | None = None) -> list[DocumentVersion]:
         """Every version of a document (all forms unless `form_id`), oldest first."""
         q = select(documents).where(documents.c.document_key == document_key)
