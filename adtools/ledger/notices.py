@@ -107,11 +107,8 @@ def queue_rejection_notice(cfg: Config, ledger: Ledger, notice: RejectionNotice,
     The one place the ledger reaches up to the mail part (lazily): the outbox lives
     in the ledger database, and a notice not queued stays pending for the next run.
     """
-    try:
-        from ..mail import Message, queue
-    except ImportError:
-        log.info("mail outbox not available: rejection notice %s stays pending", notice.key)
-        return False
+    from ..mail import Message, queue
+
     try:
         migrate(ledger.engine)  # the outbox's own migrations, registered by importing adtools.mail
         message = Message(
