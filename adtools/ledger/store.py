@@ -25,7 +25,7 @@ from ..config import Config
 from ..errors import ERROR, Finding, LedgerError, LockedError
 from ..forms.catalog import FORMS
 from ..forms.schema import Form, FormResult, Record
-from .db import migrate, migration, open_engine
+from .db import database_error, migrate, migration, open_engine
 from .tables import (
     CURRENT,
     FORM_TABLES,
@@ -690,7 +690,10 @@ def write_lock(cfg: Config, engine: Engine, name: str = "ingest") -> Iterator[No
         import zlib
 
         key = zlib.crc32(f"adtools:{name}".encode())
-        conn = engine.connect()
+        try:
+            conn = engine.connect()
+        except SQLAlchemyError as exc:
+            raise database_error(engine, "无法连接台账数据库", "Cannot connect to the ledger database", exc) from None
         try:
             got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({key})").scalar()
             if not got:
