@@ -105,3 +105,20 @@ def test_every_command_has_help_with_an_example(command):
     result = CliRunner().invoke(mail_group, [command, "--help"])
     assert result.exit_code == 0
     assert "Example: adtools mail " + command in result.stdout
+
+
+def test_a_message_to_retry_shows_when_it_is_tried_next(tmp_path):
+    cfg = config_from_dict(
+        {"mail": {"transport": "smtp", "max_attempts": 3, "retry_base_seconds": 60,
+                  "smtp": {"host": "127.0.0.1", "port": 9, "timeout_seconds": 2}}},  # nothing listens on port 9
+        base_dir=tmp_path,
+    )
+    engine, mid = queue_one(cfg)
+
+    flushed = invoke(cfg, "flush")
+
+    assert flushed.exit_code == 1
+    (entry,) = list_messages(cfg, engine)
+    assert entry.state == "queued"
+    assert f"#{mid} retrying" in flushed.stdout and f"next try {entry.next_attempt_at:%Y-%m-%d %H:%M}" in flushed.stdout
+    assert "Fix if it persists: check [mail.smtp] host and port" in flushed.output

@@ -37,7 +37,8 @@ def flush_command(ctx: click.Context, as_json: bool) -> None:
         emit_json(result.to_dict())
     else:
         for o in result.outcomes:
-            click.echo(f"#{o.id} {o.outcome:<9} {o.subject}")
+            again = f"  (下次重试 next try {o.next_attempt_at:%Y-%m-%d %H:%M})" if o.next_attempt_at else ""
+            click.echo(f"#{o.id} {o.outcome:<9} {o.subject}{again}")
             if o.error:
                 click.echo(f"    {o.error}", err=True)
         click.echo(

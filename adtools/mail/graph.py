@@ -98,7 +98,7 @@ class GraphTransport:
     def _busy(self, detail: str, keys: str = "graph_endpoint and max_wait_seconds") -> DeliveryError:
         return DeliveryError(
             f"Microsoft Graph 暂时不可用 / Microsoft Graph is busy or unreachable for {self._who()}: {redact(detail)}. "
-            f"Will retry with back-off. Fix if it persists: check the network and [mail.graph] {keys}.",
+            f"Fix if it persists: check the network and [mail.graph] {keys}.",
             transient=True,
             stop=True,
         )

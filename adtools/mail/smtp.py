@@ -101,7 +101,7 @@ class SmtpTransport:
         # disconnects, timeouts, refused connections, TLS failures other than the certificate
         return DeliveryError(
             f"无法连接 SMTP 服务器 / Cannot talk to the SMTP server {where}: {detail}. "
-            "Will retry. Fix if it persists: check [mail.smtp] host and port and the network.",
+            "Fix if it persists: check [mail.smtp] host and port and the network.",
             transient=True,
             stop=True,
         )
