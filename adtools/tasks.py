@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import Config
-from .errors import AdtoolsError
+from .errors import AdtoolsError, InputError
 
 __all__ = ["TaskResult", "TASKS", "run_task", "ingest_task", "weekly_task", "fees_task", "mail_flush_task", "previous_month"]
 
@@ -81,17 +81,22 @@ def _queue(cfg: Config, ledger: Any, report: Any, now: datetime) -> list[int]:
 
 
 def ingest_task(cfg: Config, *, now: datetime | None = None, progress: Progress | None = None) -> TaskResult:
-    """Read every new or changed workbook of the watch folders into the ledger."""
+    """Read every new or changed workbook of the watch folders into the ledger.
+
+    The ingest records its own job_runs row under its write lock (that is how it
+    tells a run that was killed from one still going), so it is not wrapped in
+    `_recorded`; a run refused by the lock did nothing and records nothing.
+    """
     from .ledger.ingest import ingest
 
     now = _now(cfg, now)
     period = now.isoformat(timespec="minutes")
-
-    def body(ledger: Any) -> TaskResult:
+    try:
         summary = ingest(cfg, now=now, progress=progress)
-        return TaskResult("ingest", period, summary=summary.to_json())
-
-    return _recorded("ingest", period, cfg, now, body)
+    except AdtoolsError as exc:
+        log.error("job ingest (%s) failed: %s", period, exc)
+        return TaskResult("ingest", period, status="failed", error=str(exc))
+    return TaskResult("ingest", period, summary=summary.to_json())
 
 
 def weekly_task(cfg: Config, *, now: datetime | None = None, as_of: date | None = None, send: bool = True) -> TaskResult:
@@ -153,7 +158,7 @@ def run_task(name: str, cfg: Config, *, now: datetime | None = None) -> TaskResu
     try:
         task = TASKS[name]
     except KeyError:
-        raise AdtoolsError(
+        raise InputError(
             f"没有这个任务 / No job {name!r}. Fix: use one of {', '.join(TASKS)}."
         ) from None
     return task(cfg, now=now)

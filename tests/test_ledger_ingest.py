@@ -109,6 +109,18 @@ def test_editing_one_workbook_supersedes_only_that_one(cfg, spy):
         assert led.verify() == []
 
 
+def test_the_supersede_note_names_the_version_it_replaced_not_a_rejected_attempt(cfg):
+    write_timesheet(cfg, "account/张伟.xlsx", hours=["8"])
+    ingest(cfg, now=NOW)  # v1, current
+    write_timesheet(cfg, "account/张伟 草稿.xlsx", hours=["30"])  # same key, an error: v2, rejected
+    assert ingest(cfg, now=NOW + timedelta(hours=1)).rejected == 1
+    write_timesheet(cfg, "account/张伟.xlsx", hours=["7"])  # v3 replaces v1
+    s = ingest(cfg, now=NOW + timedelta(hours=2))
+    done = next(f for f in s.files if f.status == "ingested")
+    assert "v1" in done.reason and "第 1 版" in done.reason and "v3" in done.reason, done.reason
+    assert "第 2 版" not in done.reason
+
+
 def test_a_copy_under_another_name_adds_nothing(cfg, spy):
     three_files(cfg)
     ingest(cfg, now=NOW)

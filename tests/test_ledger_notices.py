@@ -43,6 +43,8 @@ def test_notice_names_the_cell_in_both_languages(tmp_path):
     assert n.key == f"ingest-rejected:{doc.sha256}"
     assert "张伟.xlsx" in n.subject and "not accepted" in n.subject and "\n" not in n.subject
     assert "工时表!D8: 不得超过 24 小时 / must not exceed 24 hours (30)" in n.text
+    # each problem is told once (the version's one-line reason repeats the first error: not printed again)
+    assert n.text.count("不得超过 24 小时") == 1 and n.html.count("不得超过 24 小时") == 1
     assert "<td style='padding:2px 8px;border:1px solid #ccc'>工时表!D8</td>" in n.html
     assert n.attachments == ()  # no feedback workbook recorded for this one
 

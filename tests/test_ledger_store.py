@@ -185,3 +185,23 @@ def test_lock_refuses_a_second_writer(ledger, tmp_path):
     with other.lock():  # free again once released
         pass
     other.close()
+
+
+@pytest.mark.parametrize("what", ["ingest", "open"])
+def test_an_unreachable_database_server_is_a_ledger_error_without_the_password(tmp_path, what):
+    pytest.importorskip("psycopg", reason="the psycopg driver is not installed")
+    import socket
+
+    from adtools.errors import LedgerError
+    from adtools.ledger.ingest import ingest
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there
+    url = f"postgresql+psycopg://adtools:pw-Secret-123@127.0.0.1:{port}/ledger?connect_timeout=5"
+    cfg = make_config(tmp_path, paths={"watch": ["inbox"], "ledger": url})
+    with pytest.raises(LedgerError) as info:
+        ingest(cfg) if what == "ingest" else Ledger.open(cfg)
+    text = str(info.value)
+    assert "[paths] ledger" in text and f"127.0.0.1:{port}" in text
+    assert "pw-Secret-123" not in text

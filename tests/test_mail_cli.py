@@ -2,17 +2,22 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
+from unittest.mock import patch
 
 import pytest
 from click.testing import CliRunner
 
+from adtools.cli import main
+from adtools.cli._common import AppContext
 from adtools.cli.mail import mail_group
 from adtools.config import config_from_dict
 from adtools.mail import MailKey, Message, list_messages, open_outbox, queue
 
+
 def invoke(cfg, *args):
-    return CliRunner().invoke(mail_group, list(args), obj=SimpleNamespace(config=cfg))
+    """`adtools mail ARGS` through the real command line, with `cfg` as the loaded config."""
+    with patch.object(AppContext, "config", property(lambda self: cfg)):
+        return CliRunner().invoke(main, ["mail", *args])
 
 
 def queue_one(cfg, period="2026-11-27"):
@@ -92,7 +97,7 @@ def test_a_library_error_becomes_a_clean_message(tmp_path, monkeypatch):
     cfg = config_from_dict({"mail": {"transport": "exchange", "exchange": {"username": "AGENCY\\svc"}}}, base_dir=tmp_path)
     result = invoke(cfg, "test")
     assert result.exit_code == 1
-    assert "Error: " in result.output and "ADTOOLS_EXCHANGE_PASSWORD" in result.output and "Traceback" not in result.output
+    assert "错误 Error: " in result.output and "ADTOOLS_EXCHANGE_PASSWORD" in result.output and "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("command", sorted(mail_group.commands))
@@ -100,3 +105,20 @@ def test_every_command_has_help_with_an_example(command):
     result = CliRunner().invoke(mail_group, [command, "--help"])
     assert result.exit_code == 0
     assert "Example: adtools mail " + command in result.stdout
+
+
+def test_a_message_to_retry_shows_when_it_is_tried_next(tmp_path):
+    cfg = config_from_dict(
+        {"mail": {"transport": "smtp", "max_attempts": 3, "retry_base_seconds": 60,
+                  "smtp": {"host": "127.0.0.1", "port": 9, "timeout_seconds": 2}}},  # nothing listens on port 9
+        base_dir=tmp_path,
+    )
+    engine, mid = queue_one(cfg)
+
+    flushed = invoke(cfg, "flush")
+
+    assert flushed.exit_code == 1
+    (entry,) = list_messages(cfg, engine)
+    assert entry.state == "queued"
+    assert f"#{mid} retrying" in flushed.stdout and f"next try {entry.next_attempt_at:%Y-%m-%d %H:%M}" in flushed.stdout
+    assert "Fix if it persists: check [mail.smtp] host and port" in flushed.output

@@ -452,3 +452,14 @@ def test_a_server_that_answers_ntlm_without_a_challenge_is_a_refused_login(excha
 
     assert result.failed == (mid,)
     assert "refused the login" in result.error and "[mail.exchange] username" in result.error
+
+
+def test_every_version_the_config_accepts_has_a_build_and_no_other():
+    """config.py lists the [mail.exchange] version choices without importing exchangelib: the two lists agree."""
+    from adtools.errors import ConfigError
+    from adtools.mail.exchange import EXCHANGE_BUILDS
+
+    with pytest.raises(ConfigError) as info:
+        config_from_dict({"mail": {"exchange": {"version": "Exchange2007"}}})
+    accepted = re.search(r"is not one of ([\w, ]+)\.", str(info.value)).group(1).split(", ")
+    assert accepted == list(EXCHANGE_BUILDS)

@@ -287,3 +287,18 @@ def test_connection_test_authenticates_and_reads_sent_items_without_sending(rsps
 
     assert info["server"] == CHINA[1] and "41" in info["detail"]
     assert graph.send_requests == 0 and len(graph.token_requests) == 1
+
+
+def test_an_unreachable_token_endpoint_is_retried_later_naming_the_authority_keys(rsps, tmp_path):
+    cfg = make_config(tmp_path, cloud=("https://login.unreachable.example", GLOBAL[1]))  # nothing answers there
+    engine, mid = queue_weekly(cfg, tmp_path)
+
+    result = flush(cfg, engine, now=NOW)
+
+    assert result.retrying == (mid,)
+    e = entry(cfg, engine, mid)
+    assert e.state == "queued" and e.next_attempt_at == NOW + timedelta(seconds=60)
+    for text in (e.last_error, result.error):
+        assert "login.unreachable.example" in text
+        assert "[mail.graph] authority" in text and "tenant_id" in text
+        assert SECRET not in text

@@ -20,7 +20,7 @@ from cryptography.x509.oid import NameOID
 
 from adtools.config import config_from_dict
 from adtools.ledger.db import migrate, open_engine
-from adtools.mail import MailKey, Message, flush, list_messages, queue
+from adtools.mail import DeliveryError, MailKey, Message, flush, list_messages, queue, test_connection
 from adtools.mail.smtp import SmtpTransport
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -265,3 +265,16 @@ def test_starttls_with_a_trusted_certificate_delivers(tls_server, certificate, t
 
     assert flush(cfg, engine, now=NOW).sent == (mid,)
     assert tls_server.logins == [(LOGIN, PASSWORD)] and len(tls_server.envelopes) == 1
+
+
+def test_starttls_asked_of_a_server_without_it_says_so_in_both_languages(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("ADTOOLS_SMTP_PASSWORD", PASSWORD)
+    cfg = make_config(tmp_path, server.port, starttls=True)  # this server offers no STARTTLS
+
+    with pytest.raises(DeliveryError) as info:
+        test_connection(cfg)
+
+    text = str(info.value)
+    assert "SMTP 服务器不支持" in text and "does not support" in text and "STARTTLS" in text
+    assert "[mail.smtp] starttls, ssl and port" in text
+    assert ".." not in text and PASSWORD not in text

@@ -102,8 +102,9 @@ def _print_summary(summary: IngestSummary, cfg, show_all: bool) -> None:  # noqa
         out_console.print(f"已排队退回通知邮件 {summary.notices_queued} 封 / {summary.notices_queued} rejection mail(s) queued")
     if summary.notices_pending:
         out_console.print(
-            f"[yellow]{summary.notices_pending} 封退回通知待发（邮件发件箱尚不可用） / "
-            f"{summary.notices_pending} rejection mail(s) waiting for the mail outbox[/]"
+            f"[yellow]{summary.notices_pending} 封退回通知未能加入发件箱，下次读入时重试（原因见日志） / "
+            f"{summary.notices_pending} rejection mail(s) could not be queued; tried again on the next ingest "
+            "(the log says why, e.g. an e-mail address in [[people]] or [mail] sender)[/]"
         )
 
 

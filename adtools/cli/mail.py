@@ -1,33 +1,19 @@
 """`adtools mail …`: flush the outbox, list it, retry failed mail, test the connection (thin over adtools.mail)."""
 from __future__ import annotations
 
-import json
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import click
 
-from ..errors import AdtoolsError
 from ..mail import flush, list_messages, open_outbox, requeue, test_connection
 from ..mail.outbox import STATES
+from ._common import emit_json
 
 __all__ = ["mail_group"]
 
 
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    try:
-        yield
-    except AdtoolsError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
 def _config(ctx: click.Context) -> Any:
-    return ctx.obj.config
-
-
-def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    return ctx.obj.config  # library errors become the CLI's usual "错误 Error:" message (cli.main)
 
 
 @click.group("mail")
@@ -46,13 +32,13 @@ def flush_command(ctx: click.Context, as_json: bool) -> None:
     Example: adtools mail flush --json
     """
     config = _config(ctx)
-    with _user_errors():
-        result = flush(config, open_outbox(config))
+    result = flush(config, open_outbox(config))
     if as_json:
-        _print_json(result.to_dict())
+        emit_json(result.to_dict())
     else:
         for o in result.outcomes:
-            click.echo(f"#{o.id} {o.outcome:<9} {o.subject}")
+            again = f"  (下次重试 next try {o.next_attempt_at:%Y-%m-%d %H:%M})" if o.next_attempt_at else ""
+            click.echo(f"#{o.id} {o.outcome:<9} {o.subject}{again}")
             if o.error:
                 click.echo(f"    {o.error}", err=True)
         click.echo(
@@ -76,10 +62,9 @@ def list_command(ctx: click.Context, state: str | None, limit: int, as_json: boo
     Example: adtools mail list --state failed
     """
     config = _config(ctx)
-    with _user_errors():
-        entries = list_messages(config, open_outbox(config), state=state, limit=limit)
+    entries = list_messages(config, open_outbox(config), state=state, limit=limit)
     if as_json:
-        _print_json([e.to_dict() for e in entries])
+        emit_json([e.to_dict() for e in entries])
         return
     if not entries:
         click.echo("发件箱为空 / The outbox is empty" + (f" (state {state})" if state else "") + ".")
@@ -103,10 +88,9 @@ def retry_command(ctx: click.Context, ids: tuple[int, ...], as_json: bool) -> No
     Example: adtools mail retry 12 13
     """
     config = _config(ctx)
-    with _user_errors():
-        done = requeue(config, open_outbox(config), ids or None)
+    done = requeue(config, open_outbox(config), ids or None)
     if as_json:
-        _print_json({"requeued": done})
+        emit_json({"requeued": done})
     else:
         click.echo(f"已重新排队 requeued: {', '.join(map(str, done)) or 'none'}")
 
@@ -120,10 +104,9 @@ def test_command(ctx: click.Context, as_json: bool) -> None:
     Example: adtools mail test
     """
     config = _config(ctx)
-    with _user_errors():
-        info = test_connection(config)
+    info = test_connection(config)
     if as_json:
-        _print_json(info)
+        emit_json(info)
         return
     click.echo(f"连接成功 / Connected: {info['transport']} {info['server']}")
     if info.get("account"):

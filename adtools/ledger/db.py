@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, event, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import LedgerError
 
-__all__ = ["metadata", "Migration", "MIGRATIONS", "migration", "open_engine", "migrate", "schema_version"]
+__all__ = ["metadata", "Migration", "MIGRATIONS", "migration", "open_engine", "migrate", "schema_version", "database_error"]
 
 log = logging.getLogger("adtools.ledger")
 
@@ -55,6 +55,23 @@ def migration(version: int, description: str):
     return register
 
 
+def _shown(url: str) -> str:
+    """The URL as it may be shown: any password in it masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL has no password we can find; show only its scheme
+        return url.split("://", 1)[0] + "://…" if "://" in url else url
+
+
+def database_error(engine: Engine, what_zh: str, what_en: str, exc: SQLAlchemyError) -> LedgerError:
+    """A LedgerError naming the database (password masked), what failed, and [paths] ledger."""
+    where = engine.url.render_as_string(hide_password=True)
+    return LedgerError(
+        f"{what_zh} / {what_en} ({where}): {exc}. "
+        "Fix: check [paths] ledger; for a database server, that it is running and reachable from this machine."
+    )
+
+
 def open_engine(url: str) -> Engine:
     """An engine for the ledger URL; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite:///"):
@@ -66,7 +83,7 @@ def open_engine(url: str) -> Engine:
     try:
         engine = create_engine(url, future=True, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
     except (SQLAlchemyError, ImportError, ValueError) as exc:
-        raise LedgerError(f"无法打开台账 / Cannot open the ledger {url!r}: {exc}. Fix: check [paths] ledger.") from None
+        raise LedgerError(f"无法打开台账 / Cannot open the ledger {_shown(url)!r}: {exc}. Fix: check [paths] ledger.") from None
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -104,4 +121,4 @@ def migrate(engine: Engine) -> int:
             current = m.version
         return current
     except SQLAlchemyError as exc:
-        raise LedgerError(f"台账数据库无法升级 / The ledger database cannot be migrated: {exc}") from None
+        raise database_error(engine, "台账数据库无法打开或升级", "The ledger database cannot be opened or migrated", exc) from None

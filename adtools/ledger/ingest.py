@@ -20,7 +20,9 @@ from typing import Any, Callable
 
 from ..config import Config
 from ..errors import ERROR, ConfigError, FileError, Finding, LedgerError
+from ..forms import validate as validate_mod  # a module, so that tests can count the workbooks it opens
 from ..forms.catalog import FORMS
+from ..forms.feedback import write_feedback
 from ..forms.schema import FormResult
 from .db import open_engine
 from .notices import recipients_for, send_pending_notices
@@ -185,12 +187,6 @@ def archive_copy(cfg: Config, src: SourceFile) -> str | None:
 
 def _validate(path: Path, cfg: Config, known_jobs: set[str] | None) -> FormResult:
     try:
-        from ..forms import validate as validate_mod
-    except ImportError:
-        raise LedgerError(
-            "表格检查模块尚未安装 / The workbook validator (adtools.forms.validate) is not available in this installation."
-        ) from None
-    try:
         return validate_mod.validate_file(path, cfg, known_jobs=known_jobs)
     except (LedgerError, ConfigError):
         raise
@@ -205,11 +201,6 @@ def _validate(path: Path, cfg: Config, known_jobs: set[str] | None) -> FormResul
 
 
 def _write_feedback(result: FormResult, out_dir: Path) -> str | None:
-    try:
-        from ..forms.feedback import write_feedback
-    except ImportError:
-        log.info("feedback workbooks not available yet (adtools.forms.feedback): none written for %s", result.path)
-        return None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         return str(write_feedback(result, out_dir))
@@ -501,7 +492,8 @@ class _Scan:
         reason = None
         if stored.superseded_id is not None:
             self.summary.superseded += 1
-            reason = f"取代第 {stored.version - 1} 版及之前 / supersedes the previous version (now v{stored.version})"
+            old = stored.superseded_version
+            reason = f"取代第 {old} 版，现为第 {stored.version} 版 / supersedes v{old} (now v{stored.version})"
         self.summary.add(FileOutcome(str(p.src.path), "ingested", r.form_id, r.document_key, len(r.rows), 0,
                                      len(r.warnings), reason))
         if self.pause_stored:

@@ -61,10 +61,8 @@ def rejection_notice(cfg: Config, doc: DocumentVersion, findings: Sequence[Findi
     fix_zh = "请按下列说明修改原文件并保存，下次读入时会自动重新检查。"
     fix_en = "Please correct the file where it is and save it; the next scan checks it again automatically."
     fb = f"批注的反馈表格 / annotated feedback workbook: {doc.feedback_path}" if doc.feedback_path else ""
-    reason = doc.reason or ""
+    # doc.reason (the one-line summary in `adtools ingest`) repeats the first finding: each problem is listed once
     lines = [intro_zh, intro_en, "", fix_zh, fix_en, ""]
-    if reason:
-        lines += [reason, ""]
     for f in listed:
         lines.append(f"- {f.where or name}: {f.message_zh} / {f.message_en}" + (f" ({f.value})" if f.value not in (None, "") else ""))
     if len(errors) > len(listed):
@@ -86,7 +84,6 @@ def rejection_notice(cfg: Config, doc: DocumentVersion, findings: Sequence[Findi
     )
     body = (
         f"<p>{esc(intro_zh)}<br>{esc(intro_en)}</p><p>{esc(fix_zh)}<br>{esc(fix_en)}</p>"
-        + (f"<p>{esc(reason)}</p>" if reason else "")
         + "<table style='border-collapse:collapse;font-size:13px'>"
         "<tr><th style='text-align:left;padding:2px 8px'>位置 Where</th><th style='text-align:left;padding:2px 8px'>填写值 Value</th>"
         "<th style='text-align:left;padding:2px 8px'>问题 Problem</th></tr>"
@@ -110,11 +107,8 @@ def queue_rejection_notice(cfg: Config, ledger: Ledger, notice: RejectionNotice,
     The one place the ledger reaches up to the mail part (lazily): the outbox lives
     in the ledger database, and a notice not queued stays pending for the next run.
     """
-    try:
-        from ..mail import Message, queue
-    except ImportError:
-        log.info("mail outbox not available: rejection notice %s stays pending", notice.key)
-        return False
+    from ..mail import Message, queue
+
     try:
         migrate(ledger.engine)  # the outbox's own migrations, registered by importing adtools.mail
         message = Message(

@@ -25,7 +25,7 @@ from ..config import Config
 from ..errors import ERROR, Finding, LedgerError, LockedError
 from ..forms.catalog import FORMS
 from ..forms.schema import Form, FormResult, Record
-from .db import migrate, migration, open_engine
+from .db import database_error, migrate, migration, open_engine
 from .tables import (
     CURRENT,
     FORM_TABLES,
@@ -166,6 +166,7 @@ class StoredVersion:
     document_id: int
     version: int
     superseded_id: int | None  # the version this one replaced
+    superseded_version: int | None = None  # its version number
 
 
 _DOC_COLUMNS = [c.name for c in documents.columns if c.name in DocumentVersion.__dataclass_fields__]
@@ -279,17 +280,6 @@ class Ledger:
             rows = conn.execute(select(documents).where(documents.c.sha256 == sha256).order_by(documents.c.id))
             return [_doc(r) for r in rows]
 
-    def current(self, form_id: str, document_key: str) -> DocumentVersion | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(documents).where(
-                    documents.c.form_id == form_id,
-                    documents.c.document_key == document_key,
-                    documents.c.status == CURRENT,
-                )
-            ).first()
-        return _doc(row) if row else None
-
     def history(self, document_key: str, form_id: str | None = None) -> list[DocumentVersion]:
         """Every version of a document (all forms unless `form_id`), oldest first."""
         q = select(documents).where(documents.c.document_key == document_key)
@@ -353,11 +343,12 @@ class Ledger:
         form = FORMS[form_id]
         try:
             with self.engine.begin() as conn:
-                prev = conn.execute(
-                    select(documents.c.id).where(
+                prev_row = conn.execute(
+                    select(documents.c.id, documents.c.version).where(
                         documents.c.form_id == form_id, documents.c.document_key == key, documents.c.status == CURRENT
                     )
-                ).scalar()
+                ).first()
+                prev, prev_version = (prev_row.id, prev_row.version) if prev_row is not None else (None, None)
                 if prev is not None:
                     conn.execute(
                         update(documents).where(documents.c.id == prev).values(status=SUPERSEDED, superseded_at=now)
@@ -384,7 +375,7 @@ class Ledger:
                 )
         except SQLAlchemyError as exc:
             raise LedgerError(f"无法写入台账 / Cannot write {source.path} to the ledger: {exc}") from None
-        return StoredVersion(doc_id, version, prev)
+        return StoredVersion(doc_id, version, prev, prev_version)
 
     def reject_version(
         self,
@@ -699,7 +690,10 @@ def write_lock(cfg: Config, engine: Engine, name: str = "ingest") -> Iterator[No
         import zlib
 
         key = zlib.crc32(f"adtools:{name}".encode())
-        conn = engine.connect()
+        try:
+            conn = engine.connect()
+        except SQLAlchemyError as exc:
+            raise database_error(engine, "无法连接台账数据库", "Cannot connect to the ledger database", exc) from None
         try:
             got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({key})").scalar()
             if not got:

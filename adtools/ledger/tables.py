@@ -47,7 +47,6 @@ __all__ = [
     "CURRENT",
     "SUPERSEDED",
     "REJECTED",
-    "PROVENANCE",
     "cell_column",
 ]
 
@@ -221,9 +220,6 @@ job_runs = Table(
 
 
 # --------------------------------------------------------------------------- form tables
-PROVENANCE = ("_document_id", "_line", "_sheet", "_row")
-
-
 def cell_column(key: str) -> str:
     """The provenance column holding the cell address a field's value came from."""
     return f"_cell_{key}"

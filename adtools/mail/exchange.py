@@ -215,7 +215,7 @@ class ExchangeTransport:
         if isinstance(exc, _TRANSIENT):
             return DeliveryError(
                 f"Exchange 暂时不可用 / Exchange is busy or unreachable for {who}: {detail}. "
-                f"Will retry with back-off. Fix if it persists: check the server, the network and "
+                f"Fix if it persists: check the server, the network and "
                 f"[mail.exchange] service_endpoint and max_wait_seconds.",
                 transient=True,
                 stop=True,

@@ -42,6 +42,7 @@ TOKEN_PROPERTY_ID = "String {00020329-0000-0000-C000-000000000046} Name AdtoolsT
 # sendMail takes attachments inline only up to a 4 MB request; base64 grows them by a third
 MAX_REQUEST_ATTACHMENT_BYTES = 3 * 1024 * 1024
 _RETRY_STATUS = (429, 503, 504)
+_TOKEN_KEYS = "authority (the sign-in endpoint of your cloud) and tenant_id"
 _AUTH_ERRORS = {"invalid_client", "unauthorized_client", "invalid_request", "invalid_grant", "invalid_scope"}
 
 
@@ -94,11 +95,10 @@ class GraphTransport:
             stop=True,
         )
 
-    def _busy(self, detail: str) -> DeliveryError:
+    def _busy(self, detail: str, keys: str = "graph_endpoint and max_wait_seconds") -> DeliveryError:
         return DeliveryError(
             f"Microsoft Graph 暂时不可用 / Microsoft Graph is busy or unreachable for {self._who()}: {redact(detail)}. "
-            "Will retry with back-off. Fix if it persists: check the network and [mail.graph] graph_endpoint "
-            "and max_wait_seconds.",
+            f"Fix if it persists: check the network and [mail.graph] {keys}.",
             transient=True,
             stop=True,
         )
@@ -117,7 +117,7 @@ class GraphTransport:
                 )
             result = self._app.acquire_token_for_client(scopes=[f"{self.base}/.default"])
         except requests.exceptions.RequestException as exc:
-            raise self._busy(f"token request to {authority}: {type(exc).__name__}: {exc}") from None
+            raise self._busy(f"token request to {authority}: {type(exc).__name__}: {exc}", _TOKEN_KEYS) from None
         except ValueError as exc:  # msal: the authority cannot be resolved (wrong tenant or authority)
             raise self._auth_error(f"authority {authority}: {exc}") from None
         if "access_token" not in result:
@@ -125,7 +125,7 @@ class GraphTransport:
             detail = f"{error}: {result.get('error_description', '')}".strip()
             if error in _AUTH_ERRORS:
                 raise self._auth_error(detail)
-            raise self._busy(f"token request: {detail}")
+            raise self._busy(f"token request to {authority}: {detail}", _TOKEN_KEYS)
         self._token = result["access_token"]
         return self._token
 

@@ -28,12 +28,11 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from sqlalchemy import (
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -46,10 +45,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.types import TypeDecorator
 
 from ..errors import InputError, LedgerError, MailError
 from ..ledger.db import metadata, migrate, migration, open_engine
+from ..ledger.tables import UTCDateTime
 from .message import Message
 from .redact import redact
 from .transport import DeliveryError, Outgoing, Transport, open_transport, transport_class
@@ -80,26 +79,6 @@ log = logging.getLogger("adtools.mail.outbox")
 STATES = ("queued", "sending", "sent", "failed")
 
 
-class _UtcDateTime(TypeDecorator):
-    """Aware datetimes stored as UTC (SQLite keeps no offset), read back aware in UTC."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("the outbox stores only time-zone-aware datetimes")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
 messages = Table(
     "mail_messages",
     metadata,
@@ -115,14 +94,14 @@ messages = Table(
     Column("message_id", String(500), nullable=False),  # the Message-ID header
     Column("state", String(10), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", _UtcDateTime(), nullable=False),
-    Column("sending_since", _UtcDateTime(), nullable=True),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("sending_since", UTCDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("transport", String(20), nullable=True),  # the transport that delivered it
     Column("provider_id", String(500), nullable=True),
     Column("eml", LargeBinary, nullable=False),
-    Column("created_at", _UtcDateTime(), nullable=False),
-    Column("sent_at", _UtcDateTime(), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
     UniqueConstraint("key", "seq", name="uq_mail_messages_key_seq"),
     Index("ix_mail_messages_due", "state", "next_attempt_at"),
 )
@@ -169,10 +148,6 @@ class QueueResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "key": self.key, "queued": self.queued, "state": self.state}
-
-
-def _iso(value: datetime | None, tz: Any) -> str | None:
-    return value.astimezone(tz).isoformat() if value is not None else None
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ class SmtpTransport:
         return f"{self.cfg.host}:{self.cfg.port} ({mode}, {who})"
 
     def _error(self, exc: BaseException) -> DeliveryError:
-        detail = redact(f"{type(exc).__name__}: {exc}")
+        detail = redact(f"{type(exc).__name__}: {exc}").rstrip(". ")  # the messages below end it with ". Fix:"
         where = self._where()
         if isinstance(exc, smtplib.SMTPAuthenticationError):
             return DeliveryError(
@@ -73,7 +73,8 @@ class SmtpTransport:
             )
         if isinstance(exc, smtplib.SMTPNotSupportedError):
             return DeliveryError(
-                f"SMTP 服务器不支持所需功能 / {where}: {detail}. Fix: check [mail.smtp] starttls, ssl and port.",
+                f"SMTP 服务器不支持所需功能 / The SMTP server {where} does not support what the settings ask for: "
+                f"{detail}. Fix: check [mail.smtp] starttls, ssl and port.",
                 transient=False,
                 stop=True,
             )
@@ -100,7 +101,7 @@ class SmtpTransport:
         # disconnects, timeouts, refused connections, TLS failures other than the certificate
         return DeliveryError(
             f"无法连接 SMTP 服务器 / Cannot talk to the SMTP server {where}: {detail}. "
-            "Will retry. Fix if it persists: check [mail.smtp] host and port and the network.",
+            "Fix if it persists: check [mail.smtp] host and port and the network.",
             transient=True,
             stop=True,
         )
