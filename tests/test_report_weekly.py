@@ -96,3 +96,11 @@ def test_user_text_never_becomes_a_formula(cfg, tmp_path):
     ws = openpyxl.load_workbook(path)["逾期 Overdue"]
     assert ws["A4"].value == '=HYPERLINK("http://evil","x")'
     assert ws["A4"].data_type == "s"
+
+
+def test_gate_violation_detail_is_text_not_a_python_list(cfg, tmp_path):
+    summary = summary_for(cfg)
+    (path,) = render_weekly(cfg, summary, tmp_path).files
+    ws = openpyxl.load_workbook(path)["流程违规 Gate violations"]
+    (detail,) = summary.gate_violations.iloc[0]["detail"]
+    assert ws["F4"].value == detail  # "媒体排期 第1版于 … / Media schedule v1 approved only on …", not "['…']"

@@ -166,7 +166,8 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
                  row_formats=[AMBER] * len(awaiting))
         gates = [
             {**r, "stage_label": _label(_STAGE_LABELS, r.get("stage")),
-             "missing_label": "、".join(_label(DOCUMENT_LABELS, m) for m in (r.get("missing") or []))}
+             "missing_label": "、".join(_label(DOCUMENT_LABELS, m) for m in (r.get("missing") or [])),
+             "detail": "\n".join(r.get("detail") or [])}  # one line per missing approval
             for r in _records(summary.gate_violations)
         ]
         wb.table("流程违规 Gate violations", GATE_COLUMNS, gates,
