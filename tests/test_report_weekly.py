@@ -104,3 +104,9 @@ def test_gate_violation_detail_is_text_not_a_python_list(cfg, tmp_path):
     ws = openpyxl.load_workbook(path)["流程违规 Gate violations"]
     (detail,) = summary.gate_violations.iloc[0]["detail"]
     assert ws["F4"].value == detail  # "媒体排期 第1版于 … / Media schedule v1 approved only on …", not "['…']"
+
+
+def test_gate_violation_owner_is_bilingual(cfg, tmp_path):
+    (path,) = render_weekly(cfg, summary_for(cfg), tmp_path).files
+    ws = openpyxl.load_workbook(path)["流程违规 Gate violations"]
+    assert ws["D3"].value == "负责方\nOwner" and ws["D4"].value == "媒介 Media"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..forms.catalog import DELIVERABLE_LABELS, STAGES
+from ..forms.catalog import DELIVERABLE_LABELS, FORMS, STAGES
 from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
 from ..workflow import DOCUMENT_LABELS, WeeklySummary, weekly_summary
 from .base import ReportResult
@@ -27,6 +27,7 @@ __all__ = ["build_weekly", "render_weekly"]
 RED = {"bg_color": "#F8CBAD"}
 AMBER = {"bg_color": "#FFE699"}
 _STAGE_LABELS = {c.key: (c.zh, c.en) for c in STAGES}
+_OWNER_LABELS = {c.key: (c.zh, c.en) for c in FORMS["progress"].field("owner").choices}
 _STATUS = {
     "overdue": ("逾期", "overdue"),
     "due_soon": ("即将到期", "due soon"),
@@ -90,7 +91,7 @@ GATE_COLUMNS = (
     Column("job_no", "工作编号", "Job No.", width=16),
     Column("stage_label", "工作环节", "Stage", width=34),
     Column("done_on", "完成日期", "Done on", "date", 12),
-    Column("owner", "负责方", "Owner", width=10),
+    Column("owner_label", "负责方", "Owner", width=12),
     Column("missing_label", "缺少的客户确认", "Missing client approval", width=36),
     Column("detail", "说明", "Detail", width=40),
     Column("source", "来源", "Source", width=40),
@@ -165,7 +166,7 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
                  title=f"待客户确认（超过 {cfg.sla.client_response_days} 个工作日）Awaiting client (more than {cfg.sla.client_response_days} working days)",
                  row_formats=[AMBER] * len(awaiting))
         gates = [
-            {**r, "stage_label": _label(_STAGE_LABELS, r.get("stage")),
+            {**r, "stage_label": _label(_STAGE_LABELS, r.get("stage")), "owner_label": _label(_OWNER_LABELS, r.get("owner")),
              "missing_label": "、".join(_label(DOCUMENT_LABELS, m) for m in (r.get("missing") or [])),
              "detail": "\n".join(r.get("detail") or [])}  # one line per missing approval
             for r in _records(summary.gate_violations)
