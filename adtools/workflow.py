@@ -440,7 +440,7 @@ def _sign_off_versions(sign_offs: pd.DataFrame | None) -> dict[tuple[str, str], 
     and the later decision wins.
     """
     out: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
-    for rec in _records(sign_offs, ("register_id", "job_no", "document", "version", "submitted_on", "decision", "decided_on"), cells=("decision",)):
+    for rec in _records(sign_offs, ("register_id", "job_no", "document", "version", "submitted_on", "decision", "decided_on"), cells=("submitted_on",)):
         job, doc, version = _text(rec.get("job_no")), _text(rec.get("document")), _int(rec.get("version"))
         submitted, decided = _date(rec.get("submitted_on")), _date(rec.get("decided_on"))
         if job is None or doc is None or version is None:
@@ -591,7 +591,7 @@ def awaiting_client(sign_offs: pd.DataFrame, cfg: "Config", cal: WorkCalendar, a
                 "response_due": due,
                 "working_days_waiting": waiting,
                 "register_id": _text(latest.get("register_id")),
-                "source": source(latest, "decision"),
+                "source": source(latest, "submitted_on"),  # the date the waiting counts from
                 "warnings": list(cal.warnings_for(submitted, as_of)),
             }
         )

@@ -364,6 +364,8 @@ def test_awaiting_client(cfg, cal):
     assert day(first["submitted_on"]) == d("2026-09-30")
     assert day(first["response_due"]) == d("2026-10-10")  # Oct 8, 9, Sat 10
     assert first["warnings"] == []
+    # the source is the submitted-on cell the waiting days count from, not the (empty) decision cell
+    assert first["source"] == "[sign_off_1.xlsx]sign_off!E20"
 
 
 def test_awaiting_client_uses_the_configured_days(tmp_path, cal):
