@@ -533,6 +533,9 @@ def fee_statement(
     jobs = _fen_to_decimal(jobs_fen, MONEY_KEYS)
     totals = {k: Decimal(v).scaleb(-2) for k, v in totals_fen.items()}
 
+    if job is not None and month_lines.empty:
+        warnings.append(f"{job} 在 {label} 没有可收费的工时或外付成本 / {job} has no chargeable hours or costs in {label}: "
+                        "check the job number")
     detail = _hours_detail(in_month_ts, row_rate, month_lines)
     nb = int(in_month_ts.loc[in_month_ts["category"].eq(NON_BILLABLE), "hours_c"].sum())
     budget = _budget(per_job, jobs_fen["job_no"], sign_offs, cfg, last, job, warnings)

@@ -275,6 +275,17 @@ def test_job_filter(tmp_path):
     assert list(s.jobs["job_no"]) == [JOB_B]
     assert s.totals["hours_fee"] == D("1600.00")
     assert set(s.hours_detail["job_no"]) == {JOB_B}
+    assert not any("check the job number" in w for w in s.warnings)
+
+
+def test_a_job_with_nothing_charged_in_the_month_is_a_warning(tmp_path):
+    """A mistyped --job must not look like a job that cost nothing."""
+    cfg = make_cfg(tmp_path)
+    ts = ts_frame([("张伟", "2026-11-02", JOB_A, "print_creative", "1")])
+    s = fee_statement(ts, None, None, cfg, "2026-11", job="HRFR-2026-01")
+    assert s.totals["total"] == D("0.00")
+    assert s.warnings == ("HRFR-2026-01 在 2026-11 没有可收费的工时或外付成本 / HRFR-2026-01 has no chargeable hours "
+                          "or costs in 2026-11: check the job number",)
 
 
 # --------------------------------------------------------------------------- estimate against actual
