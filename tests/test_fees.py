@@ -528,3 +528,14 @@ def test_with_the_work_calendar(tmp_path):
     assert statement_weeks("2026-10")[0] == date(2026, 9, 28)  # Monday to Friday would count it
     s = fee_statement(None, None, None, cfg, "2026-10", calendar=cal)
     assert {w for _, w in s.missing_timesheets} == set(weeks)
+
+
+def test_tax_is_rounded_by_the_one_half_up_rule_for_any_rate_and_size(tmp_path):
+    """Tax per job uses money.round_fen: no integer formula that a long rate or a big subtotal can overflow."""
+    from adtools.money import round_fen
+
+    rate = D("0.0612345678901")
+    cfg = make_cfg(tmp_path, fees={"tax_rate": rate})
+    costs = cost_frame([{"date": "2026-11-02", "cost_type": "printing", "amount": "1234567.89"}])
+    s = fee_statement(None, costs, None, cfg, "2026-11")
+    assert figures(s, JOB_A)["tax"] == round_fen(D("1234567.89") * rate)
