@@ -79,6 +79,8 @@ def test_weekly_workbook_html_and_json(cfg, tmp_path):
     assert "工作进展周报" in result.html and "Weekly progress" in result.html
     assert "HR-2026-002" in result.html and "<style" not in result.html  # inline styles only
     assert "Overdue" in result.text
+    # the mail body names what is due soon and what the client still has to approve, not only how many
+    assert "HR-2026-003" in result.html and "创意概念及媒体策略 Creative concept and media strategy" in result.html
     check_golden(path, "weekly_2026-10-16")
 
 

@@ -186,6 +186,18 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
              ("working_days_late", "逾期工作日", "Working days late")],
             [{**o, "deliverable": _label(DELIVERABLE_LABELS, o["deliverable"])} for o in data["overdue"]],
             caption_zh="逾期", caption_en="Overdue"))
+    if data["due_soon"]:
+        blocks.append(rows_html(
+            [("job_no", "工作编号", "Job No."), ("deliverable", "工作项目", "Deliverable"), ("due", "目标日期", "Due"),
+             ("working_days_left", "剩余工作日", "Working days left")],
+            [{**o, "deliverable": _label(DELIVERABLE_LABELS, o["deliverable"])} for o in data["due_soon"]],
+            caption_zh="两个工作日内到期", caption_en="Due within 2 working days"))
+    if data["awaiting_client"]:
+        blocks.append(rows_html(
+            [("job_no", "工作编号", "Job No."), ("document", "确认文件", "Document"), ("version", "版本", "Version"),
+             ("submitted_on", "提交日期", "Submitted on"), ("working_days_waiting", "等待工作日", "Working days waiting")],
+            [{**a, "document": _label(DOCUMENT_LABELS, a["document"])} for a in data["awaiting_client"]],
+            caption_zh="待客户确认", caption_en="Awaiting the client's approval"))
     if data["gate_violations"]:
         blocks.append(rows_html(
             [("job_no", "工作编号", "Job No."), ("stage", "工作环节", "Stage"), ("done_on", "完成日期", "Done on"),
