@@ -25,6 +25,7 @@ import pandas as pd
 from .calendar import WorkCalendar
 from .errors import InputError
 from .forms.catalog import SIGN_OFF_DOCUMENTS
+from .forms.catalog import STAGES as _STAGE_CHOICES
 from .provenance import source
 from .money import fmt2, round_fen
 
@@ -114,30 +115,34 @@ DOCUMENT_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
 )
 
 
-def _stage(key: str, step: int, branch: str, zh: str, en: str, *parties: str) -> Stage:
+_STAGE_LABELS = {c.key: (c.zh, c.en) for c in _STAGE_CHOICES}  # the progress form's labels: one wording everywhere
+
+
+def _stage(key: str, step: int, branch: str, *parties: str) -> Stage:
+    zh, en = _STAGE_LABELS[key]
     return Stage(key, step, branch, zh, en, parties, GATES.get(key), REQUIREMENTS.get(key, ()))
 
 
 STAGES: tuple[Stage, ...] = (
-    _stage("work_order", 1, "common", "布置工作", "Work order", "client"),
-    _stage("internal_brief", 2, "common", "内部布置工作", "Internal briefing", "account"),
-    _stage("confirm_work_plan", 3, "common", "确认书面工作方案", "Confirm the written work plan", "client"),
-    _stage("internal_discussion", 4, "common", "内部讨论", "Internal discussion", "account", "creative", "media"),
-    _stage("proposal", 5, "common", "正式提案", "Formal proposal", "account", "creative", "media"),
-    _stage("confirm_concept", 6, "common", "确认创意概念/媒体策略", "Confirm the creative concept and media strategy", "client"),
-    _stage("media_schedule", 7, "media", "媒体排期计划", "Media schedule plan", "account", "media"),
-    _stage("confirm_media_schedule", 8, "media", "确认媒体排期", "Confirm the media schedule", "client"),
-    _stage("media_booking", 9, "media", "媒体订位", "Media booking", "account", "media"),
-    _stage("media_prepayment", 10, "media", "媒体预付款", "Media prepayment", "client"),
-    _stage("creative_design", 7, "creative", "创意设计/文案修改及创意报价", "Creative design, copy revisions and creative quote", "account", "creative"),
-    _stage("confirm_design", 8, "creative", "确认设计及创意报价", "Confirm design and creative quote", "client"),
-    _stage("production_quote", 9, "creative", "制作报价", "Production quote", "account", "creative"),
-    _stage("artwork", 10, "creative", "平面完稿", "Print finished artwork", "account", "creative"),
-    _stage("confirm_artwork", 11, "creative", "确认完稿与制作报价", "Confirm finished artwork and production quote", "client"),
-    _stage("production", 12, "creative", "制作", "Production", "creative"),
-    _stage("deliver_to_media_agency", 13, "creative", "向OMD交片", "Hand materials to the media agency (OMD)", "account"),
-    _stage("send_to_media", 14, "common", "向媒体发片", "Send materials to the media", "media"),
-    _stage("monitoring_report", 15, "common", "媒体监测报告", "Media monitoring report", "media", "account"),
+    _stage("work_order", 1, "common", "client"),
+    _stage("internal_brief", 2, "common", "account"),
+    _stage("confirm_work_plan", 3, "common", "client"),
+    _stage("internal_discussion", 4, "common", "account", "creative", "media"),
+    _stage("proposal", 5, "common", "account", "creative", "media"),
+    _stage("confirm_concept", 6, "common", "client"),
+    _stage("media_schedule", 7, "media", "account", "media"),
+    _stage("confirm_media_schedule", 8, "media", "client"),
+    _stage("media_booking", 9, "media", "account", "media"),
+    _stage("media_prepayment", 10, "media", "client"),
+    _stage("creative_design", 7, "creative", "account", "creative"),
+    _stage("confirm_design", 8, "creative", "client"),
+    _stage("production_quote", 9, "creative", "account", "creative"),
+    _stage("artwork", 10, "creative", "account", "creative"),
+    _stage("confirm_artwork", 11, "creative", "client"),
+    _stage("production", 12, "creative", "creative"),
+    _stage("deliver_to_media_agency", 13, "creative", "account"),
+    _stage("send_to_media", 14, "common", "media"),
+    _stage("monitoring_report", 15, "common", "media", "account"),
 )
 STAGE_BY_KEY: Mapping[str, Stage] = MappingProxyType({s.key: s for s in STAGES})
 
