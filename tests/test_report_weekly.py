@@ -112,3 +112,18 @@ def test_gate_violation_owner_is_bilingual(cfg, tmp_path):
     (path,) = render_weekly(cfg, summary_for(cfg), tmp_path).files
     ws = openpyxl.load_workbook(path)["流程违规 Gate violations"]
     assert ws["D3"].value == "负责方\nOwner" and ws["D4"].value == "媒介 Media"
+
+
+def test_the_calendar_warning_reaches_the_workbook_the_mail_and_the_json(cfg, tmp_path):
+    """Issue 5: 2026-12-24 + 15 working days crosses into 2027, which chinese-calendar does not cover yet."""
+    cfg = config_from_dict({}, base_dir=tmp_path)
+    wo = work_orders(order("WO-X1", "HR-2026-009", at("2026-12-24 10:00"), "tv_radio_creative"))
+    summary = weekly_summary(cfg, work_orders=wo, progress=progress(), sign_offs=sign_offs(),
+                             minutes_docs=minutes_docs(), as_of=d("2026-12-31"), cal=WorkCalendar.from_config(cfg))
+    result = render_weekly(cfg, summary, tmp_path)
+    (warning,) = result.data["warnings"]
+    assert warning.startswith("2027 年节假日未收录") and "Monday–Friday assumed" in warning
+    assert result.data["open_deliverables"] == 1
+    assert warning in result.html and warning in result.text
+    ws = openpyxl.load_workbook(result.files[0])["摘要 Summary"]
+    assert [r[1] for r in ws.iter_rows(values_only=True) if r[0] == "注意 Warning"] == [warning]
