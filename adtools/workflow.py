@@ -148,6 +148,11 @@ STAGE_BY_KEY: Mapping[str, Stage] = MappingProxyType({s.key: s for s in STAGES})
 
 OPEN_STATUSES = ("overdue", "due_soon", "open")
 
+# work_order.order_type keys (FORMS.md): orders that add work, and the one that cuts it;
+# the others (media_change, creative_change) re-issue what they list.
+_ADDING_ORDERS = ("new", "add_production")
+_CUTTING_ORDER = "cut_production"
+
 # --------------------------------------------------------------------------- small helpers
 
 
@@ -277,10 +282,15 @@ def deadlines(
       target = the earlier of committed_due and requested_due (a later requested date
       does not relax the commitment).
     - Change orders: a job's work orders are taken in order of `issued_at` (then
-      `order_no`).  A `new` order adds its lines.  Any other order type re-issues the
-      deliverables it lists: its lines for deliverable D replace every live line of
-      the same job for D (their order numbers go to `supersedes`), so the dates move
-      to the change order's receipt.  Deliverables it does not list keep their lines.
+      `order_no`).  A `new` or `add_production` order adds its lines (more work, each
+      with its own date; what was ordered before keeps its date).  A `cut_production`
+      order takes the quantity it lists off the job's live lines of that deliverable,
+      latest first, keeping their dates; a line cut to nothing is withdrawn.  It never
+      sets a date of its own: cut work is not due.  A `media_change` or
+      `creative_change` order re-issues the deliverables it lists: its lines for
+      deliverable D replace every live line of the same job for D (their order numbers
+      go to `supersedes`), so the dates move to the change order's receipt.
+      Deliverables an order does not list keep their lines.
     - delivered_on: progress rows of the job naming the deliverable in `deliverable`
       are deliveries; the job's lines for that deliverable, taken by receipt, each
       take the first unused delivery done on or after their receipt.
@@ -329,9 +339,23 @@ def deadlines(
         active: dict[str, list[dict[str, Any]]] = {}
         for order_no, order_lines in ordered:
             kind = _text(order_lines[0].get("order_type")) or "new"
-            if kind == "new":
+            if kind in _ADDING_ORDERS:
                 for r in order_lines:
                     active.setdefault(r["_deliverable"], []).append(dict(r, _supersedes=[]))
+                continue
+            if kind == _CUTTING_ORDER:
+                for r in order_lines:
+                    cut = _int(r.get("quantity")) or 1
+                    kept = active.get(r["_deliverable"], [])
+                    while cut > 0 and kept:
+                        last = kept[-1]
+                        have = _int(last.get("quantity")) or 1
+                        if have > cut:
+                            kept[-1] = dict(last, quantity=have - cut)
+                            cut = 0
+                        else:
+                            kept.pop()
+                            cut -= have
                 continue
             listed: dict[str, list[dict[str, Any]]] = {}
             for r in order_lines:
