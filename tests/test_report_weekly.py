@@ -127,3 +127,13 @@ def test_the_calendar_warning_reaches_the_workbook_the_mail_and_the_json(cfg, tm
     assert warning in result.html and warning in result.text
     ws = openpyxl.load_workbook(result.files[0])["摘要 Summary"]
     assert [r[1] for r in ws.iter_rows(values_only=True) if r[0] == "注意 Warning"] == [warning]
+
+
+def test_a_delivery_names_the_progress_row_it_was_recorded_on(cfg, tmp_path):
+    (path,) = render_weekly(cfg, summary_for(cfg), tmp_path).files
+    ws = openpyxl.load_workbook(path)["已交付 Delivered"]
+    header = [c.value for c in ws[3]]
+    rows = {r[2]: dict(zip(header, r)) for r in ws.iter_rows(min_row=4, values_only=True)}
+    concept = rows["创意概念 Creative concept"]
+    assert concept["交付日期\nDelivered"].date() == d("2026-10-12")
+    assert concept["交付记录来源\nDelivery recorded at"] == "[progress_1.xlsx]progress!F20"  # the progress row's deliverable cell

@@ -72,6 +72,10 @@ DELIVERABLE_COLUMNS = (
     Column("working_days_left", "剩余工作日", "Working days left", "int", 13),
     Column("source", "来源", "Source", width=40),
 )
+DELIVERED_COLUMNS = (
+    *DELIVERABLE_COLUMNS,
+    Column("delivered_source", "交付记录来源", "Delivery recorded at", width=40),  # the progress-log row
+)
 AWAITING_COLUMNS = (
     Column("job_no", "工作编号", "Job No.", width=16),
     Column("document_label", "确认文件", "Document", width=32),
@@ -152,7 +156,7 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
                  title="两个工作日内到期 Due within 2 working days", row_formats=[AMBER] * len(summary.due_soon))
         done = lines[lines["status"].isin(["delivered", "delivered_late"])] if not lines.empty else lines
         done_rows = _deliverable_rows(done)
-        wb.table("已交付 Delivered", DELIVERABLE_COLUMNS, done_rows, title="已交付 Delivered",
+        wb.table("已交付 Delivered", DELIVERED_COLUMNS, done_rows, title="已交付 Delivered",
                  row_formats=[AMBER if r["status"] == "delivered_late" else None for r in done_rows])
 
         awaiting = [{**r, "document_label": label(DOCUMENT_LABELS, r.get("document"))} for r in _records(summary.awaiting_client)]
