@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .money import fmt2, round_fen
+from .money import fmt2, round_fen, to_fen
 
 __all__ = [
     "NON_BILLABLE",
@@ -465,9 +465,13 @@ def _job_figures(lines: pd.DataFrame, ts: pd.DataFrame, cfg: Any) -> pd.DataFram
     jobs["costs"] = wide["cost"]
     jobs["postage"] = wide["postage"]
     jobs["subtotal"] = jobs[["hours_fee", "film", "costs", "postage"]].sum(axis=1)
-    # tax = subtotal x tax_rate, half up to the fen, in integers: (2 n + d) // (2 d)
-    num, den = cfg.fees.tax_rate.as_integer_ratio()
-    jobs["tax"] = (2 * jobs["subtotal"] * num + den) // (2 * den)
+    # tax = subtotal x tax_rate, half up to the fen, per job and month (a few hundred groups a year):
+    # Decimal through money's one rounding rule, never an int64 product that a long rate overflows
+    rate = cfg.fees.tax_rate
+    with localcontext() as ctx:
+        ctx.prec = 60
+        tax = [to_fen(Decimal(int(s)).scaleb(-2) * rate) for s in jobs["subtotal"]]
+    jobs["tax"] = pd.Series(tax, index=jobs.index, dtype=np.int64)
     jobs["total"] = jobs["subtotal"] + jobs["tax"]
     return jobs.reset_index().sort_values(["period", "job_no"], kind="stable").reset_index(drop=True)
 
@@ -533,6 +537,9 @@ def fee_statement(
     jobs = _fen_to_decimal(jobs_fen, MONEY_KEYS)
     totals = {k: Decimal(v).scaleb(-2) for k, v in totals_fen.items()}
 
+    if job is not None and month_lines.empty:
+        warnings.append(f"{job} 在 {label} 没有可收费的工时或外付成本 / {job} has no chargeable hours or costs in {label}: "
+                        "check the job number")
     detail = _hours_detail(in_month_ts, row_rate, month_lines)
     nb = int(in_month_ts.loc[in_month_ts["category"].eq(NON_BILLABLE), "hours_c"].sum())
     budget = _budget(per_job, jobs_fen["job_no"], sign_offs, cfg, last, job, warnings)

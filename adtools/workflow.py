@@ -25,6 +25,7 @@ import pandas as pd
 from .calendar import WorkCalendar
 from .errors import InputError
 from .forms.catalog import SIGN_OFF_DOCUMENTS
+from .forms.catalog import STAGES as _STAGE_CHOICES
 from .provenance import source
 from .money import fmt2, round_fen
 
@@ -114,34 +115,43 @@ DOCUMENT_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
 )
 
 
-def _stage(key: str, step: int, branch: str, zh: str, en: str, *parties: str) -> Stage:
+_STAGE_LABELS = {c.key: (c.zh, c.en) for c in _STAGE_CHOICES}  # the progress form's labels: one wording everywhere
+
+
+def _stage(key: str, step: int, branch: str, *parties: str) -> Stage:
+    zh, en = _STAGE_LABELS[key]
     return Stage(key, step, branch, zh, en, parties, GATES.get(key), REQUIREMENTS.get(key, ()))
 
 
 STAGES: tuple[Stage, ...] = (
-    _stage("work_order", 1, "common", "布置工作", "Work order", "client"),
-    _stage("internal_brief", 2, "common", "内部布置工作", "Internal briefing", "account"),
-    _stage("confirm_work_plan", 3, "common", "确认书面工作方案", "Confirm the written work plan", "client"),
-    _stage("internal_discussion", 4, "common", "内部讨论", "Internal discussion", "account", "creative", "media"),
-    _stage("proposal", 5, "common", "正式提案", "Formal proposal", "account", "creative", "media"),
-    _stage("confirm_concept", 6, "common", "确认创意概念/媒体策略", "Confirm the creative concept and media strategy", "client"),
-    _stage("media_schedule", 7, "media", "媒体排期计划", "Media schedule plan", "account", "media"),
-    _stage("confirm_media_schedule", 8, "media", "确认媒体排期", "Confirm the media schedule", "client"),
-    _stage("media_booking", 9, "media", "媒体订位", "Media booking", "account", "media"),
-    _stage("media_prepayment", 10, "media", "媒体预付款", "Media prepayment", "client"),
-    _stage("creative_design", 7, "creative", "创意设计/文案修改及创意报价", "Creative design, copy revisions and creative quote", "account", "creative"),
-    _stage("confirm_design", 8, "creative", "确认设计及创意报价", "Confirm design and creative quote", "client"),
-    _stage("production_quote", 9, "creative", "制作报价", "Production quote", "account", "creative"),
-    _stage("artwork", 10, "creative", "平面完稿", "Print finished artwork", "account", "creative"),
-    _stage("confirm_artwork", 11, "creative", "确认完稿与制作报价", "Confirm finished artwork and production quote", "client"),
-    _stage("production", 12, "creative", "制作", "Production", "creative"),
-    _stage("deliver_to_media_agency", 13, "creative", "向OMD交片", "Hand materials to the media agency (OMD)", "account"),
-    _stage("send_to_media", 14, "common", "向媒体发片", "Send materials to the media", "media"),
-    _stage("monitoring_report", 15, "common", "媒体监测报告", "Media monitoring report", "media", "account"),
+    _stage("work_order", 1, "common", "client"),
+    _stage("internal_brief", 2, "common", "account"),
+    _stage("confirm_work_plan", 3, "common", "client"),
+    _stage("internal_discussion", 4, "common", "account", "creative", "media"),
+    _stage("proposal", 5, "common", "account", "creative", "media"),
+    _stage("confirm_concept", 6, "common", "client"),
+    _stage("media_schedule", 7, "media", "account", "media"),
+    _stage("confirm_media_schedule", 8, "media", "client"),
+    _stage("media_booking", 9, "media", "account", "media"),
+    _stage("media_prepayment", 10, "media", "client"),
+    _stage("creative_design", 7, "creative", "account", "creative"),
+    _stage("confirm_design", 8, "creative", "client"),
+    _stage("production_quote", 9, "creative", "account", "creative"),
+    _stage("artwork", 10, "creative", "account", "creative"),
+    _stage("confirm_artwork", 11, "creative", "client"),
+    _stage("production", 12, "creative", "creative"),
+    _stage("deliver_to_media_agency", 13, "creative", "account"),
+    _stage("send_to_media", 14, "common", "media"),
+    _stage("monitoring_report", 15, "common", "media", "account"),
 )
 STAGE_BY_KEY: Mapping[str, Stage] = MappingProxyType({s.key: s for s in STAGES})
 
 OPEN_STATUSES = ("overdue", "due_soon", "open")
+
+# work_order.order_type keys (FORMS.md): orders that add work, and the one that cuts it;
+# the others (media_change, creative_change) re-issue what they list.
+_ADDING_ORDERS = ("new", "add_production")
+_CUTTING_ORDER = "cut_production"
 
 # --------------------------------------------------------------------------- small helpers
 
@@ -272,10 +282,15 @@ def deadlines(
       target = the earlier of committed_due and requested_due (a later requested date
       does not relax the commitment).
     - Change orders: a job's work orders are taken in order of `issued_at` (then
-      `order_no`).  A `new` order adds its lines.  Any other order type re-issues the
-      deliverables it lists: its lines for deliverable D replace every live line of
-      the same job for D (their order numbers go to `supersedes`), so the dates move
-      to the change order's receipt.  Deliverables it does not list keep their lines.
+      `order_no`).  A `new` or `add_production` order adds its lines (more work, each
+      with its own date; what was ordered before keeps its date).  A `cut_production`
+      order takes the quantity it lists off the job's live lines of that deliverable,
+      latest first, keeping their dates; a line cut to nothing is withdrawn.  It never
+      sets a date of its own: cut work is not due.  A `media_change` or
+      `creative_change` order re-issues the deliverables it lists: its lines for
+      deliverable D replace every live line of the same job for D (their order numbers
+      go to `supersedes`), so the dates move to the change order's receipt.
+      Deliverables an order does not list keep their lines.
     - delivered_on: progress rows of the job naming the deliverable in `deliverable`
       are deliveries; the job's lines for that deliverable, taken by receipt, each
       take the first unused delivery done on or after their receipt.
@@ -324,9 +339,23 @@ def deadlines(
         active: dict[str, list[dict[str, Any]]] = {}
         for order_no, order_lines in ordered:
             kind = _text(order_lines[0].get("order_type")) or "new"
-            if kind == "new":
+            if kind in _ADDING_ORDERS:
                 for r in order_lines:
                     active.setdefault(r["_deliverable"], []).append(dict(r, _supersedes=[]))
+                continue
+            if kind == _CUTTING_ORDER:
+                for r in order_lines:
+                    cut = _int(r.get("quantity")) or 1
+                    kept = active.get(r["_deliverable"], [])
+                    while cut > 0 and kept:
+                        last = kept[-1]
+                        have = _int(last.get("quantity")) or 1
+                        if have > cut:
+                            kept[-1] = dict(last, quantity=have - cut)
+                            cut = 0
+                        else:
+                            kept.pop()
+                            cut -= have
                 continue
             listed: dict[str, list[dict[str, Any]]] = {}
             for r in order_lines:
@@ -440,7 +469,7 @@ def _sign_off_versions(sign_offs: pd.DataFrame | None) -> dict[tuple[str, str], 
     and the later decision wins.
     """
     out: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
-    for rec in _records(sign_offs, ("register_id", "job_no", "document", "version", "submitted_on", "decision", "decided_on"), cells=("decision",)):
+    for rec in _records(sign_offs, ("register_id", "job_no", "document", "version", "submitted_on", "decision", "decided_on"), cells=("submitted_on",)):
         job, doc, version = _text(rec.get("job_no")), _text(rec.get("document")), _int(rec.get("version"))
         submitted, decided = _date(rec.get("submitted_on")), _date(rec.get("decided_on"))
         if job is None or doc is None or version is None:
@@ -591,7 +620,7 @@ def awaiting_client(sign_offs: pd.DataFrame, cfg: "Config", cal: WorkCalendar, a
                 "response_due": due,
                 "working_days_waiting": waiting,
                 "register_id": _text(latest.get("register_id")),
-                "source": source(latest, "decision"),
+                "source": source(latest, "submitted_on"),  # the date the waiting counts from
                 "warnings": list(cal.warnings_for(submitted, as_of)),
             }
         )

@@ -150,6 +150,9 @@ def test_bad_month_is_a_clear_message(workspace, month):
 def test_bad_as_of_is_refused(workspace):
     result = run(workspace, "report", "fees", "--month", "2026-11", "--as-of", "2026-11-31")
     assert result.exit_code == 2 and "--as-of" in result.stderr
+    assert "日期无效 / Not a date: '2026-11-31'" in result.stderr and "--as-of 2026-11-20" in result.stderr
+    weekly = run(workspace, "report", "weekly", "--as-of", "20/11/2026")
+    assert weekly.exit_code == 2 and "日期无效 / Not a date: '20/11/2026'" in weekly.stderr
 
 
 def test_report_fees_send_queues_once(workspace):

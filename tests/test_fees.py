@@ -275,6 +275,17 @@ def test_job_filter(tmp_path):
     assert list(s.jobs["job_no"]) == [JOB_B]
     assert s.totals["hours_fee"] == D("1600.00")
     assert set(s.hours_detail["job_no"]) == {JOB_B}
+    assert not any("check the job number" in w for w in s.warnings)
+
+
+def test_a_job_with_nothing_charged_in_the_month_is_a_warning(tmp_path):
+    """A mistyped --job must not look like a job that cost nothing."""
+    cfg = make_cfg(tmp_path)
+    ts = ts_frame([("张伟", "2026-11-02", JOB_A, "print_creative", "1")])
+    s = fee_statement(ts, None, None, cfg, "2026-11", job="HRFR-2026-01")
+    assert s.totals["total"] == D("0.00")
+    assert s.warnings == ("HRFR-2026-01 在 2026-11 没有可收费的工时或外付成本 / HRFR-2026-01 has no chargeable hours "
+                          "or costs in 2026-11: check the job number",)
 
 
 # --------------------------------------------------------------------------- estimate against actual
@@ -517,3 +528,14 @@ def test_with_the_work_calendar(tmp_path):
     assert statement_weeks("2026-10")[0] == date(2026, 9, 28)  # Monday to Friday would count it
     s = fee_statement(None, None, None, cfg, "2026-10", calendar=cal)
     assert {w for _, w in s.missing_timesheets} == set(weeks)
+
+
+def test_tax_is_rounded_by_the_one_half_up_rule_for_any_rate_and_size(tmp_path):
+    """Tax per job uses money.round_fen: no integer formula that a long rate or a big subtotal can overflow."""
+    from adtools.money import round_fen
+
+    rate = D("0.0612345678901")
+    cfg = make_cfg(tmp_path, fees={"tax_rate": rate})
+    costs = cost_frame([{"date": "2026-11-02", "cost_type": "printing", "amount": "1234567.89"}])
+    s = fee_statement(None, costs, None, cfg, "2026-11")
+    assert figures(s, JOB_A)["tax"] == round_fen(D("1234567.89") * rate)

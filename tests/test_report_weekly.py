@@ -79,6 +79,8 @@ def test_weekly_workbook_html_and_json(cfg, tmp_path):
     assert "工作进展周报" in result.html and "Weekly progress" in result.html
     assert "HR-2026-002" in result.html and "<style" not in result.html  # inline styles only
     assert "Overdue" in result.text
+    # the mail body names what is due soon and what the client still has to approve, not only how many
+    assert "HR-2026-003" in result.html and "创意概念及媒体策略 Creative concept and media strategy" in result.html
     check_golden(path, "weekly_2026-10-16")
 
 
@@ -96,3 +98,42 @@ def test_user_text_never_becomes_a_formula(cfg, tmp_path):
     ws = openpyxl.load_workbook(path)["逾期 Overdue"]
     assert ws["A4"].value == '=HYPERLINK("http://evil","x")'
     assert ws["A4"].data_type == "s"
+
+
+def test_gate_violation_detail_is_text_not_a_python_list(cfg, tmp_path):
+    summary = summary_for(cfg)
+    (path,) = render_weekly(cfg, summary, tmp_path).files
+    ws = openpyxl.load_workbook(path)["流程违规 Gate violations"]
+    (detail,) = summary.gate_violations.iloc[0]["detail"]
+    assert ws["F4"].value == detail  # "媒体排期 第1版于 … / Media schedule v1 approved only on …", not "['…']"
+
+
+def test_gate_violation_owner_is_bilingual(cfg, tmp_path):
+    (path,) = render_weekly(cfg, summary_for(cfg), tmp_path).files
+    ws = openpyxl.load_workbook(path)["流程违规 Gate violations"]
+    assert ws["D3"].value == "负责方\nOwner" and ws["D4"].value == "媒介 Media"
+
+
+def test_the_calendar_warning_reaches_the_workbook_the_mail_and_the_json(cfg, tmp_path):
+    """Issue 5: 2026-12-24 + 15 working days crosses into 2027, which chinese-calendar does not cover yet."""
+    cfg = config_from_dict({}, base_dir=tmp_path)
+    wo = work_orders(order("WO-X1", "HR-2026-009", at("2026-12-24 10:00"), "tv_radio_creative"))
+    summary = weekly_summary(cfg, work_orders=wo, progress=progress(), sign_offs=sign_offs(),
+                             minutes_docs=minutes_docs(), as_of=d("2026-12-31"), cal=WorkCalendar.from_config(cfg))
+    result = render_weekly(cfg, summary, tmp_path)
+    (warning,) = result.data["warnings"]
+    assert warning.startswith("2027 年节假日未收录") and "Monday–Friday assumed" in warning
+    assert result.data["open_deliverables"] == 1
+    assert warning in result.html and warning in result.text
+    ws = openpyxl.load_workbook(result.files[0])["摘要 Summary"]
+    assert [r[1] for r in ws.iter_rows(values_only=True) if r[0] == "注意 Warning"] == [warning]
+
+
+def test_a_delivery_names_the_progress_row_it_was_recorded_on(cfg, tmp_path):
+    (path,) = render_weekly(cfg, summary_for(cfg), tmp_path).files
+    ws = openpyxl.load_workbook(path)["已交付 Delivered"]
+    header = [c.value for c in ws[3]]
+    rows = {r[2]: dict(zip(header, r)) for r in ws.iter_rows(min_row=4, values_only=True)}
+    concept = rows["创意概念 Creative concept"]
+    assert concept["交付日期\nDelivered"].date() == d("2026-10-12")
+    assert concept["交付记录来源\nDelivery recorded at"] == "[progress_1.xlsx]progress!F20"  # the progress row's deliverable cell

@@ -364,6 +364,8 @@ def test_awaiting_client(cfg, cal):
     assert day(first["submitted_on"]) == d("2026-09-30")
     assert day(first["response_due"]) == d("2026-10-10")  # Oct 8, 9, Sat 10
     assert first["warnings"] == []
+    # the source is the submitted-on cell the waiting days count from, not the (empty) decision cell
+    assert first["source"] == "[sign_off_1.xlsx]sign_off!E20"
 
 
 def test_awaiting_client_uses_the_configured_days(tmp_path, cal):
@@ -527,3 +529,24 @@ def test_send_to_media_accepts_approvals_of_another_job_of_the_same_campaign():
     other = progress(step("HR-2026-003", "send_to_media", "2026-10-14"))
     assert sorted(gate_violations(other, signs, d("2026-10-16"), work_orders=wo).iloc[0]["missing"]) == [
         "artwork_production_quote", "media_schedule"]
+
+
+def test_added_production_keeps_the_earlier_date_and_cut_production_is_never_due(cfg, cal):
+    """增加制作 adds work with its own date; 减少制作 takes work off, it does not set a new deadline."""
+    wo = work_orders(
+        order("WO-P1", "HR-2026-030", at("2026-10-08 10:00"), "artwork", {"deliverable": "film", "quantity": 6}),
+        order("WO-P2", "HR-2026-030", at("2026-10-12 10:00"), "artwork", order_type="add_production"),
+        order("WO-P3", "HR-2026-030", at("2026-10-13 10:00"), {"deliverable": "film", "quantity": 2},
+              order_type="cut_production"),
+        order("WO-Q1", "HR-2026-031", at("2026-10-08 10:00"), {"deliverable": "colour_proof", "quantity": 4}),
+        order("WO-Q2", "HR-2026-031", at("2026-10-09 10:00"), {"deliverable": "colour_proof", "quantity": 4},
+              order_type="cut_production"),
+    )
+    out = deadlines(wo, EMPTY_PROGRESS, cfg, cal, d("2026-10-16"))
+    first, added = by(out, order_no="WO-P1", deliverable="artwork"), by(out, order_no="WO-P2")
+    assert day(first["committed_due"]) == d("2026-10-12") and first["working_days_late"] == 4  # Oct 9, Sat 10, 12
+    assert day(added["committed_due"]) == d("2026-10-15") and added["supersedes"] == []
+    film = by(out, deliverable="film")
+    assert (film["order_no"], film["quantity"], day(film["committed_due"])) == ("WO-P1", 4, d("2026-10-10"))
+    assert "HR-2026-031" not in set(out["job_no"])  # all four proofs were cut: nothing is due
+    assert not (out["order_no"].isin(["WO-P3", "WO-Q2"])).any()

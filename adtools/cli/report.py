@@ -53,14 +53,23 @@ def _queue(cfg, result) -> None:  # noqa: ANN001
                                "not queued twice."), soft_wrap=True)
 
 
-def _as_of(value: datetime | None) -> date | None:
-    return value.date() if value is not None else None
+def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """--as-of YYYY-MM-DD as a date; a bad date is refused in Chinese and English."""
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise click.BadParameter(
+            f"日期无效 / Not a date: {value!r}. Rule: a real calendar day written YYYY-MM-DD. "
+            "Fix: e.g. --as-of 2026-11-20."
+        ) from None
 
 
 @report_group.command("fees")
 @click.option("--month", required=True, callback=_month, metavar="YYYY-MM", help="The month of the statement, e.g. 2026-11.")
 @click.option("--job", metavar="JOB", help="Only this job number, e.g. HRFR-2026-001.")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
               help="Read the ledger as it was at the end of this day; later weeks are not yet due.")
 @click.option("--json", "as_json", is_flag=True, help="Print the statement as JSON on stdout (nothing else).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -69,7 +78,7 @@ def _as_of(value: datetime | None) -> date | None:
               help="Queue the statement for [mail.recipients] fees (delivered by `adtools mail flush`); "
                    "a month already queued is not queued again.")
 @click.pass_obj
-def fees_command(app: AppContext, month: str, job: str | None, as_of: datetime | None, as_json: bool,
+def fees_command(app: AppContext, month: str, job: str | None, as_of: date | None, as_json: bool,
                  out_dir: Path | None, send: bool) -> None:
     """The monthly fee statement (收费清单): fees by job, every line with its source cell.
 
@@ -84,7 +93,7 @@ def fees_command(app: AppContext, month: str, job: str | None, as_of: datetime |
 
     cfg = app.config
     with Ledger.open(cfg) as ledger:
-        result = build_fees(cfg, ledger, month, job=job, as_of=_as_of(as_of), out_dir=out_dir)
+        result = build_fees(cfg, ledger, month, job=job, as_of=as_of, out_dir=out_dir)
     if send:
         _queue(cfg, result)
     if as_json:
@@ -110,7 +119,7 @@ def fees_command(app: AppContext, month: str, job: str | None, as_of: datetime |
 
 
 @report_group.command("weekly")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
               help="The end of this day (default: the last Friday on or before today).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON on stdout (nothing else).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -119,7 +128,7 @@ def fees_command(app: AppContext, month: str, job: str | None, as_of: datetime |
               help="Queue the report for [mail.recipients] weekly (delivered by `adtools mail flush`); "
                    "a week already queued is not queued again.")
 @click.pass_obj
-def weekly_command(app: AppContext, as_of: datetime | None, as_json: bool, out_dir: Path | None, send: bool) -> None:
+def weekly_command(app: AppContext, as_of: date | None, as_json: bool, out_dir: Path | None, send: bool) -> None:
     """The Monday progress report (工作进展周报): deadlines, overdue, awaiting client, gate violations, minutes.
 
     Writes 周报_weekly_<as-of>.xlsx: a summary, then one sheet per concern, each
@@ -133,7 +142,7 @@ def weekly_command(app: AppContext, as_of: datetime | None, as_json: bool, out_d
 
     cfg = app.config
     with Ledger.open(cfg) as ledger:
-        result = build_weekly(cfg, ledger, as_of=_as_of(as_of), out_dir=out_dir)
+        result = build_weekly(cfg, ledger, as_of=as_of, out_dir=out_dir)
     if send:
         _queue(cfg, result)
     if as_json:

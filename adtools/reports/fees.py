@@ -33,8 +33,9 @@ log = logging.getLogger("adtools.reports.fees")
 RED = {"bg_color": "#F8CBAD"}
 AMBER = {"bg_color": "#FFE699"}
 _TOPIC = "收费清单"
-#: Excel holds at most 32,767 characters in a cell; a line's source list stops well before
-_MAX_SOURCES_CHARS = 8000
+#: source cells named on a charged line; the rest are on the Hours detail sheet, by line number
+#: (a cell of hundreds of references is unreadable, and too tall to print)
+_MAX_SOURCES = 5
 _STATUS = {
     "ok": ("正常", "OK"),
     "warning": ("接近报价", "Near the approved quote"),
@@ -127,19 +128,15 @@ def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
     return [] if df is None or df.empty else df.to_dict("records")
 
 
-def _sources_text(sources: Any) -> str:
+def _sources_text(sources: Any, line_no: Any) -> str:
+    """The first cells of a line, one per line of text; the count of the others and where they are."""
     if not isinstance(sources, (tuple, list)):
         return ""
-    out: list[str] = []
-    size = 0
-    for i, s in enumerate(sources):
-        if size + len(s) + 2 > _MAX_SOURCES_CHARS:
-            rest = len(sources) - i
-            out.append(f"… (+{rest}，见 工时明细 / see Hours detail)")
-            break
-        out.append(s)
-        size += len(s) + 2
-    return "; ".join(out)
+    shown = list(sources[:_MAX_SOURCES])
+    rest = len(sources) - len(shown)
+    if rest > 0:
+        shown.append(f"… +{rest}：见「工时明细」收费行号 {line_no} / see Hours detail, line {line_no}")
+    return "\n".join(shown)
 
 
 def _line_rows(statement: FeeStatement) -> list[dict[str, Any]]:
@@ -149,7 +146,7 @@ def _line_rows(statement: FeeStatement) -> list[dict[str, Any]]:
             **r,
             "line_type_label": label(LINE_TYPE_LABELS, r.get("line_type")),
             "category_label": category_label(r.get("line_type"), r.get("category")),
-            "sources_text": _sources_text(r.get("sources")),
+            "sources_text": _sources_text(r.get("sources"), r.get("line_no")),
         })
     return rows
 

@@ -17,7 +17,7 @@ from ..errors import Finding, InputError
 from ..fees import PricedLine, PricedQuote, price_quote
 from ..money import fmt2
 from ._labels import LINE_TYPE_LABELS, QUOTE_TYPE_LABELS, category_label, label
-from .xlsx import ReportWorkbook
+from .xlsx import ReportWorkbook, text_lines
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -69,14 +69,6 @@ def _unit_price(cfg: "Config", line: PricedLine) -> Decimal | None:
     if line.line_type == "film":
         return {"bw": cfg.film.bw, "colour_proof": cfg.film.colour_proof}.get(line.category or "")
     return None
-
-
-def _text_lines(text: str | None, width: int) -> int:
-    """Lines a wrapped text takes in a column `width` characters wide (a CJK character is two)."""
-    if not text:
-        return 1
-    shown = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-    return max(1, -(-shown // max(width - 1, 1)))
 
 
 def _percent(share: Decimal) -> str:
@@ -155,7 +147,7 @@ def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
             cell(r, 6, line.amount, "money", f_money)
             texts = (label(LINE_TYPE_LABELS, line.line_type), category_label(line.line_type, line.category),
                      line.description, _quantity_text(line))
-            tall = max(_text_lines(t, _WIDTHS[c]) for c, t in zip((1, 2, 3, 4), texts))
+            tall = max(text_lines(t, _WIDTHS[c]) for c, t in zip((1, 2, 3, 4), texts))
             if tall > 1:  # wrapped text: Excel and WPS do not grow a row written by a program
                 ws.set_row(r, 15 * tall + 3)
             r += 1

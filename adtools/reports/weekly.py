@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..forms.catalog import DELIVERABLE_LABELS, STAGES
+from ..forms.catalog import DELIVERABLE_LABELS, FORMS
 from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
-from ..workflow import DOCUMENT_LABELS, WeeklySummary, weekly_summary
+from ..workflow import DOCUMENT_LABELS, STAGES, WeeklySummary, weekly_summary
+from ._labels import label
 from .base import ReportResult
 from .xlsx import Column, ReportWorkbook
 
@@ -26,7 +27,8 @@ __all__ = ["build_weekly", "render_weekly"]
 
 RED = {"bg_color": "#F8CBAD"}
 AMBER = {"bg_color": "#FFE699"}
-_STAGE_LABELS = {c.key: (c.zh, c.en) for c in STAGES}
+_STAGE_LABELS = {s.key: (s.label_zh, s.label_en) for s in STAGES}
+_OWNER_LABELS = {c.key: (c.zh, c.en) for c in FORMS["progress"].field("owner").choices}
 _STATUS = {
     "overdue": ("逾期", "overdue"),
     "due_soon": ("即将到期", "due soon"),
@@ -40,13 +42,6 @@ _STATUS = {
 }
 
 
-def _label(mapping, key: Any) -> str:
-    if key is None or (not isinstance(key, str) and pd.isna(key)):
-        return ""
-    zh, en = mapping.get(key, (key, key))
-    return f"{zh} {en}"
-
-
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [] if df is None or df.empty else df.to_dict("records")
 
@@ -56,8 +51,8 @@ def _deliverable_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     for r in _records(df):
         out.append({
             **r,
-            "deliverable_label": _label(DELIVERABLE_LABELS, r.get("deliverable")),
-            "status_label": _label(_STATUS, r.get("status")),
+            "deliverable_label": label(DELIVERABLE_LABELS, r.get("deliverable")),
+            "status_label": label(_STATUS, r.get("status")),
             "rush_label": "加急 rush" if r.get("rush") else None,
         })
     return out
@@ -77,6 +72,10 @@ DELIVERABLE_COLUMNS = (
     Column("working_days_left", "剩余工作日", "Working days left", "int", 13),
     Column("source", "来源", "Source", width=40),
 )
+DELIVERED_COLUMNS = (
+    *DELIVERABLE_COLUMNS,
+    Column("delivered_source", "交付记录来源", "Delivery recorded at", width=40),  # the progress-log row
+)
 AWAITING_COLUMNS = (
     Column("job_no", "工作编号", "Job No.", width=16),
     Column("document_label", "确认文件", "Document", width=32),
@@ -90,7 +89,7 @@ GATE_COLUMNS = (
     Column("job_no", "工作编号", "Job No.", width=16),
     Column("stage_label", "工作环节", "Stage", width=34),
     Column("done_on", "完成日期", "Done on", "date", 12),
-    Column("owner", "负责方", "Owner", width=10),
+    Column("owner_label", "负责方", "Owner", width=12),
     Column("missing_label", "缺少的客户确认", "Missing client approval", width=36),
     Column("detail", "说明", "Detail", width=40),
     Column("source", "来源", "Source", width=40),
@@ -157,22 +156,23 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
                  title="两个工作日内到期 Due within 2 working days", row_formats=[AMBER] * len(summary.due_soon))
         done = lines[lines["status"].isin(["delivered", "delivered_late"])] if not lines.empty else lines
         done_rows = _deliverable_rows(done)
-        wb.table("已交付 Delivered", DELIVERABLE_COLUMNS, done_rows, title="已交付 Delivered",
+        wb.table("已交付 Delivered", DELIVERED_COLUMNS, done_rows, title="已交付 Delivered",
                  row_formats=[AMBER if r["status"] == "delivered_late" else None for r in done_rows])
 
-        awaiting = [{**r, "document_label": _label(DOCUMENT_LABELS, r.get("document"))} for r in _records(summary.awaiting_client)]
+        awaiting = [{**r, "document_label": label(DOCUMENT_LABELS, r.get("document"))} for r in _records(summary.awaiting_client)]
         wb.table("待客户确认 Awaiting client", AWAITING_COLUMNS, awaiting,
                  title=f"待客户确认（超过 {cfg.sla.client_response_days} 个工作日）Awaiting client (more than {cfg.sla.client_response_days} working days)",
                  row_formats=[AMBER] * len(awaiting))
         gates = [
-            {**r, "stage_label": _label(_STAGE_LABELS, r.get("stage")),
-             "missing_label": "、".join(_label(DOCUMENT_LABELS, m) for m in (r.get("missing") or []))}
+            {**r, "stage_label": label(_STAGE_LABELS, r.get("stage")), "owner_label": label(_OWNER_LABELS, r.get("owner")),
+             "missing_label": "、".join(label(DOCUMENT_LABELS, m) for m in (r.get("missing") or [])),
+             "detail": "\n".join(r.get("detail") or [])}  # one line per missing approval
             for r in _records(summary.gate_violations)
         ]
         wb.table("流程违规 Gate violations", GATE_COLUMNS, gates,
                  title="未获客户书面确认即开始的环节 Steps started without the client's written approval",
                  row_formats=[RED] * len(gates))
-        mins = [{**r, "status_label": _label(_STATUS, r.get("status"))} for r in _records(_naive(minutes, ("meeting_start", "meeting_end", "deadline", "sent_at")))]
+        mins = [{**r, "status_label": label(_STATUS, r.get("status"))} for r in _records(_naive(minutes, ("meeting_start", "meeting_end", "deadline", "sent_at")))]
         wb.table("会议纪要 Minutes", MINUTES_COLUMNS, mins,
                  title=f"重要会议纪要（会后 {cfg.sla.minutes_hours} 小时内发出）Minutes of important meetings (within {cfg.sla.minutes_hours} h)",
                  row_formats=[RED if r["status"] in ("late", "missing") else None for r in mins])
@@ -182,14 +182,26 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
         blocks.append(rows_html(
             [("job_no", "工作编号", "Job No."), ("deliverable", "工作项目", "Deliverable"), ("due", "目标日期", "Due"),
              ("working_days_late", "逾期工作日", "Working days late")],
-            [{**o, "deliverable": _label(DELIVERABLE_LABELS, o["deliverable"])} for o in data["overdue"]],
+            [{**o, "deliverable": label(DELIVERABLE_LABELS, o["deliverable"])} for o in data["overdue"]],
             caption_zh="逾期", caption_en="Overdue"))
+    if data["due_soon"]:
+        blocks.append(rows_html(
+            [("job_no", "工作编号", "Job No."), ("deliverable", "工作项目", "Deliverable"), ("due", "目标日期", "Due"),
+             ("working_days_left", "剩余工作日", "Working days left")],
+            [{**o, "deliverable": label(DELIVERABLE_LABELS, o["deliverable"])} for o in data["due_soon"]],
+            caption_zh="两个工作日内到期", caption_en="Due within 2 working days"))
+    if data["awaiting_client"]:
+        blocks.append(rows_html(
+            [("job_no", "工作编号", "Job No."), ("document", "确认文件", "Document"), ("version", "版本", "Version"),
+             ("submitted_on", "提交日期", "Submitted on"), ("working_days_waiting", "等待工作日", "Working days waiting")],
+            [{**a, "document": label(DOCUMENT_LABELS, a["document"])} for a in data["awaiting_client"]],
+            caption_zh="待客户确认", caption_en="Awaiting the client's approval"))
     if data["gate_violations"]:
         blocks.append(rows_html(
             [("job_no", "工作编号", "Job No."), ("stage", "工作环节", "Stage"), ("done_on", "完成日期", "Done on"),
              ("missing", "缺少的客户确认", "Missing approval")],
-            [{**g, "stage": _label(_STAGE_LABELS, g["stage"]),
-              "missing": "、".join(_label(DOCUMENT_LABELS, m) for m in g["missing"])} for g in data["gate_violations"]],
+            [{**g, "stage": label(_STAGE_LABELS, g["stage"]),
+              "missing": "、".join(label(DOCUMENT_LABELS, m) for m in g["missing"])} for g in data["gate_violations"]],
             caption_zh="流程违规", caption_en="Gate violations"))
     if summary.warnings:
         blocks.append(rows_html([("w", "注意", "Warning")], [{"w": w} for w in summary.warnings]))

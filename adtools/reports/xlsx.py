@@ -4,10 +4,14 @@ User text is always written as a string, so a cell typed `=HYPERLINK(...)` or
 `+cmd|...` in a staff workbook can never become a formula in a report (formula
 injection).  Money is written from Decimal as a number with a ¥ format, dates as
 real dates; sheets get bilingual headers, filters, frozen panes and A4 printing.
+Text wraps inside its column and the row is made tall enough for it (Excel and
+WPS do not grow a row a program wrote): a long text never runs past the table,
+where fit-to-width printing would shrink the whole page to make room for it.
 """
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,7 +24,7 @@ import xlsxwriter
 
 from ..errors import FileError
 
-__all__ = ["Column", "ReportWorkbook", "FIXED_CREATED"]
+__all__ = ["Column", "ReportWorkbook", "FIXED_CREATED", "text_lines"]
 
 # Fixed document timestamp: the same figures give the same bytes (golden-file tests).
 FIXED_CREATED = datetime(2026, 1, 1, 0, 0, 0)
@@ -35,6 +39,42 @@ _KIND_FORMATS = {
     "date": {"num_format": "yyyy-mm-dd"},
     "datetime": {"num_format": "yyyy-mm-dd hh:mm"},
 }
+
+
+_LINE_POINTS = 15  # one line of 11-point text
+_MAX_ROW_POINTS = 409  # Excel's tallest row
+_TOKENS = re.compile(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+|\s+")
+
+
+def _shown(text: str) -> int:
+    """Columns a text takes on one line: a CJK or full-width character takes two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def text_lines(text: Any, width: float) -> int:
+    """Lines a text wraps to in a column `width` characters wide (words kept whole where they fit)."""
+    if text is None or text == "":
+        return 1
+    room = max(width - 1, 1)
+    total = 0
+    for paragraph in str(text).split("\n"):
+        lines, used = 1, 0
+        for token in _TOKENS.findall(paragraph):
+            size = _shown(token)
+            if token.isspace():
+                used += size if used else 0
+                continue
+            if used and used + size > room:
+                lines, used = lines + 1, 0
+            while size > room:  # a word longer than the column is broken
+                lines, size = lines + 1, size - room
+            used += size
+        total += lines
+    return total
+
+
+def _row_points(lines: int) -> float:
+    return min(_LINE_POINTS * lines + 3, _MAX_ROW_POINTS)
 
 
 @dataclass(frozen=True)
@@ -145,13 +185,22 @@ class ReportWorkbook:
         for c, col in enumerate(columns):
             ws.write_string(header_row, c, col.header, self.header_fmt)
             ws.set_column(c, c, col.width)
-        ws.set_row(header_row, 45)  # room for 中文 + a wrapped English line
+        heads = max(text_lines(col.header, col.width) for col in columns) if columns else 1
+        ws.set_row(header_row, max(45, _row_points(heads)))  # room for 中文 + a wrapped English line at least
         n = 0
         for i, data in enumerate(rows):
             extra = (row_formats[i] if row_formats is not None and i < len(row_formats) else None) or {}
+            tall = 1
             for c, col in enumerate(columns):
-                self.write(ws, header_row + 1 + i, c, data.get(col.key), col.kind,
-                           self.kind_fmt(col.kind, **extra) if extra else None)
+                value = data.get(col.key)
+                props = {**extra, "valign": "top"}
+                if col.kind == "text":
+                    props["text_wrap"] = True
+                    if isinstance(value, str):
+                        tall = max(tall, text_lines(value, col.width))
+                self.write(ws, header_row + 1 + i, c, value, col.kind, self.kind_fmt(col.kind, **props))
+            if tall > 1:
+                ws.set_row(header_row + 1 + i, _row_points(tall))
             n += 1
         last = header_row + max(n, 1)
         ws.autofilter(header_row, 0, last, len(columns) - 1)
@@ -163,18 +212,23 @@ class ReportWorkbook:
 
     def key_values(self, name: str, title: str, pairs: Sequence[tuple[str, Any, str]], *, subtitle: str = ""):
         """A summary sheet: title and (label, value, kind) rows."""
+        label_width, value_width = 50, 50
         ws = self.sheet(name, landscape=False)
-        ws.set_column(0, 0, 44)
-        ws.set_column(1, 1, 22)
+        ws.set_column(0, 0, label_width)
+        ws.set_column(1, 1, value_width)
         ws.write_string(0, 0, title, self.title_fmt)
         r = 1
         if subtitle:
             ws.write_string(r, 0, subtitle, self.subtitle_fmt)
             r += 1
         r += 1
+        label_fmt = self.fmt(bold=True, text_wrap=True, valign="top")
         for label, value, kind in pairs:
-            ws.write_string(r, 0, label, self.label_fmt)
-            self.write(ws, r, 1, value, kind)
+            ws.write_string(r, 0, label, label_fmt)
+            self.write(ws, r, 1, value, kind, self.kind_fmt(kind, text_wrap=True, valign="top", align="left"))
+            tall = max(text_lines(label, label_width), text_lines(value, value_width) if isinstance(value, str) else 1)
+            if tall > 1:
+                ws.set_row(r, _row_points(tall))
             r += 1
         return ws, r
 
