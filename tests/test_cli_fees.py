@@ -94,7 +94,7 @@ def run(config: Path, *args: str):
 
 
 def test_report_fees_json(workspace):
-    result = run(workspace, "report", "fees", "--month", "2026-11", "--json")
+    result = run(workspace, "report", "fees", "--month", "2026-11", "--as-of", "2026-12-03", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)  # only JSON on stdout
     assert data["month"] == "2026-11" and data["currency"] == "CNY"
@@ -129,13 +129,21 @@ def test_report_fees_table_job_and_out(workspace, tmp_path):
 
 
 def test_report_fees_as_of(workspace):
-    """As of 2026-11-05 the ledger held the first timesheet version only; later weeks were not yet due."""
+    """As of 2026-11-05: the latest versions count (the corrected timesheet); later weeks are not yet missing."""
     result = run(workspace, "report", "fees", "--month", "2026-11", "--as-of", "2026-11-05", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["jobs"] == [{"job_no": JOB_A, "hours": "8.00", "hours_fee": "6400.00", "film": "0.00", "costs": "0.00",
-                             "postage": "0.00", "subtotal": "6400.00", "tax": "384.00", "total": "6784.00"}]
+    assert [(j["job_no"], j["hours"]) for j in data["jobs"]] == [(JOB_A, "5.00"), (JOB_B, "4.00")]
     assert data["missing_timesheets"] == [{"staff": "王芳", "week_start": "2026-11-02"}]
+
+
+def test_report_fees_as_of_defaults_to_today(workspace):
+    """Without --as-of, weeks after today are not listed as missing (whatever today is)."""
+    from datetime import datetime
+
+    today = datetime.now(load_config(workspace).tz).date()
+    data = json.loads(run(workspace, "report", "fees", "--month", "2026-11", "--json").stdout)
+    assert all(date.fromisoformat(m["week_start"]) <= today for m in data["missing_timesheets"])
 
 
 @pytest.mark.parametrize("month", ["2026-13", "11/2026", "2026-1", "next"])

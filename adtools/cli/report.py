@@ -70,7 +70,8 @@ def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
 @click.option("--month", required=True, callback=_month, metavar="YYYY-MM", help="The month of the statement, e.g. 2026-11.")
 @click.option("--job", metavar="JOB", help="Only this job number, e.g. HRFR-2026-001.")
 @click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
-              help="Read the ledger as it was at the end of this day; later weeks are not yet due.")
+              help="The end of the day the statement speaks for (default: today): weeks starting later "
+                   "are not yet missing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the statement as JSON on stdout (nothing else).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the workbook (default: <reports>/fees).")

@@ -158,7 +158,7 @@ class _Story:
     # ---- the sign-off register
     def sign_off(self) -> SampleDocument:
         a, b, e = self.job_a, self.job_b, self.e
-        q1, q2, qp = self._creative_lines(52), self._creative_lines(40), self._production_lines()
+        q1, q2, qp = self._creative_lines(250), self._creative_lines(220), self._production_lines()
         f1 = sum(r["net"] for r in self._f1)
         f2 = sum(r["net"] for r in self._f2 if r["status"] != "planned")
         rows = [
@@ -309,7 +309,7 @@ class _Story:
         start = self.e(0)
         monday = start - timedelta(days=start.weekday())
         weeks = []
-        while monday + timedelta(days=7) <= self.today:
+        while monday + timedelta(days=4) <= self.today:  # every week whose Friday has come
             weeks.append(monday)
             monday += timedelta(days=7)
         docs = []
@@ -346,8 +346,8 @@ class _Story:
     def _creative_lines(self, creative_hours: int) -> list[dict[str, Any]]:
         lines = [
             ("hours", "print_creative", "主画面创意及文案", D(creative_hours), None, None, 1, None),
-            ("hours", "print_artwork", "平面完稿", D(16), None, None, 1, None),
-            ("hours", "pop_creative", "卖场POP创意", D(12), None, None, 1, None),
+            ("hours", "pop_creative", "卖场POP及促销品创意", D(95), None, None, 1, None),
+            ("hours", "tv_radio_creative", "电视广告脚本创意", D(64), None, None, 1, None),
             ("cost", "stock_rental", "图库图片租用", None, None, None, 1, D("6800.00")),
             ("film", "colour_proof", "彩色打样 A4", None, D("21.0"), D("29.7"), 4, None),
             ("film", "bw", "黑白软片 A3", None, D("42.0"), D("29.7"), 2, None),
@@ -360,7 +360,8 @@ class _Story:
             ("cost", "photography", "产品及模特拍摄", None, None, None, 1, D("18000.00")),
             ("cost", "retouching", "电脑修图合成", None, None, None, 1, D("6500.00")),
             ("cost", "stock_rental", "背景素材租片", None, None, None, 1, D("4200.00")),
-            ("hours", "print_artwork", "完稿调整", D("8"), None, None, 1, None),
+            ("hours", "print_artwork", "平面完稿（整版、半版及第二波规格）", D("180"), None, None, 1, None),
+            ("hours", "pop_artwork", "POP及促销品完稿", D("135"), None, None, 1, None),
             ("film", "colour_proof", "彩色打样 整版", None, D("35.0"), D("50.0"), 4, None),
             ("film", "bw", "黑白软片 半版", None, D("35.0"), D("24.0"), 6, None),
             ("postage", None, "向媒体寄送软片", None, None, None, 1, D("260.00")),
@@ -383,7 +384,7 @@ class _Story:
         production = {"job_no": a, "quote_type": "production", "version": 1, "prepared_by": self.producer,
                       "quote_date": self.e(17)}
         return [
-            SampleDocument("quote", f"creative/报价单_{a}_创意_v2.xlsx", creative, self._creative_lines(40), self.cd,
+            SampleDocument("quote", f"creative/报价单_{a}_创意_v2.xlsx", creative, self._creative_lines(220), self.cd,
                            self.at(self.e(15), 11, 20)),
             SampleDocument("quote", f"production/报价单_{a}_制作_v1.xlsx", production, self._production_lines(),
                            self.producer, self.at(self.e(17), 16, 10)),
@@ -529,7 +530,7 @@ class _Story:
         client = self.cfg.client.name
         f1 = sum(r["net"] for r in self._f1)
         f2 = sum(r["net"] for r in self._f2 if r["status"] != "planned")
-        q2 = quote_total(self.cfg, self._creative_lines(40), self.e(15))
+        q2 = quote_total(self.cfg, self._creative_lines(220), self.e(15))
         rows = [
             (self.e(11), "in", client, "media_prepayment", self.job_b, f1),
             (self.b(18), "in", client, "creative_fee", self.job_a, q2),

@@ -340,17 +340,22 @@ def build_fees(
 ) -> ReportResult:
     """The fee statement of `month` from the ledger's current timesheets, cost logs and sign-offs.
 
-    `as_of`: read the versions current at the end of that day, and leave weeks that
-    start after it out of the missing-timesheet list.
+    `as_of` (default: today in the configured time zone) is the end of the day the
+    statement speaks for, as in every report: weeks that start after it are not yet
+    missing.  The workbook versions
+    read are the latest ones, so a timesheet corrected later is counted as corrected.
     """
+    from datetime import datetime
+
     from ..calendar import WorkCalendar
     from ..ledger import frames
 
     month_bounds(month)  # a bad month is refused before the ledger is read
+    as_of = as_of or datetime.now(cfg.tz).date()
     statement = fee_statement(
-        frames.rows(ledger, "timesheet", as_of=as_of),
-        frames.rows(ledger, "costs", as_of=as_of),
-        frames.rows(ledger, "sign_off", as_of=as_of),
+        frames.rows(ledger, "timesheet"),
+        frames.rows(ledger, "costs"),
+        frames.rows(ledger, "sign_off"),
         cfg,
         month,
         job=job,
