@@ -435,3 +435,20 @@ def test_duplicate_version_names_the_other_excel_row():
     (f,) = [f for f in run("sign_off", header, rows).findings if f.rule == "unique_version"]
     assert f"see also row {TABLE_HEADER_ROW + 1}" in f.message_en and f"另见第 {TABLE_HEADER_ROW + 1} 行" in f.message_zh
     assert f.cell.endswith(str(TABLE_HEADER_ROW + len(rows)))
+
+
+@pytest.mark.parametrize("typed", ["张伟", " 张 伟 ", "Zhang Wei", "zhang  wei"])
+def test_staff_is_kept_as_the_people_name_so_resubmissions_share_a_document_key(typed):
+    """A timesheet typed with an alias or stray spaces is the same document as one with the [[people]] name:
+    otherwise a corrected resubmission would not supersede the first and its hours would count twice."""
+    from adtools.config import config_from_dict
+
+    cfg = config_from_dict({"people": [{"name": "张伟", "email": "zhang.wei@agency.example",
+                                        "department": "account", "aliases": ["Zhang Wei"]}]}, base_dir=Path("."))
+    header, rows = clean("timesheet")
+    header["staff"] = typed
+    result = validate_raw(raw_workbook("timesheet", header, rows), cfg)
+    assert result.findings == []
+    assert result.header.values["staff"] == "张伟"
+    assert result.header.raw["staff"] == typed  # what was typed stays visible
+    assert result.document_key == "张伟|2026-11-02"

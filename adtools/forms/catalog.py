@@ -245,6 +245,12 @@ def _month_text_ok(row, header, cfg) -> bool:
         return False
 
 
+def _people_name(name: str, cfg) -> str:
+    """The [[people]] name for a name or alias typed with any spacing; an unknown name as typed."""
+    person = cfg.person(name)
+    return person.name if person is not None else name
+
+
 def _staff_known(row, header, cfg) -> bool:
     staff = header.get("staff")
     return not staff or cfg.person(staff) is not None
@@ -387,7 +393,8 @@ MINUTES = Form(
 TIMESHEET = Form(
     "timesheet", "工时表", "Timesheet",
     header=(
-        Field("staff", "员工", "Staff", required=True, help_zh="须为配置中的员工", help_en="a name in [[people]]"),
+        Field("staff", "员工", "Staff", required=True, canonical=_people_name,
+              help_zh="须为配置中的员工", help_en="a name in [[people]]"),
         Field("department", "部门", "Department", "enum", required=True, choices=DEPARTMENT),
         Field("week_start", "周起始日", "Week starting", "date", required=True,
               help_zh="星期一", help_en="a Monday"),

@@ -75,6 +75,8 @@ class Field:
     # (a typed value is kept and checked by the form's rules instead)
     compute: Callable[[Mapping[str, Any]], Any] | None = None
     computed_from: tuple[str, ...] = ()
+    # the value as the ledger keeps it, from the parsed value (e.g. a person's alias -> the [[people]] name)
+    canonical: Callable[[Any, "Config"], Any] | None = None
     help_zh: str = ""
     help_en: str = ""
     width: int = 14  # template column width, in characters

@@ -1,7 +1,7 @@
 """Cells found by the reader -> typed records and findings: every check a workbook passes before the ledger.
 
 Order of work for one workbook: parse each header cell and each table cell
-(forms.parse), mark error cells (#N/A) and blank required cells, apply defaults,
+(forms.parse) and keep its canonical value (Field.canonical), mark error cells (#N/A) and blank required cells, apply defaults,
 recompute computed columns, then run the form's row rules and table rules.  A rule
 runs only when the fields it needs (and the field it marks) parsed cleanly, so one
 bad cell gives one finding, not a cascade.  Bad data never raises: it is a Finding.
@@ -180,7 +180,7 @@ def _cell(fld: Field, cell: RawCell, block: _Block, cfg: "Config", date1904: boo
     if parsed.value is None:
         _blank(fld, block, out, cell.address)
         return
-    block.values[key] = parsed.value
+    block.values[key] = parsed.value if fld.canonical is None else fld.canonical(parsed.value, cfg)
 
 
 def _blank(fld: Field, block: _Block, out: _Sheet, address: str | None) -> None:
