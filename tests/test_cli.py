@@ -89,3 +89,15 @@ def test_command_without_config_explains(tmp_path, monkeypatch):
 
     with pytest.raises(ConfigError, match="adtools init"):
         AppContext().config
+
+
+def test_templates_build_in_a_workspace_refreshes_the_templates_init_made(tmp_path, monkeypatch):
+    """After editing a workspace's config, `adtools templates build` run there rebuilds the same files."""
+    ws = tmp_path / "ws"
+    assert CliRunner().invoke(main, ["init", str(ws)]).exit_code == 0
+    made = sorted(p.relative_to(ws) for p in ws.rglob("*.xlsx"))
+    assert len(made) == 13
+    monkeypatch.chdir(ws)
+    result = CliRunner().invoke(main, ["templates", "build"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.relative_to(ws) for p in ws.rglob("*.xlsx")) == made
