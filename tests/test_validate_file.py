@@ -18,8 +18,6 @@ from adtools.forms.template import build_template
 from adtools.forms.validate import validate_file, validate_raw
 from tests.raw_forms import CFG, CLEAN, clean, column_address, header_address, raw_workbook, write_xlsx
 
-pytest.importorskip("adtools.forms.reader", reason="the reader branch has not landed yet")
-
 ENGINES = ["openpyxl", "calamine"]
 
 

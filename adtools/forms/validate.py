@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Mapping
 
-from ..errors import ERROR, WARNING, AdtoolsError, Finding, InputError
+from ..errors import ERROR, WARNING, AdtoolsError, Finding
 from .catalog import FORMS
 from .parse import is_blank, parse_value, shown
 from .schema import Field, Form, FormResult, RawCell, RawWorkbook, Record, RowRule
@@ -90,15 +90,8 @@ def validate_file(
     path: str | Path, cfg: "Config", *, known_jobs: Collection[str] | None = None, engine: str = "auto"
 ) -> FormResult:
     """Read a workbook (forms.reader) and validate it; a refused file is a result with a finding."""
-    try:
-        from .reader import read_workbook  # late: the reader pulls in the spreadsheet engines
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("adtools.forms.reader",):
-            raise
-        raise InputError(
-            "读取模块 adtools.forms.reader 尚未安装 / The workbook reader (adtools.forms.reader) is not "
-            "available in this installation. Fix: update adtools to a version that includes it."
-        ) from None
+    from .reader import read_workbook  # late: the reader pulls in the spreadsheet engines
+
     p = Path(path)
     try:
         raw = read_workbook(p, cfg, engine=engine)
@@ -315,10 +308,9 @@ def _field(form: Form, key: str) -> Field:
 
 
 def _unique_columns(form: Form, blocks: list[_Block], out: _Sheet) -> None:
-    """Field.unique, unless the form declares its own table rule for it."""
-    own = {r.code for r in form.table_rules}
+    """Field.unique: a value entered in more than one row is an error at each later row."""
     for fld in form.columns:
-        if not fld.unique or f"unique_{fld.key}" in own:
+        if not fld.unique:
             continue
         first: dict[Any, _Block] = {}
         for b in blocks:
