@@ -452,3 +452,18 @@ def test_staff_is_kept_as_the_people_name_so_resubmissions_share_a_document_key(
     assert result.header.values["staff"] == "张伟"
     assert result.header.raw["staff"] == typed  # what was typed stays visible
     assert result.document_key == "张伟|2026-11-02"
+
+
+@pytest.mark.parametrize("form_id, where, changes, code, zh, en", [
+    ("timesheet", 0, {"date": D(2026, 11, 9)}, "outside_week", "2026-11-02 至 2026-11-08", "2026-11-02 to 2026-11-08"),
+    ("media_schedule", 0, {"date": D(2026, 11, 20)}, "outside_flight", "2026-11-01 至 2026-11-15",
+     "2026-11-01 to 2026-11-15"),
+    ("monitoring", 0, {"date": D(2026, 12, 1)}, "outside_month", "2026-11-01 至 2026-11-30", "2026-11-01 to 2026-11-30"),
+    ("work_order", "header", {"signed_on": D(2026, 11, 1)}, "before_issued_at", "2026-11-02 10:30", "2026-11-02 10:30"),
+    ("sign_off", 0, {"decided_on": D(2026, 11, 2)}, "before_submitted_on", "2026-11-03", "2026-11-03"),
+])
+def test_a_rule_message_names_what_the_value_was_compared_with(form_id, where, changes, code, zh, en):
+    """"Not within the week" helps only when it says which week: the message names the bounds."""
+    result = run(form_id, *_apply(form_id, where, changes))
+    (f,) = [f for f in result.findings if f.rule == code]
+    assert zh in f.message_zh and en in f.message_en, f

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ..errors import WARNING
 from ..money import round_fen
+from .parse import shown
 from .schema import Choice, Field, Form, RowRule, TableRule, Violation
 
 if TYPE_CHECKING:
@@ -165,8 +166,12 @@ def not_before(fld: str, other: str, zh_other: str, en_other: str, scope: str = 
             a = a.date()
         return a >= b
 
+    def explain(row, header):
+        b = (header if scope == "header" else row).get(other)
+        return (f"不得早于{zh_other}（{shown(b)}）", f"must not be before {en_other} ({shown(b)})") if b is not None else None
+
     return RowRule(f"before_{other}", fld, f"不得早于{zh_other}", f"must not be before {en_other}",
-                   test, needs=(fld, other), scope=scope)
+                   test, needs=(fld, other), scope=scope, explain=explain)
 
 
 def _within(fld: str, lo_hi, code: str, zh: str, en: str) -> RowRule:
@@ -177,7 +182,14 @@ def _within(fld: str, lo_hi, code: str, zh: str, en: str) -> RowRule:
             return True
         return bounds[0] <= d <= bounds[1]
 
-    return RowRule(code, fld, zh, en, test, needs=(fld,))
+    def explain(row, header):
+        bounds = lo_hi(header)
+        if bounds is None:
+            return None
+        a, b = (x.isoformat() for x in bounds)
+        return f"{zh}（{a} 至 {b}）", f"{en} ({a} to {b})"
+
+    return RowRule(code, fld, zh, en, test, needs=(fld,), explain=explain)
 
 
 def _week(header) -> tuple[date, date] | None:

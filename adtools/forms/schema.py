@@ -113,6 +113,7 @@ class Violation:
 
 
 RowCheck = Callable[[Mapping[str, Any], Mapping[str, Any], "Config"], bool]
+RowExplain = Callable[[Mapping[str, Any], Mapping[str, Any]], "tuple[str, str] | None"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ class RowRule:
 
     `test(row, header, cfg)` returns True when the row is fine.  It runs only when
     every field in `needs` parsed without error (missing optional values are None).
+    `explain(row, header)`, when given, words the broken rule for this row, naming
+    what the value was compared with (the week's dates, the issue time); else zh / en.
     """
 
     code: str
@@ -131,6 +134,7 @@ class RowRule:
     needs: tuple[str, ...] = ()
     scope: str = "row"  # "row" or "header"
     severity: str = ERROR
+    explain: RowExplain | None = None
 
 
 TableCheck = Callable[[list[Mapping[str, Any]], Mapping[str, Any], "Config"], Iterable[Violation]]

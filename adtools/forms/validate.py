@@ -276,6 +276,7 @@ def _run_rule(rule: RowRule, form: Form, block: _Block, header: Mapping[str, Any
         return  # the cells it needs already have their own findings
     try:
         fine = rule.test(block.values, header, cfg)
+        said = None if fine or rule.explain is None else rule.explain(block.values, header)
     except Exception:
         log.exception("rule %s of %s failed on row %s", rule.code, form.form_id, block.row)
         fld = _field(form, rule.field)
@@ -287,6 +288,7 @@ def _run_rule(rule: RowRule, form: Form, block: _Block, header: Mapping[str, Any
     if fine:
         return
     fld = _field(form, rule.field)
+    zh, en = said or (rule.zh, rule.en)
     found = block.raw.get(rule.field)
     if is_blank(found) and block.values.get(rule.field) is not None:
         found = block.values.get(rule.field)  # a computed value: show what was compared
@@ -294,8 +296,8 @@ def _run_rule(rule: RowRule, form: Form, block: _Block, header: Mapping[str, Any
     now_en = f" (found {shown(found)!r})" if not is_blank(found) else " (the cell is blank)"
     out.add(
         rule.severity, rule.code,
-        f"{fld.zh}：{rule.zh}{now_zh}",
-        f"{fld.en}: {rule.en}{now_en}",
+        f"{fld.zh}：{zh}{now_zh}",
+        f"{fld.en}: {en}{now_en}",
         cell=block.cells.get(rule.field, ""), field=rule.field, value=block.raw.get(rule.field),
     )
 
