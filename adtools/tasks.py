@@ -81,17 +81,21 @@ def _queue(cfg: Config, ledger: Any, report: Any, now: datetime) -> list[int]:
 
 
 def ingest_task(cfg: Config, *, now: datetime | None = None, progress: Progress | None = None) -> TaskResult:
-    """Read every new or changed workbook of the watch folders into the ledger."""
+    """Read every new or changed workbook of the watch folders into the ledger.
+
+    The ingest records its own run in job_runs, under its write lock (that is how it
+    tells a crashed run from a running one), so this task does not record a second.
+    """
     from .ledger.ingest import ingest
 
     now = _now(cfg, now)
     period = now.isoformat(timespec="minutes")
-
-    def body(ledger: Any) -> TaskResult:
+    try:
         summary = ingest(cfg, now=now, progress=progress)
-        return TaskResult("ingest", period, summary=summary.to_json())
-
-    return _recorded("ingest", period, cfg, now, body)
+    except AdtoolsError as exc:
+        log.error("job ingest (%s) failed: %s", period, exc)
+        return TaskResult("ingest", period, status="failed", error=str(exc))
+    return TaskResult("ingest", period, summary=summary.to_json())
 
 
 def weekly_task(cfg: Config, *, now: datetime | None = None, as_of: date | None = None, send: bool = True) -> TaskResult:
