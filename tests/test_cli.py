@@ -1,9 +1,7 @@
 """The CLI: every command has help with an example and is documented in README.md."""
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import click
 import pytest

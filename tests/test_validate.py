@@ -14,7 +14,7 @@ from adtools.errors import ERROR, WARNING, Finding
 from adtools.forms.catalog import FORMS
 from adtools.forms.schema import RawCell, RawWorkbook
 from adtools.forms.validate import validate_raw
-from tests.raw_forms import CFG, CLEAN, TABLE_HEADER_ROW, clean, column_address, header_address, raw_workbook
+from tests.raw_forms import CFG, TABLE_HEADER_ROW, clean, column_address, header_address, raw_workbook
 
 D = datetime
 

@@ -16,7 +16,7 @@ from adtools.forms.catalog import FORMS
 from adtools.forms.parse import fold
 from adtools.forms.template import build_template
 from adtools.forms.validate import validate_file, validate_raw
-from tests.raw_forms import CFG, CLEAN, clean, column_address, header_address, raw_workbook, write_xlsx
+from tests.raw_forms import CFG, clean, column_address, raw_workbook, write_xlsx
 
 ENGINES = ["openpyxl", "calamine"]
 

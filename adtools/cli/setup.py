@@ -10,6 +10,8 @@ from ..demo import run_demo
 from ..workspace import init_workspace
 from ._common import emit_json, err_console, out_console
 
+__all__ = ["init_command", "demo_command"]
+
 
 @click.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
