@@ -257,6 +257,8 @@ moments = st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2199, 
     lambda m: f"{m.year}/{m.month}/{m.day} {m.hour}:{m.minute:02d}",
     lambda m: f"{m.year}年{m.month}月{m.day}日 {m.hour:02d}:{m.minute:02d}",
     lambda m: f"{m.year}年{m.month}月{m.day}日 {m.hour}点{m.minute}分",
+    lambda m: f"{m.year}年{m.month}月{m.day}日{m.hour}时{m.minute}分",  # written as one word, as usual in Chinese
+    lambda m: f"{m.year}年{m.month}月{m.day}日{m.hour:02d}:{m.minute:02d}",
     lambda m: m.strftime("%Y-%m-%d %H:%M").translate(FULLWIDTH),
     lambda m: m,
     lambda m: m.replace(tzinfo=TZ),
