@@ -32,7 +32,10 @@ def _print_json(data: Any) -> None:
 
 @click.group("mail")
 def mail_group() -> None:
-    """发送邮件 / Mail: the outbox of reports and their delivery."""
+    """发送邮件 / Mail: the outbox of reports and their delivery.
+
+    Example: adtools mail list --state failed
+    """
 
 
 @mail_group.command("flush")
