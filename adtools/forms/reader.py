@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -30,6 +29,7 @@ from .catalog import FORMS
 from .engines import Engine, EngineFailed, Grid, open_engine
 from .intake import Refused, finding, refusal, sniff_file
 from .ooxml import Package, SheetInfo, SheetScan, TableInfo, cell_address, col_letter
+from .parse import fold
 from .schema import Field, Form, RawCell, RawWorkbook
 
 if TYPE_CHECKING:
@@ -50,11 +50,9 @@ CALAMINE_MAX_CELLS = 4_000_000  # calamine holds a sheet as a dense rectangle; b
 
 # ----------------------------------------------------------------------------- label matching
 def label_key(text: str) -> str:
-    """A label as compared: NFKC (full-width to half-width), case folded, without
-    whitespace or line breaks, without a trailing `*` or colon."""
-    t = unicodedata.normalize("NFKC", text).casefold()
-    t = re.sub(r"\s+", "", t)
-    return t.strip("*:")
+    """A label as compared: folded as forms.parse.fold does (NFKC, case, no spaces or
+    line breaks), without a leading or trailing `*` or colon."""
+    return fold(text).strip("*:")
 
 
 def _field_labels(f: Field) -> set[str]:
