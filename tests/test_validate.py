@@ -461,9 +461,19 @@ def test_staff_is_kept_as_the_people_name_so_resubmissions_share_a_document_key(
     ("monitoring", 0, {"date": D(2026, 12, 1)}, "outside_month", "2026-11-01 至 2026-11-30", "2026-11-01 to 2026-11-30"),
     ("work_order", "header", {"signed_on": D(2026, 11, 1)}, "before_issued_at", "2026-11-02 10:30", "2026-11-02 10:30"),
     ("sign_off", 0, {"decided_on": D(2026, 11, 2)}, "before_submitted_on", "2026-11-03", "2026-11-03"),
+    ("timesheet", "header", {"week_start": "2026-11-04"}, "not_monday", "星期一是 2026-11-02", "Monday is 2026-11-02"),
+    ("timesheet", "header", {"staff": "王五"}, "unknown_staff", "张伟", "张伟"),
+    ("media_schedule", 1, {"net": 52000.02}, "net_mismatch", "52000.00", "52000.00"),
 ])
 def test_a_rule_message_names_what_the_value_was_compared_with(form_id, where, changes, code, zh, en):
     """"Not within the week" helps only when it says which week: the message names the bounds."""
     result = run(form_id, *_apply(form_id, where, changes))
     (f,) = [f for f in result.findings if f.rule == code]
     assert zh in f.message_zh and en in f.message_en, f
+
+
+def test_a_week_start_that_is_no_monday_is_one_finding_not_one_per_row():
+    header, rows = clean("timesheet")
+    header["week_start"] = "2026-11-04"
+    result = run("timesheet", header, rows)
+    assert [f.rule for f in result.findings] == ["not_monday"]

@@ -113,7 +113,7 @@ class Violation:
 
 
 RowCheck = Callable[[Mapping[str, Any], Mapping[str, Any], "Config"], bool]
-RowExplain = Callable[[Mapping[str, Any], Mapping[str, Any]], "tuple[str, str] | None"]
+RowExplain = Callable[[Mapping[str, Any], Mapping[str, Any], "Config"], "tuple[str, str] | None"]
 
 
 @dataclass(frozen=True)
@@ -122,8 +122,9 @@ class RowRule:
 
     `test(row, header, cfg)` returns True when the row is fine.  It runs only when
     every field in `needs` parsed without error (missing optional values are None).
-    `explain(row, header)`, when given, words the broken rule for this row, naming
-    what the value was compared with (the week's dates, the issue time); else zh / en.
+    `explain(row, header, cfg)`, when given, words the broken rule for this row, naming
+    what the value was compared with (the week's dates, the issue time) or what would
+    be right (the Monday, the net amount); else zh / en.
     """
 
     code: str

@@ -276,7 +276,7 @@ def _run_rule(rule: RowRule, form: Form, block: _Block, header: Mapping[str, Any
         return  # the cells it needs already have their own findings
     try:
         fine = rule.test(block.values, header, cfg)
-        said = None if fine or rule.explain is None else rule.explain(block.values, header)
+        said = None if fine or rule.explain is None else rule.explain(block.values, header, cfg)
     except Exception:
         log.exception("rule %s of %s failed on row %s", rule.code, form.form_id, block.row)
         fld = _field(form, rule.field)
