@@ -36,7 +36,7 @@ class _Sheet:
     """Where findings of one workbook go, with its file and sheet filled in."""
 
     def __init__(self, raw: RawWorkbook, form: Form | None, findings: list[Finding]):
-        self.file = str(raw.path)
+        self.file = Path(raw.path).name  # the name, as the reader's findings (folders differ between machines)
         self.sheet = raw.sheet or (form.sheet_name if form else "")
         self.findings = findings
         self.reported = {f.field for f in findings if f.field}  # fields the reader already complained about
@@ -81,7 +81,7 @@ def validate_raw(raw: RawWorkbook, cfg: "Config", *, known_jobs: Collection[str]
             ERROR, "internal_error",
             "检查此文件时程序出错，文件暂不入账；请把文件转给系统管理员",
             "the toolkit failed while checking this file, so it was not taken in; send the file to the administrator",
-            file=str(raw.path), sheet=raw.sheet,
+            file=Path(raw.path).name, sheet=raw.sheet,
         ))
     return result
 
@@ -103,7 +103,7 @@ def validate_file(
             ERROR, "unreadable",
             f"无法读取此文件（{type(exc).__name__}）；请用 Excel 打开后另存为 .xlsx 再提交",
             f"the file could not be read ({type(exc).__name__}); open it in Excel, save it as .xlsx and resubmit",
-            file=str(p),
+            file=p.name,
         )])
     return validate_raw(raw, cfg, known_jobs=known_jobs)
 
