@@ -710,12 +710,17 @@ def _check_pattern(fld: Field, value: Any, text: str, cfg: "Config") -> Parsed:
     if ok:
         return Parsed(text)
     zh, en = _name(fld)
-    hint_zh = f"（{fld.help_zh}）" if fld.help_zh else ""
-    hint_en = f" ({fld.help_en})" if fld.help_en else ""
+    try:
+        case_only = re.fullmatch(pattern, text.upper()) is not None
+    except re.error:
+        case_only = False
+    case_zh, case_en = ("，字母须大写", "; the letters must be capitals") if case_only else ("", "")
+    how_zh = f"请按格式填写，{fld.help_zh}" if fld.help_zh else "请按规定的格式填写"
+    how_en = f"write it as {fld.help_en.removeprefix('e.g. ')}" if fld.help_en else "write it in the expected form"
     return _err(
         "pattern",
-        f"{zh}：{_q(value)} 格式不对，应符合 {pattern}{hint_zh}",
-        f"{en}: {shown(value)!r} does not have the expected form {pattern}{hint_en}",
+        f"{zh}：{_q(value)} 格式不对{case_zh}；{how_zh}（格式规则 {pattern}）",
+        f"{en}: {shown(value)!r} does not have the expected form{case_en}; {how_en} (pattern {pattern})",
     )
 
 
