@@ -71,10 +71,31 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+def _toml(value: Any) -> str:
+    """A value as it is written in config.toml (50.5, true, 2027-01-01, ["a", 1]), for messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(x) for x in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml(x)}" for k, x in value.items()) + "}"
+    return repr(value)
+
+
+def _got(value: Any) -> str:
+    """`number 50.5`: what was found, for "expected ..., got ..." messages (long values cut short)."""
+    shown = _toml(value)
+    return f"{_kind(value)} {shown if len(shown) <= 60 else shown[:57] + '...'}"
+
+
 def _text(*, allow_empty: bool = True, choices: tuple[str, ...] | None = None, example: str = '"..."'):
     def check(v: Any) -> str:
         if not isinstance(v, str):
-            raise _Bad(f"expected text in quotes, got {_kind(v)} {v!r}", f"write it in quotes, e.g. {example}")
+            raise _Bad(f"expected text in quotes, got {_got(v)}", f"write it in quotes, e.g. {example}")
         if choices is not None and v not in choices:
             raise _Bad(f"{v!r} is not one of {', '.join(choices)}", f"use one of: {', '.join(choices)}")
         if not allow_empty and not v.strip():
@@ -87,7 +108,7 @@ def _text(*, allow_empty: bool = True, choices: tuple[str, ...] | None = None, e
 def _int(lo: int | None = None, hi: int | None = None, example: int = 1):
     def check(v: Any) -> int:
         if type(v) is not int:
-            raise _Bad(f"expected a whole number, got {_kind(v)} {v!r}", f"write a whole number without quotes, e.g. {example}")
+            raise _Bad(f"expected a whole number, got {_got(v)}", f"write a whole number without quotes, e.g. {example}")
         if (lo is not None and v < lo) or (hi is not None and v > hi):
             raise _Bad(f"{v} is out of range {_range(lo, hi)}", f"use a number {_range(lo, hi)}, e.g. {example}")
         return v
@@ -108,7 +129,7 @@ def _dec(lo: str | None = None, hi: str | None = None, hi_open: bool = False, ex
         if type(v) is int:
             v = Decimal(v)
         if type(v) is not Decimal:
-            raise _Bad(f"expected a number, got {_kind(v)} {v!r}", f"write a number without quotes, e.g. {example}")
+            raise _Bad(f"expected a number, got {_got(v)}", f"write a number without quotes, e.g. {example}")
         if not v.is_finite():
             raise _Bad(f"{v} is not a finite number", f"write a number, e.g. {example}")
         low = Decimal(lo) if lo is not None else None
@@ -122,14 +143,16 @@ def _dec(lo: str | None = None, hi: str | None = None, hi_open: bool = False, ex
 
 def _bool(v: Any) -> bool:
     if type(v) is not bool:
-        raise _Bad(f"expected true or false, got {_kind(v)} {v!r}", "write true or false without quotes")
+        raise _Bad(f"expected true or false, got {_got(v)}", "write true or false without quotes")
     return v
 
 
-def _list(item: Callable[[Any], Any], example: str):
+def _list(item: Callable[[Any], Any], example: str, *, non_empty: bool = False):
     def check(v: Any) -> tuple:
         if not isinstance(v, list):
-            raise _Bad(f"expected a list, got {_kind(v)} {v!r}", f"write a list in brackets, e.g. {example}")
+            raise _Bad(f"expected a list, got {_got(v)}", f"write a list in brackets, e.g. {example}")
+        if non_empty and not v:
+            raise _Bad("the list is empty; it needs at least one item", f"write e.g. {example}")
         out = []
         for i, x in enumerate(v):
             try:
@@ -151,7 +174,7 @@ def _date(v: Any) -> date:
             return date.fromisoformat(v)
         except ValueError:
             pass
-    raise _Bad(f"expected a date, got {_kind(v)} {v!r}", "write a date without quotes, e.g. 2027-01-01")
+    raise _Bad(f"expected a date, got {_got(v)}", "write a date without quotes, e.g. 2027-01-01")
 
 
 def _email(v: Any) -> str:
@@ -214,7 +237,7 @@ class Time:
 
 @dataclass(frozen=True)
 class Paths:
-    watch: tuple[str, ...] = _opt(_list(_text(allow_empty=False), '["inbox"]'), ("inbox",))
+    watch: tuple[str, ...] = _opt(_list(_text(allow_empty=False), '["inbox"]', non_empty=True), ("inbox",))
     ledger: str = _opt(_text(allow_empty=False), "var/ledger.sqlite")
     reports: str = _opt(_text(allow_empty=False), "var/reports")
     outbox: str = _opt(_text(allow_empty=False), "var/outbox")
@@ -696,8 +719,9 @@ def _cross_checks(cfg: Config, errs: _Errors) -> None:
         errs.add("[film] base_width_cm", "the base size must be positive", "use e.g. 21.0 x 29.7")
     if "non_billable" in cfg.rates:
         errs.add("[rates] non_billable", "non_billable is reserved for hours never charged", "remove it from [rates]")
+    names = [p.name for p in cfg.people]
     for person in cfg.people:
-        if person.name and cfg.person(person.name) is not person:
+        if person.name and names.count(person.name) == 1 and cfg.person(person.name) is not person:
             errs.add("[[people]] aliases", f"{person.name!r} is also another person's alias", "make names and aliases unique")
 
 

@@ -48,13 +48,11 @@ class DemoContext:
 class DemoResult:
     root: Path
     lines: list[DemoLine]
-    notes: list[str]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "root": str(self.root),
             "steps": [vars(line) for line in self.lines],
-            "notes": self.notes,
         }
 
 
@@ -75,8 +73,6 @@ def _step_samples(ctx: DemoContext) -> list[DemoLine]:
     from .forms.fill import write_demo_inbox
     from .forms.samples import demo_documents
 
-    if not ctx.config.watch_dirs:
-        return [DemoLine("样例表格 Sample workbooks", "", "无监视文件夹 no [paths] watch folder", "")]
     inbox = ctx.config.watch_dirs[0]
     written = set(write_demo_inbox(ctx.config, inbox, ctx.story_day))
     ctx.state["inbox"] = inbox
@@ -205,17 +201,16 @@ def run_demo(
     With `config_path`, that config (checked first) becomes the workspace's
     config.toml, its relative paths then pointing inside the workspace.
     """
-    progress("准备工作文件夹 preparing the workspace")
     text = None
     if config_path is not None:
         load_config(config_path)  # refuse a bad config before touching anything
         text = Path(config_path).read_text(encoding="utf-8")
+    progress("准备工作文件夹 preparing the workspace")
     ws = init_workspace(Path(root), overwrite_config=text is not None, config_text=text)
     today = today or datetime.now(ws.config.tz).date()
     ctx = DemoContext(root=ws.root, config=ws.config, today=today, progress=progress)
     lines: list[DemoLine] = []
-    notes = list(ws.notes)
     for name, step in DEMO_STEPS:
         progress(f"{name}")
         lines.extend(step(ctx))
-    return DemoResult(root=ws.root, lines=lines, notes=notes)
+    return DemoResult(root=ws.root, lines=lines)

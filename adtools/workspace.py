@@ -29,7 +29,6 @@ class Workspace:
     config: Config
     created: list[Path] = field(default_factory=list)
     templates: list[Path] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 def init_workspace(root: Path, *, overwrite_config: bool = False, config_text: str | None = None) -> Workspace:
@@ -60,10 +59,7 @@ def init_workspace(root: Path, *, overwrite_config: bool = False, config_text: s
 
 
 def _build_templates(ws: Workspace) -> None:
-    try:
-        from .forms.template import build_templates
-    except ImportError:
-        ws.notes.append("模板生成尚未实现 / templates are not built yet (forms issue)")
-        return
-    out = ws.root / "templates"
-    ws.templates = list(build_templates(ws.config, out))
+    """The templates where `adtools templates build`, run in the workspace, rebuilds them."""
+    from .forms.template import TEMPLATES_DIR, build_templates
+
+    ws.templates = list(build_templates(ws.config, ws.root / TEMPLATES_DIR))

@@ -1,9 +1,7 @@
 """The CLI: every command has help with an example and is documented in README.md."""
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import click
 import pytest
@@ -34,8 +32,7 @@ def test_every_command_has_help_with_an_example(name, cmd):
     result = CliRunner().invoke(main, [*name.split(), "--help"])
     assert result.exit_code == 0, result.output
     assert cmd.help and len(cmd.help.strip()) > 20, f"`adtools {name}` needs a help text"
-    if not isinstance(cmd, click.Group):
-        assert "Example:" in cmd.help, f"`adtools {name}` help needs an 'Example:' line"
+    assert "Example:" in cmd.help, f"`adtools {name}` help needs an 'Example:' line"
 
 
 @pytest.mark.parametrize("name, cmd", COMMANDS, ids=[n for n, _ in COMMANDS])
@@ -89,3 +86,15 @@ def test_command_without_config_explains(tmp_path, monkeypatch):
 
     with pytest.raises(ConfigError, match="adtools init"):
         AppContext().config
+
+
+def test_templates_build_in_a_workspace_refreshes_the_templates_init_made(tmp_path, monkeypatch):
+    """After editing a workspace's config, `adtools templates build` run there rebuilds the same files."""
+    ws = tmp_path / "ws"
+    assert CliRunner().invoke(main, ["init", str(ws)]).exit_code == 0
+    made = sorted(p.relative_to(ws) for p in ws.rglob("*.xlsx"))
+    assert len(made) == 13
+    monkeypatch.chdir(ws)
+    result = CliRunner().invoke(main, ["templates", "build"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.relative_to(ws) for p in ws.rglob("*.xlsx")) == made

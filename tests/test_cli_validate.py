@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import types
 from pathlib import Path
 
@@ -141,15 +140,6 @@ def test_feedback_is_written_for_files_with_findings(workspace):
     assert wb.sheetnames[0] == ERRORS_SHEET
     marked = wb["工时表"][column_address("timesheet", "hours", 0)]
     assert marked.value == "7.3" and "0.25" in marked.comment.text
-
-
-def test_feedback_module_missing_is_explained(workspace, monkeypatch):
-    good = workspace.add("a.xlsx", "payments", *clean("payments"))
-    monkeypatch.setitem(sys.modules, "adtools.forms.feedback", None)
-    result = invoke("validate", str(good), "--feedback", "fb")
-    assert result.exit_code == 1
-    assert "--feedback needs adtools.forms.feedback" in result.output
-    assert "Traceback" not in result.output
 
 
 def test_missing_file_is_a_usage_error(workspace):

@@ -117,6 +117,12 @@ def test_partial_sections_keep_other_defaults(tmp_path):
         ("[fees]\ntax_rate = nan\n", "[fees] tax_rate", "finite"),
         ("colour = \"red\"\n", "colour", "unknown key"),
         ("fees = 3\n", "[fees]", "expected a table"),
+        ("[paths]\nwatch = []\n", "[paths] watch", "at least one"),
+        # the value is shown as it is written in TOML, not as Python sees it
+        ("[intake]\nmax_file_mb = 50.5\n", "[intake] max_file_mb", "got number 50.5."),
+        ("[mail.smtp]\nport = true\n", "[mail.smtp] port", "got true/false true."),
+        ("[client]\nbrands = [\"海尔\", 1.5]\n", "[client] brands", "got number 1.5."),
+        ("[mail]\nadmins = \"it@agency.example\"\n", "[mail] admins", "got text 'it@agency.example'."),
     ],
 )
 def test_bad_values_are_refused_naming_key_and_fix(tmp_path, text, key, words):
@@ -124,6 +130,14 @@ def test_bad_values_are_refused_naming_key_and_fix(tmp_path, text, key, words):
     assert key in msg, msg
     assert words in msg, msg
     assert "Fix:" in msg
+    assert "Decimal(" not in msg and "True" not in msg and "False" not in msg, msg
+
+
+def test_a_name_given_twice_is_one_problem(tmp_path):
+    msg = refused(tmp_path, '[[people]]\nname = "张伟"\nemail = "a@agency.example"\n'
+                            '[[people]]\nname = "张伟"\nemail = "b@agency.example"\n')
+    assert msg.count("  - ") == 1, msg
+    assert "'张伟' appears more than once" in msg
 
 
 def test_all_problems_reported_at_once(tmp_path):

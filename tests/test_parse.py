@@ -257,6 +257,8 @@ moments = st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2199, 
     lambda m: f"{m.year}/{m.month}/{m.day} {m.hour}:{m.minute:02d}",
     lambda m: f"{m.year}年{m.month}月{m.day}日 {m.hour:02d}:{m.minute:02d}",
     lambda m: f"{m.year}年{m.month}月{m.day}日 {m.hour}点{m.minute}分",
+    lambda m: f"{m.year}年{m.month}月{m.day}日{m.hour}时{m.minute}分",  # written as one word, as usual in Chinese
+    lambda m: f"{m.year}年{m.month}月{m.day}日{m.hour:02d}:{m.minute:02d}",
     lambda m: m.strftime("%Y-%m-%d %H:%M").translate(FULLWIDTH),
     lambda m: m,
     lambda m: m.replace(tzinfo=TZ),
@@ -452,3 +454,12 @@ def test_every_dropdown_value_of_the_template_parses(form_id):
             assert fld.type == "bool" and sorted(parsed) == [False, True]
         seen.add(key)
     assert seen == {f.key for f in form.fields if f.type in ("enum", "bool")}
+
+
+def test_a_pattern_message_leads_with_an_example_and_says_when_only_the_case_is_wrong():
+    _rule, zh, en = p(JOB_NO, "hrfr-2026-001").error
+    assert "HRFR-2026-001" in zh and "大写" in zh
+    assert "HRFR-2026-001" in en and "capital" in en
+    _rule, zh, en = p(JOB_NO, "HRFR-2026-01").error
+    assert zh.index("HRFR-2026-001") < zh.index("^[A-Z]")  # the example first, the rule for the curious
+    assert "大写" not in zh and "capital" not in en

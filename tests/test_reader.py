@@ -510,3 +510,26 @@ def _cache_formula_results_as_zero(path):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for n, data in parts.items():
             z.writestr(n, data)
+
+
+def test_a_second_filled_in_copy_of_the_form_in_the_workbook_is_an_error_not_lost(tmp_path, cfg):
+    """Staff copy the sheet tab for a second week: that copy is never read, so the file is refused, not half-read."""
+    form = FORMS["timesheet"]
+    path = tmp_path / "two.xlsx"
+    build_workbook(form, cfg, path, rows=sample_rows(form, cfg, 2))
+    wb = openpyxl.load_workbook(path)
+    copy = wb.copy_worksheet(wb[form.sheet_name])
+    copy.title = "工时表 (2)"
+    notes = wb.create_sheet("备注")  # other sheets with content are the author's business
+    notes["A1"] = "下周请假"
+    blank = wb.copy_worksheet(wb[form.sheet_name])  # a copy whose rows are all cleared is harmless
+    blank.title = "空白"
+    for row in blank.iter_rows(min_row=blank.max_row - 1):
+        for c in row:
+            c.value = None
+    wb.save(path)
+    raw = both(path, cfg)
+    hits = [f for f in raw.findings if f.rule == "second_form_sheet"]
+    assert [(f.severity, f.sheet) for f in hits] == [(ERROR, "工时表 (2)")]
+    assert "工时表 (2)" in hits[0].message_zh and "one file per form" in hits[0].message_en
+    assert len(raw.rows) == 2  # the input sheet is still read

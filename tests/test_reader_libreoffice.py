@@ -16,6 +16,8 @@ import pytest
 
 from adtools.forms.catalog import FORMS
 from adtools.forms.reader import read_workbook
+from adtools.forms.validate import validate_file
+from raw_forms import CFG as CLEAN_CFG, clean
 from reader_kit import build_workbook, fill_template, sample_rows
 
 pytestmark = pytest.mark.libreoffice
@@ -51,6 +53,10 @@ def resaved(tmp_path_factory, request):
             filled = src / f"tpl_{form_id}.xlsx"
             fill_template(tpl, form, cfg, filled, rows=sample_rows(form, cfg, 4))
             originals[f"tpl_{form_id}"] = filled
+            header, rows = clean(form_id)  # values that satisfy every rule of the form
+            good = src / f"clean_{form_id}.xlsx"
+            fill_template(tpl, form, cfg, good, header=header, rows=rows)
+            originals[f"clean_{form_id}"] = good
     # the 1904 date system, error and formula cells
     special = src / "special1904.xlsx"
     where = build_workbook(FORMS["media_schedule"], cfg, special, date1904=True)
@@ -60,9 +66,9 @@ def resaved(tmp_path_factory, request):
     col = {k: openpyxl.utils.get_column_letter(c) for k, c in where["columns"].items()}
     ws[f"{col['gross']}{r}"].value = "#DIV/0!"
     ws[f"{col['gross']}{r}"].data_type = "e"
-    r2 = where["rows"][1]
-    ws[f"{col['gross']}{r2}"] = "=ROUND(1000+1.5,2)"  # an input typed as a formula
-    ws[f"{col['net']}{r2}"] = f"=ROUND({col['gross']}{r2}*(1-{col['discount']}{r2}),2)"  # a computed column
+    r2, r3 = where["rows"][1], where["rows"][2]
+    ws[f"{col['net']}{r2}"] = f"=ROUND({col['gross']}{r2}*(1-{col['discount']}{r2}),2)"
+    ws[f"{col['gross']}{r3}"] = "=1000+2.5"
     wb.save(special)
     originals["special1904"] = special
     profile = tmp_path_factory.mktemp("lo-profile")
@@ -109,10 +115,30 @@ def test_libreoffice_keeps_1904_errors_and_computes_formulas(resaved):
     assert a.date1904 and a.rows[0][1]["date"].value == date(2026, 11, 2)
     gross = a.rows[0][1]["gross"]
     assert gross.error == "#DIV/0!" and gross.value is None
-    # LibreOffice computed the formulas and saved their results: an input's is read, with a warning;
-    # a computed column's is never trusted (the validator recomputes it)
-    gross2, net = a.rows[1][1]["gross"], a.rows[1][1]["net"]
-    assert gross2.value == 1001.5
-    assert net.value is None
+    # an input holding a formula: LibreOffice computed and saved its result, read with a warning
+    gross3 = a.rows[2][1]["gross"]
+    assert gross3.value == 1002.5
+    # a computed column's formula result is never trusted (the validator recomputes net), and no warning
+    net = a.rows[1][1]["net"]
+    assert net.value is None and net.error is None
     formula_cells = {f.cell for f in a.findings if f.rule == "formula_input"}
-    assert gross2.address in formula_cells and net.address not in formula_cells
+    assert gross3.address in formula_cells and net.address not in formula_cells
+
+
+@pytest.mark.parametrize("form_id", sorted(FORMS))
+def test_template_filled_then_resaved_by_libreoffice_validates_clean(resaved, form_id):
+    """FORMS.md's promise for office suites: the template, filled in and saved by LibreOffice, is clean."""
+    _, files, _ = resaved
+    if f"clean_{form_id}" not in files:
+        pytest.skip("workbooks/templates not built yet")
+    original, saved = files[f"clean_{form_id}"]
+    before = validate_file(original, CLEAN_CFG)
+    assert before.findings == []
+    results = {e: validate_file(saved, CLEAN_CFG, engine=e) for e in ("calamine", "openpyxl")}
+    for engine, result in results.items():
+        assert result.form_id == form_id and result.findings == [], (engine, result.findings)
+        assert len(result.rows) == len(clean(form_id)[1])
+    for result in results.values():
+        assert result.document_key == before.document_key is not None
+        assert result.header.values == before.header.values
+        assert [r.values for r in result.rows] == [r.values for r in before.rows]

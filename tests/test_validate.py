@@ -14,7 +14,7 @@ from adtools.errors import ERROR, WARNING, Finding
 from adtools.forms.catalog import FORMS
 from adtools.forms.schema import RawCell, RawWorkbook
 from adtools.forms.validate import validate_raw
-from tests.raw_forms import CFG, CLEAN, TABLE_HEADER_ROW, clean, column_address, header_address, raw_workbook
+from tests.raw_forms import CFG, TABLE_HEADER_ROW, clean, column_address, header_address, raw_workbook
 
 D = datetime
 
@@ -124,7 +124,8 @@ def test_each_bad_value_gives_one_finding_at_its_cell(form_id, key, where, bad, 
     assert [(f.rule, f.cell, f.field, f.value) for f in errors] == [(code, cell, key, bad)]
     f = errors[0]
     assert f.sheet == FORMS[form_id].sheet_name and f.where == f"{FORMS[form_id].sheet_name}!{cell}"
-    assert f.file == str(result.path)
+    assert f.file == result.path.name  # the file's name, as the reader's findings give it
+    assert {x.file for x in result.findings} == {result.path.name}
     assert bad in f.message_zh and bad in f.message_en  # the message names what was found
     assert not result.ok
 
@@ -435,3 +436,45 @@ def test_duplicate_version_names_the_other_excel_row():
     (f,) = [f for f in run("sign_off", header, rows).findings if f.rule == "unique_version"]
     assert f"see also row {TABLE_HEADER_ROW + 1}" in f.message_en and f"另见第 {TABLE_HEADER_ROW + 1} 行" in f.message_zh
     assert f.cell.endswith(str(TABLE_HEADER_ROW + len(rows)))
+
+
+@pytest.mark.parametrize("typed", ["张伟", " 张 伟 ", "Zhang Wei", "zhang  wei"])
+def test_staff_is_kept_as_the_people_name_so_resubmissions_share_a_document_key(typed):
+    """A timesheet typed with an alias or stray spaces is the same document as one with the [[people]] name:
+    otherwise a corrected resubmission would not supersede the first and its hours would count twice."""
+    from adtools.config import config_from_dict
+
+    cfg = config_from_dict({"people": [{"name": "张伟", "email": "zhang.wei@agency.example",
+                                        "department": "account", "aliases": ["Zhang Wei"]}]}, base_dir=Path("."))
+    header, rows = clean("timesheet")
+    header["staff"] = typed
+    result = validate_raw(raw_workbook("timesheet", header, rows), cfg)
+    assert result.findings == []
+    assert result.header.values["staff"] == "张伟"
+    assert result.header.raw["staff"] == typed  # what was typed stays visible
+    assert result.document_key == "张伟|2026-11-02"
+
+
+@pytest.mark.parametrize("form_id, where, changes, code, zh, en", [
+    ("timesheet", 0, {"date": D(2026, 11, 9)}, "outside_week", "2026-11-02 至 2026-11-08", "2026-11-02 to 2026-11-08"),
+    ("media_schedule", 0, {"date": D(2026, 11, 20)}, "outside_flight", "2026-11-01 至 2026-11-15",
+     "2026-11-01 to 2026-11-15"),
+    ("monitoring", 0, {"date": D(2026, 12, 1)}, "outside_month", "2026-11-01 至 2026-11-30", "2026-11-01 to 2026-11-30"),
+    ("work_order", "header", {"signed_on": D(2026, 11, 1)}, "before_issued_at", "2026-11-02 10:30", "2026-11-02 10:30"),
+    ("sign_off", 0, {"decided_on": D(2026, 11, 2)}, "before_submitted_on", "2026-11-03", "2026-11-03"),
+    ("timesheet", "header", {"week_start": "2026-11-04"}, "not_monday", "星期一是 2026-11-02", "Monday is 2026-11-02"),
+    ("timesheet", "header", {"staff": "王五"}, "unknown_staff", "张伟", "张伟"),
+    ("media_schedule", 1, {"net": 52000.02}, "net_mismatch", "52000.00", "52000.00"),
+])
+def test_a_rule_message_names_what_the_value_was_compared_with(form_id, where, changes, code, zh, en):
+    """"Not within the week" helps only when it says which week: the message names the bounds."""
+    result = run(form_id, *_apply(form_id, where, changes))
+    (f,) = [f for f in result.findings if f.rule == code]
+    assert zh in f.message_zh and en in f.message_en, f
+
+
+def test_a_week_start_that_is_no_monday_is_one_finding_not_one_per_row():
+    header, rows = clean("timesheet")
+    header["week_start"] = "2026-11-04"
+    result = run("timesheet", header, rows)
+    assert [f.rule for f in result.findings] == ["not_monday"]

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..errors import AdtoolsError
 from ..forms.catalog import FORMS
+from ..forms.feedback import write_feedback
 from ..forms.schema import FormResult
 from ..forms.validate import result_json, validate_file
 from ._common import AppContext, emit_json, err_console, fail, out_console
@@ -60,15 +61,6 @@ def validate_command(app: AppContext, files: tuple[Path, ...], as_json: bool, fe
 
     Example: adtools validate inbox/工时表-张伟.xlsx --feedback var/feedback
     """
-    write_feedback = None
-    if feedback_dir is not None:
-        try:
-            from ..forms.feedback import write_feedback
-        except ModuleNotFoundError as exc:
-            if exc.name != "adtools.forms.feedback":
-                raise
-            fail("反馈表功能尚未安装 / --feedback needs adtools.forms.feedback, which this installation lacks. "
-                 "Fix: update adtools, or run without --feedback.")
     cfg = app.config
     paths = _expand(files)
     if not paths:
@@ -76,7 +68,7 @@ def validate_command(app: AppContext, files: tuple[Path, ...], as_json: bool, fe
     results = [validate_file(p, cfg) for p in paths]
 
     feedback: dict[Path, Path] = {}
-    if write_feedback is not None:
+    if feedback_dir is not None:
         for r in results:
             if not r.findings:
                 continue

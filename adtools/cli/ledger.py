@@ -110,7 +110,10 @@ def _print_summary(summary: IngestSummary, cfg, show_all: bool) -> None:  # noqa
 
 @click.group("ledger")
 def ledger_group() -> None:
-    """Look into the ledger: the history of a document and the current records of a form."""
+    """台账 / Ledger: the history of a document and the current records of a form.
+
+    Example: adtools ledger show timesheet
+    """
 
 
 def _form_option(value: str | None) -> str | None:

@@ -18,7 +18,10 @@ def _config(ctx: click.Context) -> Any:
 
 @click.group("mail")
 def mail_group() -> None:
-    """发送邮件 / Mail: the outbox of reports and their delivery."""
+    """发送邮件 / Mail: the outbox of reports and their delivery.
+
+    Example: adtools mail list --state failed
+    """
 
 
 @mail_group.command("flush")

@@ -7,6 +7,8 @@ from rich.text import Text
 from ..tasks import TASKS, run_task
 from ._common import AppContext, emit_json, err_console, out_console
 
+__all__ = ["run_command"]
+
 
 @click.command("run")
 @click.argument("job", type=click.Choice(sorted(TASKS)))

@@ -10,6 +10,8 @@ from ..demo import run_demo
 from ..workspace import init_workspace
 from ._common import emit_json, err_console, out_console
 
+__all__ = ["init_command", "demo_command"]
+
 
 @click.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
@@ -27,8 +29,6 @@ def init_command(directory: Path, force: bool) -> None:
         out_console.print(f"  + {p}")
     for p in ws.templates:
         out_console.print(f"  模板 template: {p}")
-    for n in ws.notes:
-        out_console.print(f"  [yellow]{n}[/]")
     out_console.print(f"下一步 Next: edit {ws.root / 'config.toml'}, then `adtools --config {ws.root / 'config.toml'} ingest`")
 
 
@@ -55,5 +55,3 @@ def demo_command(app, directory: Path, as_json: bool) -> None:
         for label, value in (("读入 Read", line.read), ("产出 Produced", line.produced), ("位置 Where", line.where)):
             if value:
                 out_console.print(f"    [dim]{label}:[/] {escape(value)}", soft_wrap=False)
-    for note in result.notes:
-        out_console.print(f"[yellow]{note}[/]")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from ..forms.template import build_templates
+from ..forms.template import TEMPLATES_DIR, build_templates
 from ._common import AppContext, out_console
 
 __all__ = ["templates_group"]
@@ -24,7 +24,7 @@ def templates_group() -> None:
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("workbooks/templates"),
+    default=TEMPLATES_DIR,
     show_default=True,
     help="Folder to write <form_id>.xlsx into, relative to the current folder; created if missing.",
 )

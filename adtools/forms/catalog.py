@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ..errors import WARNING
 from ..money import round_fen
+from .parse import shown
 from .schema import Choice, Field, Form, RowRule, TableRule, Violation
 
 if TYPE_CHECKING:
@@ -165,8 +166,12 @@ def not_before(fld: str, other: str, zh_other: str, en_other: str, scope: str = 
             a = a.date()
         return a >= b
 
+    def explain(row, header, cfg):
+        b = (header if scope == "header" else row).get(other)
+        return (f"不得早于{zh_other}（{shown(b)}）", f"must not be before {en_other} ({shown(b)})") if b is not None else None
+
     return RowRule(f"before_{other}", fld, f"不得早于{zh_other}", f"must not be before {en_other}",
-                   test, needs=(fld, other), scope=scope)
+                   test, needs=(fld, other), scope=scope, explain=explain)
 
 
 def _within(fld: str, lo_hi, code: str, zh: str, en: str) -> RowRule:
@@ -177,12 +182,20 @@ def _within(fld: str, lo_hi, code: str, zh: str, en: str) -> RowRule:
             return True
         return bounds[0] <= d <= bounds[1]
 
-    return RowRule(code, fld, zh, en, test, needs=(fld,))
+    def explain(row, header, cfg):
+        bounds = lo_hi(header)
+        if bounds is None:
+            return None
+        a, b = (x.isoformat() for x in bounds)
+        return f"{zh}（{a} 至 {b}）", f"{en} ({a} to {b})"
+
+    return RowRule(code, fld, zh, en, test, needs=(fld,), explain=explain)
 
 
 def _week(header) -> tuple[date, date] | None:
+    """Monday to Sunday; None when week_start is no Monday (that has its own finding)."""
     ws = header.get("week_start")
-    return (ws, ws + timedelta(days=6)) if isinstance(ws, date) else None
+    return (ws, ws + timedelta(days=6)) if isinstance(ws, date) and ws.weekday() == 0 else None
 
 
 def _flight(header) -> tuple[date, date] | None:
@@ -223,11 +236,29 @@ def _net(row) -> Decimal:
     return round_fen(row["gross"] * (1 - (row.get("discount") or Decimal(0))))
 
 
+def _net_should_be(row, header, cfg) -> tuple[str, str]:
+    net = shown(_net(row))
+    return (f"净价与 刊例价 ×（1 − 折扣）相差超过 0.01，应为 {net}，或留空由系统计算",
+            f"net differs from gross × (1 − discount) by more than 0.01; it should be {net}, or leave it blank")
+
+
 def _net_matches(row, header, cfg) -> bool:
     gross, disc, net = row.get("gross"), row.get("discount") or Decimal(0), row.get("net")
     if gross is None or net is None:
         return True
     return abs(net - gross * (1 - disc)) <= Decimal("0.01")
+
+
+_WEEKDAYS = (("一", "Monday"), ("二", "Tuesday"), ("三", "Wednesday"), ("四", "Thursday"), ("五", "Friday"),
+             ("六", "Saturday"), ("日", "Sunday"))
+
+
+def _monday_should_be(row, header, cfg) -> tuple[str, str]:
+    ws = header["week_start"]
+    monday = (ws - timedelta(days=ws.weekday())).isoformat()
+    zh_day, en_day = _WEEKDAYS[ws.weekday()]
+    return (f"周起始日必须是星期一：{ws.isoformat()} 是星期{zh_day}，该周的星期一是 {monday}",
+            f"the week must start on a Monday: {ws.isoformat()} is a {en_day}; that week's Monday is {monday}")
 
 
 def _is_monday(row, header, cfg) -> bool:
@@ -243,6 +274,23 @@ def _month_text_ok(row, header, cfg) -> bool:
         return len(m) == 7 and 1 <= int(m[5:]) <= 12 and m[4] == "-" and int(m[:4]) >= 2000
     except ValueError:
         return False
+
+
+def _people_name(name: str, cfg) -> str:
+    """The [[people]] name for a name or alias typed with any spacing; an unknown name as typed."""
+    person = cfg.person(name)
+    return person.name if person is not None else name
+
+
+def _staff_names(row, header, cfg) -> tuple[str, str]:
+    names = [p.name for p in cfg.people]
+    listed = "、".join(names[:12]) + ("…" if len(names) > 12 else "")
+    if not names:
+        return ("配置 [[people]] 中还没有员工；请管理员在 config.toml 中添加",
+                "config.toml lists no [[people]] yet; ask the administrator to add the staff")
+    return (f"员工不在配置 [[people]] 名单中；请填写名单中的姓名（{listed}），新员工请管理员添加",
+            f"the staff name is not in [[people]] of config.toml; write a name from it ({', '.join(names[:12])}"
+            f"{', …' if len(names) > 12 else ''}), or ask the administrator to add a new colleague")
 
 
 def _staff_known(row, header, cfg) -> bool:
@@ -387,7 +435,8 @@ MINUTES = Form(
 TIMESHEET = Form(
     "timesheet", "工时表", "Timesheet",
     header=(
-        Field("staff", "员工", "Staff", required=True, help_zh="须为配置中的员工", help_en="a name in [[people]]"),
+        Field("staff", "员工", "Staff", required=True, canonical=_people_name,
+              help_zh="须为配置中的员工", help_en="a name in [[people]]"),
         Field("department", "部门", "Department", "enum", required=True, choices=DEPARTMENT),
         Field("week_start", "周起始日", "Week starting", "date", required=True,
               help_zh="星期一", help_en="a Monday"),
@@ -403,9 +452,9 @@ TIMESHEET = Form(
     key=("staff", "week_start"),
     rules=(
         RowRule("not_monday", "week_start", "周起始日必须是星期一", "the week must start on a Monday",
-                _is_monday, needs=("week_start",), scope="header"),
+                _is_monday, needs=("week_start",), scope="header", explain=_monday_should_be),
         RowRule("unknown_staff", "staff", "员工不在配置 [[people]] 名单中", "the staff name is not in [[people]] of config.toml",
-                _staff_known, needs=("staff",), scope="header"),
+                _staff_known, needs=("staff",), scope="header", explain=_staff_names),
         _within("date", _week, "outside_week", "日期不在本周内", "the date is not within the week"),
         required_when("job_no", lambda r: r.get("category") not in (None, "non_billable"),
                       "计费工时", "the category is billable", needs=("category",)),
@@ -514,7 +563,7 @@ MEDIA_SCHEDULE = Form(
         not_before("flight_end", "flight_start", "波次开始", "the flight start", scope="header"),
         _within("date", _flight, "outside_flight", "刊登日期不在波次期间内", "the run date is not within the flight"),
         RowRule("net_mismatch", "net", "净价与 刊例价 ×（1 − 折扣）相差超过 0.01", "net differs from gross × (1 − discount) by more than 0.01",
-                _net_matches, needs=("gross", "discount", "net")),
+                _net_matches, needs=("gross", "discount", "net"), explain=_net_should_be),
         required_when("booking_ref", lambda r: r.get("status") == "booked", "已订位", "booked"),
         RowRule("unknown_media", "media", "媒体不在 [monitoring] media 监测名单中", "the media title is not in [monitoring] media",
                 _media_known, needs=("media",), severity=WARNING),

@@ -362,7 +362,7 @@ _DMY_RE = re.compile(r"^(\d{1,2})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{4})$")
 _SHORT_YEAR_RE = re.compile(r"^\d{1,2}\s*([-/.])\s*\d{1,2}\s*\1\s*\d{2}$|^\d{2}\s*年")
 _NO_YEAR_RE = re.compile(r"^\d{1,2}\s*月\s*\d{1,2}\s*[日号]?$|^\d{1,2}\s*[-/.]\s*\d{1,2}$")
 _TIME_RE = re.compile(r"^(\d{1,2})\s*(?::\s*(\d{2})(?:\s*:\s*(\d{2}))?|[时点]\s*(?:(\d{1,2})\s*分?)?)$")
-_SPLIT_RE = re.compile(r"^(.*?[\d日号])(?:\s*T\s*|\s+)(\d{1,2}\s*[:时点].*)$")
+_SPLIT_RE = re.compile(r"^(.*?(?:\d|[日号]))(?:\s*T\s*|\s+|(?<=[日号]))(\d{1,2}\s*[:时点].*)$")
 _YM_RE = re.compile(r"^(\d{4})\s*([-/.])\s*(\d{1,2})$|^(\d{4})\s*年\s*(\d{1,2})\s*月?$|^(\d{1,2})\s*([-/.])\s*(\d{4})$")
 
 _DATE_EXAMPLE = "2026-11-26"
@@ -710,12 +710,17 @@ def _check_pattern(fld: Field, value: Any, text: str, cfg: "Config") -> Parsed:
     if ok:
         return Parsed(text)
     zh, en = _name(fld)
-    hint_zh = f"（{fld.help_zh}）" if fld.help_zh else ""
-    hint_en = f" ({fld.help_en})" if fld.help_en else ""
+    try:
+        case_only = re.fullmatch(pattern, text.upper()) is not None
+    except re.error:
+        case_only = False
+    case_zh, case_en = ("，字母须大写", "; the letters must be capitals") if case_only else ("", "")
+    how_zh = f"请按格式填写，{fld.help_zh}" if fld.help_zh else "请按规定的格式填写"
+    how_en = f"write it as {fld.help_en.removeprefix('e.g. ')}" if fld.help_en else "write it in the expected form"
     return _err(
         "pattern",
-        f"{zh}：{_q(value)} 格式不对，应符合 {pattern}{hint_zh}",
-        f"{en}: {shown(value)!r} does not have the expected form {pattern}{hint_en}",
+        f"{zh}：{_q(value)} 格式不对{case_zh}；{how_zh}（格式规则 {pattern}）",
+        f"{en}: {shown(value)!r} does not have the expected form{case_en}; {how_en} (pattern {pattern})",
     )
 
 

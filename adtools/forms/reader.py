@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -30,6 +29,7 @@ from .catalog import FORMS
 from .engines import Engine, EngineFailed, Grid, open_engine
 from .intake import Refused, finding, refusal, sniff_file
 from .ooxml import Package, SheetInfo, SheetScan, TableInfo, cell_address, col_letter
+from .parse import fold
 from .schema import Field, Form, RawCell, RawWorkbook
 
 if TYPE_CHECKING:
@@ -50,11 +50,9 @@ CALAMINE_MAX_CELLS = 4_000_000  # calamine holds a sheet as a dense rectangle; b
 
 # ----------------------------------------------------------------------------- label matching
 def label_key(text: str) -> str:
-    """A label as compared: NFKC (full-width to half-width), case folded, without
-    whitespace or line breaks, without a trailing `*` or colon."""
-    t = unicodedata.normalize("NFKC", text).casefold()
-    t = re.sub(r"\s+", "", t)
-    return t.strip("*:")
+    """A label as compared: folded as forms.parse.fold does (NFKC, case, no spaces or
+    line breaks), without a leading or trailing `*` or colon."""
+    return fold(text).strip("*:")
 
 
 def _field_labels(f: Field) -> set[str]:
@@ -332,6 +330,27 @@ class _FormReader:
         if header_row is not None:
             self._rows(form, sheet, grid, scan, table, header_row, columns)
         self._formula_warnings(sheet, scan)
+        self._other_copies(form, sheet)
+
+    def _other_copies(self, form: Form, input_sheet: SheetInfo) -> None:
+        """A second filled-in copy of the form's sheet (a tab copied for another week) is never
+        read: an error, so that its rows are not silently lost.  Other sheets are the author's."""
+        required = {f.key for f in form.columns if f.required}
+        for sheet in self.pkg.sheets:
+            if sheet is input_sheet or sheet.kind != "worksheet" or sheet.part is None or sheet.name.startswith("_"):
+                continue
+            grid = self._grid(sheet, HEADER_SCAN_ROWS)
+            header_row, matched = _best_header_row(grid, form, HEADER_SCAN_ROWS)
+            if header_row is None or not required <= set(matched.values()):
+                continue
+            filled = any(not _blank(RawCell(grid.get(row, col), "")) for row in grid.rows if row > header_row
+                         for col in matched)
+            if filled:
+                self._add("second_form_sheet",
+                          f"工作表「{sheet.name}」也是一份已填写的{form.zh}，不会被读取；请把它另存为单独的文件提交（每个文件一份表格）。",
+                          f"The sheet '{sheet.name}' is another filled-in {form.en}, which is not read; "
+                          f"save it as a file of its own and submit that (one file per form).",
+                          severity=ERROR, sheet=sheet.name)
 
     def _header_names(self, form: Form) -> dict[str, tuple[str, int, int]]:
         """field key -> (sheet, row, col) from the defined names f_<key>; workbook-level first."""

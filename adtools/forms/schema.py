@@ -75,6 +75,8 @@ class Field:
     # (a typed value is kept and checked by the form's rules instead)
     compute: Callable[[Mapping[str, Any]], Any] | None = None
     computed_from: tuple[str, ...] = ()
+    # the value as the ledger keeps it, from the parsed value (e.g. a person's alias -> the [[people]] name)
+    canonical: Callable[[Any, "Config"], Any] | None = None
     help_zh: str = ""
     help_en: str = ""
     width: int = 14  # template column width, in characters
@@ -111,6 +113,7 @@ class Violation:
 
 
 RowCheck = Callable[[Mapping[str, Any], Mapping[str, Any], "Config"], bool]
+RowExplain = Callable[[Mapping[str, Any], Mapping[str, Any], "Config"], "tuple[str, str] | None"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,9 @@ class RowRule:
 
     `test(row, header, cfg)` returns True when the row is fine.  It runs only when
     every field in `needs` parsed without error (missing optional values are None).
+    `explain(row, header, cfg)`, when given, words the broken rule for this row, naming
+    what the value was compared with (the week's dates, the issue time) or what would
+    be right (the Monday, the net amount); else zh / en.
     """
 
     code: str
@@ -129,6 +135,7 @@ class RowRule:
     needs: tuple[str, ...] = ()
     scope: str = "row"  # "row" or "header"
     severity: str = ERROR
+    explain: RowExplain | None = None
 
 
 TableCheck = Callable[[list[Mapping[str, Any]], Mapping[str, Any], "Config"], Iterable[Violation]]

@@ -36,6 +36,7 @@ __all__ = [
     "template_filename",
     "yes_no_choices",
     "TABLE_ROWS",
+    "TEMPLATES_DIR",
     "META_SHEET",
     "LISTS_SHEET",
     "GENERATOR",
@@ -45,6 +46,8 @@ log = logging.getLogger("adtools.forms.template")
 
 META_SHEET = "_meta"
 LISTS_SHEET = "_lists"
+# Where templates live, relative to the repository or a workspace made by `adtools init`.
+TEMPLATES_DIR = Path("workbooks", "templates")
 GENERATOR = "adtools templates build"
 # Fixed document timestamps keep the bytes identical from one build to the next.
 _CREATED = datetime(2026, 1, 1, 0, 0, 0)

@@ -1,7 +1,7 @@
 """Cells found by the reader -> typed records and findings: every check a workbook passes before the ledger.
 
 Order of work for one workbook: parse each header cell and each table cell
-(forms.parse), mark error cells (#N/A) and blank required cells, apply defaults,
+(forms.parse) and keep its canonical value (Field.canonical), mark error cells (#N/A) and blank required cells, apply defaults,
 recompute computed columns, then run the form's row rules and table rules.  A rule
 runs only when the fields it needs (and the field it marks) parsed cleanly, so one
 bad cell gives one finding, not a cascade.  Bad data never raises: it is a Finding.
@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping
 
-from ..errors import ERROR, WARNING, AdtoolsError, Finding, InputError
+from ..errors import ERROR, WARNING, AdtoolsError, Finding
 from .catalog import FORMS
 from .parse import is_blank, parse_value, shown
 from .schema import Field, Form, FormResult, RawCell, RawWorkbook, Record, RowRule
@@ -36,7 +36,7 @@ class _Sheet:
     """Where findings of one workbook go, with its file and sheet filled in."""
 
     def __init__(self, raw: RawWorkbook, form: Form | None, findings: list[Finding]):
-        self.file = str(raw.path)
+        self.file = Path(raw.path).name  # the name, as the reader's findings (folders differ between machines)
         self.sheet = raw.sheet or (form.sheet_name if form else "")
         self.findings = findings
         self.reported = {f.field for f in findings if f.field}  # fields the reader already complained about
@@ -81,7 +81,7 @@ def validate_raw(raw: RawWorkbook, cfg: "Config", *, known_jobs: Collection[str]
             ERROR, "internal_error",
             "检查此文件时程序出错，文件暂不入账；请把文件转给系统管理员",
             "the toolkit failed while checking this file, so it was not taken in; send the file to the administrator",
-            file=str(raw.path), sheet=raw.sheet,
+            file=Path(raw.path).name, sheet=raw.sheet,
         ))
     return result
 
@@ -90,15 +90,8 @@ def validate_file(
     path: str | Path, cfg: "Config", *, known_jobs: Collection[str] | None = None, engine: str = "auto"
 ) -> FormResult:
     """Read a workbook (forms.reader) and validate it; a refused file is a result with a finding."""
-    try:
-        from .reader import read_workbook  # late: the reader pulls in the spreadsheet engines
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("adtools.forms.reader",):
-            raise
-        raise InputError(
-            "读取模块 adtools.forms.reader 尚未安装 / The workbook reader (adtools.forms.reader) is not "
-            "available in this installation. Fix: update adtools to a version that includes it."
-        ) from None
+    from .reader import read_workbook  # late: the reader pulls in the spreadsheet engines
+
     p = Path(path)
     try:
         raw = read_workbook(p, cfg, engine=engine)
@@ -110,7 +103,7 @@ def validate_file(
             ERROR, "unreadable",
             f"无法读取此文件（{type(exc).__name__}）；请用 Excel 打开后另存为 .xlsx 再提交",
             f"the file could not be read ({type(exc).__name__}); open it in Excel, save it as .xlsx and resubmit",
-            file=str(p),
+            file=p.name,
         )])
     return validate_raw(raw, cfg, known_jobs=known_jobs)
 
@@ -180,7 +173,7 @@ def _cell(fld: Field, cell: RawCell, block: _Block, cfg: "Config", date1904: boo
     if parsed.value is None:
         _blank(fld, block, out, cell.address)
         return
-    block.values[key] = parsed.value
+    block.values[key] = parsed.value if fld.canonical is None else fld.canonical(parsed.value, cfg)
 
 
 def _blank(fld: Field, block: _Block, out: _Sheet, address: str | None) -> None:
@@ -283,6 +276,7 @@ def _run_rule(rule: RowRule, form: Form, block: _Block, header: Mapping[str, Any
         return  # the cells it needs already have their own findings
     try:
         fine = rule.test(block.values, header, cfg)
+        said = None if fine or rule.explain is None else rule.explain(block.values, header, cfg)
     except Exception:
         log.exception("rule %s of %s failed on row %s", rule.code, form.form_id, block.row)
         fld = _field(form, rule.field)
@@ -294,6 +288,7 @@ def _run_rule(rule: RowRule, form: Form, block: _Block, header: Mapping[str, Any
     if fine:
         return
     fld = _field(form, rule.field)
+    zh, en = said or (rule.zh, rule.en)
     found = block.raw.get(rule.field)
     if is_blank(found) and block.values.get(rule.field) is not None:
         found = block.values.get(rule.field)  # a computed value: show what was compared
@@ -301,8 +296,8 @@ def _run_rule(rule: RowRule, form: Form, block: _Block, header: Mapping[str, Any
     now_en = f" (found {shown(found)!r})" if not is_blank(found) else " (the cell is blank)"
     out.add(
         rule.severity, rule.code,
-        f"{fld.zh}：{rule.zh}{now_zh}",
-        f"{fld.en}: {rule.en}{now_en}",
+        f"{fld.zh}：{zh}{now_zh}",
+        f"{fld.en}: {en}{now_en}",
         cell=block.cells.get(rule.field, ""), field=rule.field, value=block.raw.get(rule.field),
     )
 
@@ -315,10 +310,9 @@ def _field(form: Form, key: str) -> Field:
 
 
 def _unique_columns(form: Form, blocks: list[_Block], out: _Sheet) -> None:
-    """Field.unique, unless the form declares its own table rule for it."""
-    own = {r.code for r in form.table_rules}
+    """Field.unique: a value entered in more than one row is an error at each later row."""
     for fld in form.columns:
-        if not fld.unique or f"unique_{fld.key}" in own:
+        if not fld.unique:
             continue
         first: dict[Any, _Block] = {}
         for b in blocks:
