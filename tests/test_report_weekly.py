@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import openpyxl
-import pandas as pd
 import pytest
 
 from adtools.calendar import WorkCalendar

@@ -6,7 +6,6 @@ off, Saturday 2026-10-10 a make-up working day, 2027 not covered (Monday–Frida
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal
 
 import pandas as pd
