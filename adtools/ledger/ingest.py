@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..config import Config
-from ..errors import ERROR, ConfigError, FileError, Finding, LedgerError
+from ..errors import ERROR, FileError, Finding
 from ..forms import validate as validate_mod  # a module, so that tests can count the workbooks it opens
 from ..forms.catalog import FORMS
 from ..forms.feedback import write_feedback
@@ -186,18 +186,8 @@ def archive_copy(cfg: Config, src: SourceFile) -> str | None:
 
 
 def _validate(path: Path, cfg: Config, known_jobs: set[str] | None) -> FormResult:
-    try:
-        return validate_mod.validate_file(path, cfg, known_jobs=known_jobs)
-    except (LedgerError, ConfigError):
-        raise
-    except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop every later scan
-        log.exception("reading %s failed", path)
-        return FormResult(path=path, findings=[Finding(
-            ERROR, "unreadable",
-            f"无法读取此文件（{type(exc).__name__}）；请在 Excel 中打开并另存为新的 .xlsx 文件",
-            f"this file could not be read ({type(exc).__name__}); open it in Excel and save it as a new .xlsx file",
-            file=path.name,
-        )])
+    """validate_file, which turns any unreadable file into a finding: one bad file never stops a scan."""
+    return validate_mod.validate_file(path, cfg, known_jobs=known_jobs)
 
 
 def _write_feedback(result: FormResult, out_dir: Path) -> str | None:
