@@ -317,3 +317,23 @@ def test_rejection_mail_to_the_author_with_the_feedback_workbook_once(cfg):
     assert again.notices_queued == 0
     with Ledger.open(cfg) as led:
         assert len(list_messages(cfg, led.engine)) == 2
+
+
+def test_a_reader_crash_on_one_file_rejects_that_file_and_the_scan_goes_on(tmp_path, monkeypatch):
+    """A bug of ours on one workbook must not stop the others (the finding asks to send it to the admin)."""
+    import adtools.forms.reader as reader
+
+    cfg = make_config(tmp_path)
+    good = write_timesheet(cfg, "good.xlsx")
+    bad = write_timesheet(cfg, "bad.xlsx", staff="李娜")
+    real = reader.read_workbook
+
+    def flaky(path, *args, **kwargs):
+        if Path(path).name == "bad.xlsx":
+            raise RuntimeError("engine exploded")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(reader, "read_workbook", flaky)
+    summary = ingest(cfg, now=NOW)
+    status = {Path(f.path).name: f.status for f in summary.files}
+    assert status == {good.name: "ingested", bad.name: "rejected"}
