@@ -45,7 +45,8 @@ def test_notice_names_the_cell_in_both_languages(tmp_path):
     assert "工时表!D8: 不得超过 24 小时 / must not exceed 24 hours (30)" in n.text
     # each problem is told once (the version's one-line reason repeats the first error: not printed again)
     assert n.text.count("不得超过 24 小时") == 1 and n.html.count("不得超过 24 小时") == 1
-    assert "<td style='padding:2px 8px;border:1px solid #ccc'>工时表!D8</td>" in n.html
+    assert ">工时表!D8</td>" in n.html and ">30</td>" in n.html  # the cell and the value found, in the table
+    assert "<style" not in n.html and "Workbook not accepted" in n.html  # inline styles only (Outlook), bilingual
     assert n.attachments == ()  # no feedback workbook recorded for this one
 
 

@@ -71,25 +71,22 @@ def rejection_notice(cfg: Config, doc: DocumentVersion, findings: Sequence[Findi
         lines += ["", fb]
     text = "\n".join(lines) + "\n"
 
-    def esc(s: object) -> str:
-        return html.escape(str(s))
+    from ..mail.message import html_document, rows_html  # the Outlook-safe layout every mail of ours uses
 
-    rows = "".join(
-        "<tr>"
-        f"<td style='padding:2px 8px;border:1px solid #ccc'>{esc(f.where or name)}</td>"
-        f"<td style='padding:2px 8px;border:1px solid #ccc'>{esc(f.value if f.value is not None else '')}</td>"
-        f"<td style='padding:2px 8px;border:1px solid #ccc'>{esc(f.message_zh)}<br>{esc(f.message_en)}</td>"
-        "</tr>"
-        for f in listed
+    def para(*texts: str) -> str:
+        return "<p style=\"margin:0;font-size:14px;line-height:20px;\">" + "<br>".join(html.escape(t) for t in texts) + "</p>"
+
+    table = rows_html(
+        [("where", "位置", "Where"), ("value", "填写值", "Value"), ("problem", "问题", "Problem")],
+        [{"where": f.where or name, "value": "" if f.value is None else str(f.value),
+          "problem": f"{f.message_zh} / {f.message_en}"} for f in listed],
     )
-    body = (
-        f"<p>{esc(intro_zh)}<br>{esc(intro_en)}</p><p>{esc(fix_zh)}<br>{esc(fix_en)}</p>"
-        + "<table style='border-collapse:collapse;font-size:13px'>"
-        "<tr><th style='text-align:left;padding:2px 8px'>位置 Where</th><th style='text-align:left;padding:2px 8px'>填写值 Value</th>"
-        "<th style='text-align:left;padding:2px 8px'>问题 Problem</th></tr>"
-        f"{rows}</table>"
-        + (f"<p>{esc(fb)}</p>" if fb else "")
-    )
+    blocks = [para(intro_zh, intro_en), para(fix_zh, fix_en), table]
+    if len(errors) > len(listed):
+        blocks.append(para(f"另有 {len(errors) - len(listed)} 处，见反馈表格 / and {len(errors) - len(listed)} more: see the feedback workbook"))
+    if fb:
+        blocks.append(para(fb))
+    body = html_document("表格未被接收", f"Workbook not accepted: {name}", *blocks)
     attachments = (Path(doc.feedback_path),) if doc.feedback_path and Path(doc.feedback_path).is_file() else ()
     return RejectionNotice(
         key=f"ingest-rejected:{doc.sha256}",
