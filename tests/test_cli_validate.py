@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import shutil
 import types
+
+import openpyxl
 from pathlib import Path
 
 import pytest
@@ -153,3 +155,33 @@ def test_without_config_the_fix_is_named(tmp_path, monkeypatch):
     (tmp_path / "a.xlsx").write_bytes(b"PK")
     result = invoke("validate", "a.xlsx")
     assert result.exit_code == 1 and "adtools init" in result.output
+
+
+def test_validate_checks_job_numbers_against_the_ledger(tmp_path):
+    """Once the ledger holds work orders, a job number it does not know is a warning; no ledger is created."""
+    from datetime import date
+
+    from adtools.demo import run_demo
+
+    root = tmp_path / "demo"
+    run_demo(root, today=date(2026, 11, 26))
+    cfg_path = root / "config.toml"
+    ts = next((root / "inbox").rglob("工时表_*.xlsx"))
+    wb = openpyxl.load_workbook(ts)
+    ws = wb.worksheets[0]
+    cell = next(c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("HRFR-"))
+    cell.value = "HRFR-2099-999"
+    changed = tmp_path / "changed.xlsx"
+    wb.save(changed)
+    out = CliRunner().invoke(main, ["--config", str(cfg_path), "validate", str(changed), "--json"])
+    assert out.exit_code == 0, out.output
+    findings = json.loads(out.stdout)["files"][0]["findings"]
+    assert [(f["rule"], f["cell"]) for f in findings] == [("unknown_job", cell.coordinate)]
+
+    empty = tmp_path / "empty" / "config.toml"
+    empty.parent.mkdir()
+    empty.write_text((root / "config.toml").read_text(encoding="utf-8").replace('ledger = "var/ledger.sqlite"', 'ledger = "none/ledger.sqlite"'), encoding="utf-8")
+    out = CliRunner().invoke(main, ["--config", str(empty), "validate", str(changed), "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["files"][0]["findings"] == []  # no ledger: no job list to check against
+    assert not (empty.parent / "none").exists()

@@ -13,6 +13,7 @@ from ..forms.catalog import FORMS
 from ..forms.feedback import write_feedback
 from ..forms.schema import FormResult
 from ..forms.validate import result_json, validate_file
+from ..ledger.store import known_jobs_in_ledger
 from ._common import AppContext, emit_json, err_console, fail, out_console
 
 __all__ = ["validate_command"]
@@ -57,7 +58,8 @@ def validate_command(app: AppContext, files: tuple[Path, ...], as_json: bool, fe
     """Check filled-in workbooks (检查表格) and list every finding by cell.
 
     FILES are workbooks or folders (searched recursively). Exits with 1 when any
-    file has an error; warnings alone exit 0.
+    file has an error; warnings alone exit 0. Job numbers are checked against the
+    work orders in the ledger, when there is one.
 
     Example: adtools validate inbox/工时表-张伟.xlsx --feedback var/feedback
     """
@@ -65,7 +67,8 @@ def validate_command(app: AppContext, files: tuple[Path, ...], as_json: bool, fe
     paths = _expand(files)
     if not paths:
         fail("没有找到表格文件 / No workbooks (.xlsx, .xlsm) found in the folders given. Fix: name the files.")
-    results = [validate_file(p, cfg) for p in paths]
+    known = known_jobs_in_ledger(cfg)  # unknown job numbers are warnings once work orders are in the ledger
+    results = [validate_file(p, cfg, known_jobs=known) for p in paths]
 
     feedback: dict[Path, Path] = {}
     if feedback_dir is not None:

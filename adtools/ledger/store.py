@@ -226,6 +226,18 @@ def _locked_message(what: str) -> str:
     )
 
 
+def known_jobs_in_ledger(cfg: Config) -> set[str] | None:
+    """The job numbers of the ledger's current work orders, or None when there is no ledger (yet).
+
+    For checks outside ingest (`adtools validate`): an existing ledger is read, a
+    missing SQLite file is not created.
+    """
+    if cfg.ledger_url.startswith("sqlite:///") and not Path(cfg.ledger_url[len("sqlite:///"):]).is_file():
+        return None
+    with Ledger.open(cfg) as ledger:
+        return ledger.known_jobs()
+
+
 # --------------------------------------------------------------------------- the ledger
 class Ledger:
     """The ledger database of one configuration: open it, read it, write versions to it."""
