@@ -56,9 +56,7 @@ def _form(form_id: str) -> Form:
 def _query(ledger: "Ledger", form: Form, as_of, header_only: bool):  # noqa: ANN001
     t = form_table(form.form_id)
     d = documents_table
-    q = select(t, d.c.version.label("__version"), d.c.rel_path.label("__file"), d.c.document_key.label("__key")).join(
-        d, d.c.id == t.c._document_id
-    )
+    q = select(t, d.c.version.label("__version"), d.c.rel_path.label("__file")).join(d, d.c.id == t.c._document_id)
     if as_of is None:
         q = q.where(d.c.status == CURRENT)
     else:
@@ -90,7 +88,7 @@ def _column(field: Field, values: list[Any], tz) -> pd.Series:  # noqa: ANN001
     return pd.Series(values, dtype=object)  # text, enum, month: str / None; decimal, money: Decimal
 
 
-def _frame(ledger: "Ledger", form: Form, records: list[dict[str, Any]], fields: tuple[Field, ...], header_only: bool) -> pd.DataFrame:
+def _frame(ledger: "Ledger", records: list[dict[str, Any]], fields: tuple[Field, ...], header_only: bool) -> pd.DataFrame:
     tz = ledger.cfg.tz
     data: dict[str, pd.Series] = {}
     for f in fields:
@@ -111,10 +109,10 @@ def rows(ledger: "Ledger", form_id: str, as_of: date | datetime | str | None = N
     Header fields are repeated on each row; see docs/CONTRACTS.md for the columns and types.
     """
     form = _form(form_id)
-    return _frame(ledger, form, _query(ledger, form, as_of, header_only=False), form.fields, header_only=False)
+    return _frame(ledger, _query(ledger, form, as_of, header_only=False), form.fields, header_only=False)
 
 
 def documents(ledger: "Ledger", form_id: str, as_of: date | datetime | str | None = None) -> pd.DataFrame:
     """One row per current document of the form (as of the end of `as_of`): header fields and provenance."""
     form = _form(form_id)
-    return _frame(ledger, form, _query(ledger, form, as_of, header_only=True), form.header, header_only=True)
+    return _frame(ledger, _query(ledger, form, as_of, header_only=True), form.header, header_only=True)
