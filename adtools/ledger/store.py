@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..config import Config
 from ..errors import ERROR, Finding, LedgerError, LockedError
 from ..forms.catalog import FORMS
-from ..forms.schema import Form, FormResult, Record
+from ..forms.schema import Field, Form, FormResult, Record
 from .db import database_error, migrate, migration, open_engine
 from .tables import (
     CURRENT,
@@ -46,6 +46,7 @@ __all__ = [
     "DocumentVersion",
     "StoredVersion",
     "ledger_lock_path",
+    "known_jobs_in_ledger",
     "write_lock",
     "to_db_value",
 ]
@@ -629,7 +630,7 @@ def _doc_values(result: FormResult, source: SourceFile, now: datetime, run_id: i
     return values
 
 
-def _record_values(form: Form, fields_: Sequence, rec: Record | None, tz) -> dict[str, Any]:  # noqa: ANN001
+def _record_values(fields_: Sequence[Field], rec: Record | None, tz) -> dict[str, Any]:  # noqa: ANN001
     out: dict[str, Any] = {}
     if rec is None:
         return out
@@ -643,12 +644,12 @@ def _record_values(form: Form, fields_: Sequence, rec: Record | None, tz) -> dic
 def _insert_records(conn: Connection, form: Form, doc_id: int, result: FormResult, tz) -> None:  # noqa: ANN001
     table = form_table(form.form_id)
     sheet = result.sheet or form.sheet_name
-    head = _record_values(form, form.header, result.header, tz)
+    head = _record_values(form.header, result.header, tz)
     batch = [{"_document_id": doc_id, "_line": 0, "_sheet": sheet, "_row": None, **head}]
     for i, rec in enumerate(result.rows, 1):
         batch.append(
             {"_document_id": doc_id, "_line": i, "_sheet": sheet, "_row": rec.row, **head,
-             **_record_values(form, form.columns, rec, tz)}
+             **_record_values(form.columns, rec, tz)}
         )
     # every dict carries every column, so one executemany inserts them all
     keys = set().union(*batch)
