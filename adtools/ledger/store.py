@@ -73,7 +73,7 @@ def _sync_form_columns(engine: Engine) -> list[str]:
     insp = inspect(engine)
     prep = engine.dialect.identifier_preparer
     with engine.begin() as conn:
-        for name, table in FORM_TABLES.items():
+        for table in FORM_TABLES.values():
             if not insp.has_table(table.name):
                 table.create(conn)
                 added.append(table.name)
