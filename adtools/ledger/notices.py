@@ -102,12 +102,12 @@ def queue_rejection_notice(cfg: Config, ledger: Ledger, notice: RejectionNotice,
     """Hand a notice to the mail outbox (adtools.mail.queue, idempotent by key); False when it could not be queued.
 
     The one place the ledger reaches up to the mail part (lazily): the outbox lives
-    in the ledger database, and a notice not queued stays pending for the next run.
+    in the ledger database (its tables made by `send_pending_notices`), and a
+    notice not queued stays pending for the next run.
     """
     from ..mail import Message, queue
 
     try:
-        migrate(ledger.engine)  # the outbox's own migrations, registered by importing adtools.mail
         message = Message(
             sender=cfg.mail.sender,
             to=notice.to,
@@ -125,10 +125,19 @@ def queue_rejection_notice(cfg: Config, ledger: Ledger, notice: RejectionNotice,
 
 def send_pending_notices(cfg: Config, ledger: Ledger, *, now: datetime) -> tuple[int, int]:
     """Queue the mail of every rejected version not told yet; (queued, still pending)."""
+    todo = ledger.pending_notices()
+    if not todo:
+        return 0, 0
+    try:
+        from .. import mail  # noqa: F401  (registers the outbox's migrations)
+
+        migrate(ledger.engine)
+    except AdtoolsError as exc:
+        log.warning("rejection notices not queued (stay pending): %s", exc)
+        return 0, len(todo)
     queued = pending = 0
-    for doc in ledger.pending_notices():
-        to = ledger.notify_to(doc.id)
-        notice = rejection_notice(cfg, doc, ledger.findings_of(doc.id), to)
+    for doc in todo:
+        notice = rejection_notice(cfg, doc, ledger.findings_of(doc.id), ledger.notify_to(doc.id))
         if queue_rejection_notice(cfg, ledger, notice, now=now):
             ledger.mark_notified(doc.id, now=now)
             queued += 1
