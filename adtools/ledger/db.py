@@ -17,7 +17,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import LedgerError
 
-__all__ = ["metadata", "Migration", "MIGRATIONS", "migration", "open_engine", "migrate", "schema_version", "database_error"]
+__all__ = [
+    "metadata",
+    "Migration",
+    "MIGRATIONS",
+    "migration",
+    "sqlite_path",
+    "open_engine",
+    "migrate",
+    "schema_version",
+    "database_error",
+]
 
 log = logging.getLogger("adtools.ledger")
 
@@ -72,10 +82,16 @@ def database_error(engine: Engine, what_zh: str, what_en: str, exc: SQLAlchemyEr
     )
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a `sqlite:///<path>` URL; None for any other database (or an in-memory one)."""
+    prefix = "sqlite:///"
+    return Path(url[len(prefix):]) if url.startswith(prefix) and len(url) > len(prefix) else None
+
+
 def open_engine(url: str) -> Engine:
     """An engine for the ledger URL; SQLite gets WAL, foreign keys and a busy timeout."""
-    if url.startswith("sqlite:///"):
-        path = Path(url[len("sqlite:///"):])
+    path = sqlite_path(url)
+    if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -24,7 +24,7 @@ from ..forms import validate as validate_mod  # a module, so that tests can coun
 from ..forms.catalog import FORMS
 from ..forms.feedback import write_feedback
 from ..forms.schema import FormResult
-from .db import open_engine
+from .db import open_engine, sqlite_path
 from .notices import recipients_for, send_pending_notices
 from .store import FileState, Ledger, SourceFile, write_lock
 
@@ -121,8 +121,9 @@ def _hidden_attr(st: os.stat_result) -> bool:
 
 def _excluded_dirs(cfg: Config) -> set[Path]:
     out = {cfg.archive_dir, cfg.feedback_dir, cfg.reports_dir, cfg.outbox_dir}
-    if "://" not in cfg.paths.ledger:
-        out.add(cfg.path(cfg.paths.ledger).parent)
+    ledger_file = sqlite_path(cfg.ledger_url)
+    if ledger_file is not None:
+        out.add(ledger_file.parent)
     return {p.resolve() for p in out}
 
 

@@ -25,7 +25,7 @@ from ..config import Config
 from ..errors import ERROR, Finding, LedgerError, LockedError
 from ..forms.catalog import FORMS
 from ..forms.schema import Field, Form, FormResult, Record
-from .db import database_error, migrate, migration, open_engine
+from .db import database_error, migrate, migration, open_engine, sqlite_path
 from .tables import (
     CURRENT,
     FORM_TABLES,
@@ -212,10 +212,8 @@ def to_db_value(field_type: str, value: Any, tz) -> Any:  # noqa: ANN001
 
 def ledger_lock_path(cfg: Config) -> Path | None:
     """The lock file beside a SQLite ledger (None for a server database: it uses an advisory lock)."""
-    url = cfg.ledger_url
-    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
-        return Path(url[len("sqlite:///"):] + ".lock")
-    return None
+    path = sqlite_path(cfg.ledger_url)
+    return None if path is None else Path(f"{path}.lock")
 
 
 def _locked_message(what: str) -> str:
@@ -233,7 +231,8 @@ def known_jobs_in_ledger(cfg: Config) -> set[str] | None:
     For checks outside ingest (`adtools validate`): an existing ledger is read, a
     missing SQLite file is not created.
     """
-    if cfg.ledger_url.startswith("sqlite:///") and not Path(cfg.ledger_url[len("sqlite:///"):]).is_file():
+    path = sqlite_path(cfg.ledger_url)
+    if path is not None and not path.is_file():
         return None
     with Ledger.open(cfg) as ledger:
         return ledger.known_jobs()
