@@ -299,6 +299,12 @@ def _entry(row: Any, tz: Any) -> OutboxEntry:
     )
 
 
+def _last(conn: Connection, key_text: str) -> Any:
+    """The newest row (id, seq, state) queued under a key, or None."""
+    t = messages
+    return conn.execute(select(t.c.id, t.c.seq, t.c.state).where(t.c.key == key_text).order_by(t.c.seq.desc()).limit(1)).first()
+
+
 def _outgoing(row: Any) -> Outgoing:
     return Outgoing(id=row.id, key=row.key, report=row.report, period=row.period, token=row.token, eml=row.eml)
 
@@ -325,7 +331,7 @@ def queue(
     t = messages
     try:
         with engine.connect() as conn:
-            last = conn.execute(select(t.c.id, t.c.state).where(t.c.key == key_text).order_by(t.c.seq.desc()).limit(1)).first()
+            last = _last(conn, key_text)
     except SQLAlchemyError as exc:
         raise _db("be read", exc) from None
     if last is not None and not force:
@@ -349,7 +355,7 @@ def queue(
     }
     try:
         with engine.begin() as conn:
-            last = conn.execute(select(t.c.id, t.c.seq, t.c.state).where(t.c.key == key_text).order_by(t.c.seq.desc()).limit(1)).first()
+            last = _last(conn, key_text)
             if last is not None and not force:  # queued by someone else meanwhile
                 return QueueResult(last.id, key_text, False, last.state)
             if last is not None and last.state == "queued":
@@ -362,7 +368,7 @@ def queue(
             ).inserted_primary_key[0]
     except IntegrityError:  # another process queued the same key at the same moment
         with engine.connect() as conn:
-            last = conn.execute(select(t.c.id, t.c.state).where(t.c.key == key_text).order_by(t.c.seq.desc()).limit(1)).first()
+            last = _last(conn, key_text)
         return QueueResult(last.id, key_text, False, last.state)
     except SQLAlchemyError as exc:
         raise _db("be written", exc) from None
