@@ -187,6 +187,25 @@ _HEAD = _CELL + "font-weight:bold;background-color:#f0f3f6;"
 _TABLE = "border-collapse:collapse;mso-table-lspace:0pt;mso-table-rspace:0pt;"
 
 
+def _table_open(width: int) -> str:
+    """The opening tag of every table of ours: fixed width, no spacing, Outlook's table gaps off."""
+    return (
+        f'<table role="presentation" width="{width}" cellpadding="0" cellspacing="0" border="0" '
+        f'style="{_TABLE}width:{width}px;">'
+    )
+
+
+def _caption(caption_zh: str, caption_en: str, colspan: int) -> str:
+    """A caption row above a table's head (nothing when both texts are empty)."""
+    if not (caption_zh or caption_en):
+        return ""
+    e = html.escape
+    return (
+        f'<tr><td colspan="{colspan}" style="{_FONT}font-size:15px;font-weight:bold;color:#1f2328;'
+        f'padding:12px 0 6px 0;">{e(caption_zh)} {e(caption_en)}</td></tr>'
+    )
+
+
 def _shown(value: str | int | Decimal) -> str:
     if isinstance(value, bool) or isinstance(value, float):
         raise TypeError(f"a figure is text, an int or a Decimal, not {type(value).__name__} ({value!r})")
@@ -210,17 +229,10 @@ def figures_html(figures: Iterable[Figure], *, caption_zh: str = "", caption_en:
             f'<tr><td valign="top" style="{_CELL}">{label}</td>'
             f'<td align="right" valign="top" style="{_CELL}text-align:right;">{value}</td></tr>'
         )
-    caption = ""
-    if caption_zh or caption_en:
-        caption = (
-            f'<tr><td colspan="2" style="{_FONT}font-size:15px;font-weight:bold;color:#1f2328;padding:12px 0 6px 0;">'
-            f"{e(caption_zh)} {e(caption_en)}</td></tr>"
-        )
     return (
-        f'<table role="presentation" width="{width}" cellpadding="0" cellspacing="0" border="0" '
-        f'style="{_TABLE}width:{width}px;">'
-        f"{caption}"
-        f'<tr><th align="left" bgcolor="#f0f3f6" style="{_HEAD}text-align:left;">项目 Item</th>'
+        _table_open(width)
+        + _caption(caption_zh, caption_en, 2)
+        + f'<tr><th align="left" bgcolor="#f0f3f6" style="{_HEAD}text-align:left;">项目 Item</th>'
         f'<th align="right" bgcolor="#f0f3f6" style="{_HEAD}text-align:right;">数值 Value</th></tr>'
         + "".join(rows)
         + "</table>"
@@ -250,16 +262,7 @@ def rows_html(
             shown = "" if v is None else _shown(v) if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else str(v)
             cells.append(f'<td valign="top" style="{_CELL}">{e(shown)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    caption = ""
-    if caption_zh or caption_en:
-        caption = (
-            f'<tr><td colspan="{len(columns)}" style="{_FONT}font-size:15px;font-weight:bold;color:#1f2328;'
-            f'padding:12px 0 6px 0;">{e(caption_zh)} {e(caption_en)}</td></tr>'
-        )
-    return (
-        f'<table role="presentation" width="{width}" cellpadding="0" cellspacing="0" border="0" '
-        f'style="{_TABLE}width:{width}px;">{caption}<tr>{head}</tr>' + "".join(body) + "</table>"
-    )
+    return _table_open(width) + _caption(caption_zh, caption_en, len(columns)) + f"<tr>{head}</tr>" + "".join(body) + "</table>"
 
 
 def figures_text(figures: Sequence[Figure]) -> str:
@@ -281,8 +284,8 @@ def html_document(title_zh: str, title_en: str, *blocks: str, width: int = 640) 
         '<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
         f"<title>{e(title_zh)} {e(title_en)}</title></head>"
         f'<body style="margin:0;padding:16px;background-color:#ffffff;{_FONT}">'
-        f'<table role="presentation" width="{width}" cellpadding="0" cellspacing="0" border="0" style="{_TABLE}width:{width}px;">'
-        f'<tr><td style="{_FONT}font-size:20px;font-weight:bold;color:#1f2328;padding:0 0 4px 0;">{e(title_zh)}</td></tr>'
+        + _table_open(width)
+        + f'<tr><td style="{_FONT}font-size:20px;font-weight:bold;color:#1f2328;padding:0 0 4px 0;">{e(title_zh)}</td></tr>'
         f'<tr><td style="{_FONT}font-size:14px;color:#57606a;padding:0 0 16px 0;">{e(title_en)}</td></tr>'
         f"{body}</table></body></html>"
     )
