@@ -36,6 +36,7 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # other spreadsheet formats: validated so that their owners get the "save as .xlsx" finding
 FOREIGN_SUFFIXES = (".xls", ".xlsb", ".ods", ".et", ".csv")
 _HASH_CHUNK = 1 << 20
+_CHANGED_WHILE_READ = "读取期间文件被修改，下次再读 / the file changed while being read; read next scan"
 
 Progress = Callable[[str, int, int, str], None]  # (stage, done, total, path)
 
@@ -406,7 +407,7 @@ class _Scan:
                 changed = True
             if changed:
                 self.summary.add(FileOutcome(str(p.src.path), "skipped",
-                                             reason="读取期间文件被修改，下次再读 / the file changed while being read; read next scan"))
+                                             reason=_CHANGED_WHILE_READ))
                 p.result = None
 
     def _find_conflicts(self, pending: list[_Pending]) -> None:
@@ -476,7 +477,7 @@ class _Scan:
         archived = archive_copy(self.cfg, p.src)
         if archived is None:
             self.summary.add(FileOutcome(str(p.src.path), "skipped",
-                                         reason="读取期间文件被修改，下次再读 / the file changed while being read; read next scan"))
+                                         reason=_CHANGED_WHILE_READ))
             return
         stored = self.ledger.store_version(r, p.src, now=self.now, archive_path=archived, run_id=self.run_id,
                                            pause=self.pause_txn)
