@@ -75,8 +75,8 @@ def _step_samples(ctx: DemoContext) -> list[DemoLine]:
 
     inbox = ctx.config.watch_dirs[0]
     written = set(write_demo_inbox(ctx.config, inbox, ctx.story_day))
-    ctx.state["inbox"] = inbox
     docs = demo_documents(ctx.config, ctx.story_day)
+    ctx.state["quotes"] = [inbox.joinpath(*d.filename.split("/")) for d in docs if d.form_id == "quote"]
     per_form = Counter(d.form_id for d in docs)
     counts = "、".join(f"{FORMS[f].zh} {n}" for f, n in per_form.items())
     new = sum(inbox.joinpath(*d.filename.split("/")) in written for d in docs)
@@ -105,7 +105,6 @@ def _step_ingest(ctx: DemoContext) -> list[DemoLine]:
     cfg = replace(ctx.config, intake=replace(ctx.config.intake, settle_seconds=0))
     result = ingest_task(cfg, now=_demo_now(ctx))
     s = result.summary
-    ctx.state["ingest"] = s
     watch = ", ".join(_rel(w, ctx.root) for w in cfg.watch_dirs)
     produced = (
         f"读入 ingested {s['ingested']}, 未变 unchanged {s['unchanged']}, 重复 duplicate {s['duplicate']}, "
@@ -151,15 +150,10 @@ def _step_fees(ctx: DemoContext) -> list[DemoLine]:
 
 def _step_quotes(ctx: DemoContext) -> list[DemoLine]:
     """Price the demo's filled-in quotes into client-facing quotes to print and sign."""
-    from .forms.samples import demo_documents
     from .reports.quote import price_quote_file
 
-    inbox = ctx.config.watch_dirs[0]
     lines = []
-    for doc in demo_documents(ctx.config, ctx.story_day):
-        if doc.form_id != "quote":
-            continue
-        src = inbox.joinpath(*doc.filename.split("/"))
+    for src in ctx.state.get("quotes", []):
         priced, out = price_quote_file(ctx.config, src)
         lines.append(DemoLine("报价 Priced quote", _rel(src, ctx.root),
                               f"{priced.job_no} v{priced.version} 合计 total {fmt_money(priced.total)}", _rel(out, ctx.root)))
