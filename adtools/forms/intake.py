@@ -209,13 +209,14 @@ def _cfb_kind(path: Path) -> str:
     "xls_encrypted" (BIFF with FILEPASS), or "other" (a .doc, .msg ...)."""
     try:
         data = path.read_bytes()
+    except OSError as exc:
+        raise Refused("file_missing", detail=type(exc).__name__) from None
+    try:
         names = _cfb_streams(data)
-    except (OSError, ValueError, struct.error, IndexError) as exc:
+    except (ValueError, struct.error, IndexError) as exc:
         log.debug("%s: compound file directory unreadable (%s); guessing from bytes", path, exc)
-        names = None
-    if names is None:  # fall back to the stream names' UTF-16 bytes
-        raw = path.read_bytes() if path.exists() else b""
-        found = {n for n in ("EncryptionInfo", "EncryptedPackage", "Workbook", "Book") if n.encode("utf-16-le") in raw}
+        # fall back to the stream names' UTF-16 bytes
+        found = {n for n in ("EncryptionInfo", "EncryptedPackage", "Workbook", "Book") if n.encode("utf-16-le") in data}
         names = {n: None for n in found}
     if "EncryptionInfo" in names or "EncryptedPackage" in names:
         return "encrypted"
