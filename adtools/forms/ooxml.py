@@ -208,6 +208,7 @@ class Package:
         self._budget = budget_bytes
         self._budget_mb = budget_mb
         self._scans: dict[str, SheetScan] = {}
+        self._tables: dict[str, list[TableInfo]] = {}
         try:
             self._zf = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
@@ -408,8 +409,11 @@ class Package:
         return next((s for s in self.sheets if s.name.casefold() == low), None)
 
     def tables(self, sheet: SheetInfo) -> list[TableInfo]:
+        """The Excel tables on a worksheet (cached: their parts are read and charged once)."""
         if sheet.part is None:
             return []
+        if sheet.part in self._tables:
+            return self._tables[sheet.part]
         out = []
         for _rid, typ, target in self._rels(sheet.part):
             if typ != "table" or not target or not self.has(target):
@@ -424,6 +428,7 @@ class Package:
                 header_rows=_int(el.get("headerRowCount"), 1),
                 totals_rows=_int(el.get("totalsRowCount"), 0),
             ))
+        self._tables[sheet.part] = out
         return out
 
     def scan(self, sheet: SheetInfo) -> SheetScan:
