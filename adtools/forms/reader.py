@@ -324,12 +324,11 @@ class _FormReader:
                       + ([table.ref[3]] if table else []))
         top = table.ref[0] if table else HEADER_SCAN_ROWS
         grid = self._grid(sheet, top + self.max_rows + 1, max_col)
-        scan = self.pkg.scan(sheet)
         header_row, columns = self._columns(form, sheet, grid, table)
         self._header(form, sheet, grid, names, header_row)
         if header_row is not None:
-            self._rows(form, sheet, grid, scan, table, header_row, columns)
-        self._formula_warnings(sheet, scan)
+            self._rows(sheet, grid, table, header_row, columns)
+        self._formula_warnings(form, sheet, self.pkg.scan(sheet))
         self._other_copies(form, sheet)
 
     def _other_copies(self, form: Form, input_sheet: SheetInfo) -> None:
@@ -465,8 +464,8 @@ class _FormReader:
                           severity=ERROR if f.required else WARNING, sheet=sheet.name, field=f.key)
         return header_row, columns
 
-    def _rows(self, form: Form, sheet: SheetInfo, grid: Grid, scan: SheetScan, table: TableInfo | None,
-              header_row: int, columns: dict[str, int]) -> None:
+    def _rows(self, sheet: SheetInfo, grid: Grid, table: TableInfo | None, header_row: int,
+              columns: dict[str, int]) -> None:
         totals_row = table.ref[2] if table is not None and table.totals_rows > 0 else None
         last_allowed = header_row + self.max_rows
         over = False
@@ -493,11 +492,11 @@ class _FormReader:
                       f"were not read; split the data into several files.",
                       severity=ERROR, sheet=sheet.name, cell=cell_address(last_allowed + 1, 1))
 
-    def _formula_warnings(self, sheet: SheetInfo, scan: SheetScan) -> None:
+    def _formula_warnings(self, form: Form, sheet: SheetInfo, scan: SheetScan) -> None:
         """A warning at every read cell that holds a formula: its cached result cannot be trusted."""
         if not scan.formulas:
             return
-        form = FORMS.get(self.raw.form_id or "")
+        computed = {f.key for f in form.fields if f.compute is not None}
         read: dict[str, tuple[str, RawCell, dict[str, RawCell]]] = {
             c.address: (k, c, self.raw.header) for k, c in self.raw.header.items()}
         for _row, row_cells in self.raw.rows:
@@ -507,7 +506,7 @@ class _FormReader:
             if hit is None:
                 continue
             key, cell, cells = hit
-            if form is not None and any(f.key == key and f.compute is not None for f in form.fields):
+            if key in computed:
                 # a computed column (net = gross × (1 − discount)): never trust the cached
                 # result (XlsxWriter stores 0, openpyxl none); the validator recomputes it
                 cells[key] = RawCell(None, cell.address)
