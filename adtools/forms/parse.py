@@ -25,7 +25,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ..money import FEN
+from ..money import round_fen
 from .schema import Choice, Field
 
 if TYPE_CHECKING:
@@ -290,7 +290,7 @@ def _parse_money(fld: Field, value: Any) -> Parsed:
     if error:
         return error
     assert num is not None
-    rounded = num.quantize(FEN, rounding=ROUND_HALF_UP)
+    rounded = round_fen(num)
     if rounded != num and kind != "float":
         zh, en = _name(fld)
         return _err(
