@@ -19,7 +19,7 @@ from .schema import Choice, Field, Form, RowRule, TableRule, Violation
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["FORMS", "DELIVERABLE_LABELS", "CATEGORY_LABELS", "NON_BILLABLE", "config_choices", "form"]
+__all__ = ["FORMS", "DELIVERABLE_LABELS", "CATEGORY_LABELS", "NON_BILLABLE", "config_choices", "form", "field_label"]
 
 D = Decimal
 
@@ -687,3 +687,9 @@ def form(form_id: str) -> Form:
         return FORMS[form_id]
     except KeyError:
         raise KeyError(f"unknown form {form_id!r}; forms are: {', '.join(FORMS)}") from None
+
+
+def field_label(form_id: str | None, key: str) -> str:
+    """`中文 English` of a form's field, for people; the key itself when the form or the field is unknown."""
+    f = next((f for f in FORMS[form_id].fields if f.key == key), None) if form_id in FORMS else None
+    return f"{f.zh} {f.en}" if f is not None else key

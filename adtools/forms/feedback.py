@@ -26,7 +26,7 @@ from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..errors import ERROR, FileError, Finding
-from .catalog import FORMS
+from .catalog import FORMS, field_label
 from .schema import FormResult
 from .template import lines_needed
 
@@ -84,16 +84,9 @@ def _put_text(cell, value: Any) -> None:
 
 
 def _field_label(form_id: str | None, key: str) -> str:
-    if not key:
-        return ""
-    form = FORMS.get(form_id or "")
-    if form is None:
-        return key
-    try:
-        f = form.field(key)
-    except KeyError:
-        return key
-    return f"{f.zh} {f.en} ({key})"
+    """`中文 English (key)` of a finding's field; the bare key when the form does not know it."""
+    label = field_label(form_id, key)
+    return f"{label} ({key})" if label != key else key
 
 
 def _fill_text(fill: PatternFill) -> str:
