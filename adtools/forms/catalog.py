@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ..errors import WARNING
-from ..money import round_fen
+from ..money import FEN, round_fen
 from .parse import shown
 from .schema import Choice, Field, Form, RowRule, TableRule, Violation
 
@@ -246,7 +246,7 @@ def _net_matches(row, header, cfg) -> bool:
     gross, disc, net = row.get("gross"), row.get("discount") or Decimal(0), row.get("net")
     if gross is None or net is None:
         return True
-    return abs(net - gross * (1 - disc)) <= Decimal("0.01")
+    return abs(net - gross * (1 - disc)) <= FEN
 
 
 _WEEKDAYS = (("一", "Monday"), ("二", "Tuesday"), ("三", "Wednesday"), ("四", "Thursday"), ("五", "Friday"),
@@ -305,7 +305,7 @@ def _quote_category(row, header, cfg) -> bool:
     if lt == "hours":
         return cat in cfg.hourly_categories
     if lt == "film":
-        return cat in ("bw", "colour_proof")
+        return cat in {c.key for c in FILM_KINDS}
     if lt == "cost":
         return cat in {c.key for c in COST_TYPES}
     return True
