@@ -27,6 +27,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ..errors import FileError, InputError
 from .schema import Field, Form
+from .template import build_template, yes_no_choices
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -39,7 +40,6 @@ FIXED_TIMESTAMP = datetime(2026, 1, 1, 0, 0, 0)  # docProps created/modified whe
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-YES, NO = "是 Yes", "否 No"  # the Y/N dropdown's values (adtools.forms.template.yes_no_choices)
 
 
 def fill_workbook(
@@ -95,8 +95,6 @@ def write_demo_inbox(cfg: "Config", inbox_dir: str | os.PathLike[str], today: da
 # ----------------------------------------------------------------- the template
 def _frozen_template(form: Form, cfg: "Config") -> bytes:
     """The form's template, built from config and loaded, as bytes that `_thaw` copies from."""
-    from .template import build_template
-
     return _freeze(load_workbook(io.BytesIO(build_template(form, cfg))))
 
 
@@ -209,7 +207,7 @@ def _put(cell, f: Field, value: Any, cfg: "Config") -> None:
         cell.value = choice.label if choice else str(value)
         return
     if f.type == "bool":
-        cell.value = YES if value else NO
+        cell.value = yes_no_choices()[0 if value else 1].label
         return
     if f.type == "month":
         cell.value = str(value)
