@@ -29,7 +29,7 @@ from .catalog import FORMS
 from .engines import Engine, EngineFailed, Grid, open_engine
 from .intake import Refused, finding, refusal, sniff_file
 from .ooxml import Package, SheetInfo, SheetScan, TableInfo, cell_address, col_letter
-from .parse import fold
+from .parse import fold, is_blank
 from .schema import Field, Form, RawCell, RawWorkbook
 
 if TYPE_CHECKING:
@@ -522,10 +522,8 @@ class _FormReader:
 
 
 def _blank(cell: RawCell) -> bool:
-    if cell.error:
-        return False
-    v = cell.value
-    return v is None or (isinstance(v, str) and not v.strip())
+    """Blank as the validator counts it (forms.parse.is_blank); an error cell is never blank."""
+    return not cell.error and is_blank(cell.value)
 
 
 def _row_matches(grid: Grid, row: int, matcher: dict[str, str]) -> dict[int, str]:
