@@ -203,9 +203,9 @@ _MERGE = re.compile(rb"""<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']+)
 class Package:
     """An opened .xlsx/.xlsm package: sheets, names, tables, 1904 flag, author."""
 
-    def __init__(self, path: Path, *, budget_bytes: int, budget_mb: int):
+    def __init__(self, path: Path, *, budget_mb: int):
         self.path = path
-        self._budget = budget_bytes
+        self._budget = budget_mb * 1024 * 1024  # bytes still allowed to be decompressed
         self._budget_mb = budget_mb
         self._scans: dict[str, SheetScan] = {}
         self._tables: dict[str, list[TableInfo]] = {}

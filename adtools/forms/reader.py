@@ -114,7 +114,7 @@ def read_workbook(path: str | Path, cfg: "Config", *, engine: str = "auto") -> R
     intake = cfg.intake
     try:
         sniff_file(path, intake.max_file_mb)
-        pkg = Package(path, budget_bytes=intake.max_unzipped_mb * 1024 * 1024, budget_mb=intake.max_unzipped_mb)
+        pkg = Package(path, budget_mb=intake.max_unzipped_mb)
     except Refused as r:
         raw.findings.append(refusal(path, r.rule, **r.fields))
         return raw
