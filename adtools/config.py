@@ -715,8 +715,6 @@ def _cross_checks(cfg: Config, errs: _Errors) -> None:
     overlap = set(cfg.calendar.extra_holidays) & set(cfg.calendar.extra_workdays)
     for d in sorted(overlap):
         errs.add("[calendar]", f"{d} is both an extra holiday and an extra workday", "keep it in one list only")
-    if cfg.film.base_width_cm <= 0 or cfg.film.base_height_cm <= 0:
-        errs.add("[film] base_width_cm", "the base size must be positive", "use e.g. 21.0 x 29.7")
     if "non_billable" in cfg.rates:
         errs.add("[rates] non_billable", "non_billable is reserved for hours never charged", "remove it from [rates]")
     names = [p.name for p in cfg.people]
@@ -746,7 +744,7 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
 
 
 def default_config(base_dir: Path | None = None) -> Config:
-    """Every key at its default, with the people of the sample config so that the demo has staff."""
+    """Every key at its default; no [[people]] (the shipped config.toml, which `adtools init` writes, names the staff)."""
     return config_from_dict({}, base_dir=base_dir or Path.cwd())
 
 

@@ -13,7 +13,7 @@ from rich.markup import escape
 from ..config import Config, find_config_path, load_config
 from ..errors import ConfigError
 
-__all__ = ["AppContext", "emit_json", "err_console", "out_console", "fail", "EXAMPLE"]
+__all__ = ["AppContext", "emit_json", "err_console", "out_console", "fail"]
 
 err_console = Console(stderr=True, highlight=False)
 out_console = Console(highlight=False)
@@ -50,5 +50,3 @@ def fail(message: str, code: int = 1) -> None:
     err_console.print(f"[bold red]错误 Error:[/] {escape(message)}", soft_wrap=True)
     raise SystemExit(code)
 
-
-EXAMPLE = "Example:"

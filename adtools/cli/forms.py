@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import AdtoolsError
-from ..forms.catalog import FORMS
+from ..forms.catalog import field_label
 from ..forms.feedback import write_feedback
 from ..forms.schema import FormResult
 from ..forms.validate import result_json, validate_file
@@ -33,17 +33,6 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
         else:
             out.append(p)
     return out
-
-
-def _field_label(result: FormResult, key: str) -> str:
-    form = FORMS.get(result.form_id or "")
-    if form is None or not key:
-        return key
-    try:
-        f = form.field(key)
-    except KeyError:
-        return key
-    return f"{f.zh} {f.en}"
 
 
 @click.command("validate")
@@ -115,7 +104,7 @@ def _print(results: list[FormResult], feedback: dict[Path, Path]) -> None:
         table.add_row(
             Text(r.path.name),
             Text(f.where if f.sheet else "—", style=colour),
-            Text(_field_label(r, f.field)),
+            Text(field_label(r.form_id, f.field)),
             Text("" if f.value is None else str(f.value)),
             Text(f"{f.message_zh}\n{f.message_en}", style=None if f.is_error else "yellow"),
         )

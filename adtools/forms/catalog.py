@@ -12,14 +12,14 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ..errors import WARNING
-from ..money import round_fen
+from ..money import FEN, round_fen
 from .parse import shown
 from .schema import Choice, Field, Form, RowRule, TableRule, Violation
 
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["FORMS", "DELIVERABLE_LABELS", "CATEGORY_LABELS", "NON_BILLABLE", "config_choices", "form"]
+__all__ = ["FORMS", "DELIVERABLE_LABELS", "CATEGORY_LABELS", "NON_BILLABLE", "config_choices", "form", "field_label"]
 
 D = Decimal
 
@@ -246,7 +246,7 @@ def _net_matches(row, header, cfg) -> bool:
     gross, disc, net = row.get("gross"), row.get("discount") or Decimal(0), row.get("net")
     if gross is None or net is None:
         return True
-    return abs(net - gross * (1 - disc)) <= Decimal("0.01")
+    return abs(net - gross * (1 - disc)) <= FEN
 
 
 _WEEKDAYS = (("一", "Monday"), ("二", "Tuesday"), ("三", "Wednesday"), ("四", "Thursday"), ("五", "Friday"),
@@ -305,7 +305,7 @@ def _quote_category(row, header, cfg) -> bool:
     if lt == "hours":
         return cat in cfg.hourly_categories
     if lt == "film":
-        return cat in ("bw", "colour_proof")
+        return cat in {c.key for c in FILM_KINDS}
     if lt == "cost":
         return cat in {c.key for c in COST_TYPES}
     return True
@@ -687,3 +687,9 @@ def form(form_id: str) -> Form:
         return FORMS[form_id]
     except KeyError:
         raise KeyError(f"unknown form {form_id!r}; forms are: {', '.join(FORMS)}") from None
+
+
+def field_label(form_id: str | None, key: str) -> str:
+    """`中文 English` of a form's field, for people; the key itself when the form or the field is unknown."""
+    f = next((f for f in FORMS[form_id].fields if f.key == key), None) if form_id in FORMS else None
+    return f"{f.zh} {f.en}" if f is not None else key

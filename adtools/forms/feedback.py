@@ -14,8 +14,6 @@ the earlier marks (fills, comments, the old `错误 Errors` sheet) are removed f
 from __future__ import annotations
 
 import logging
-import math
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +26,9 @@ from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..errors import ERROR, FileError, Finding
-from .catalog import FORMS
+from .catalog import FORMS, field_label
 from .schema import FormResult
+from .template import lines_needed
 
 __all__ = ["write_feedback", "feedback_filename", "ERRORS_SHEET", "FEEDBACK_MARK", "ERROR_FILL", "WARNING_FILL"]
 
@@ -71,15 +70,6 @@ class _Mark:
     coordinate: str  # top-left cell of a merged range
 
 
-def _lines(text: str, width: int) -> int:
-    """Lines a wrapped text takes in a column (CJK characters are about twice as wide)."""
-    usable = max(width - 1, 1)
-    return sum(
-        max(1, math.ceil(sum(1.8 if unicodedata.east_asian_width(ch) in "WF" else 0.9 for ch in line) / usable))
-        for line in text.split("\n")
-    )
-
-
 def _clean(value: Any) -> str:
     text = "" if value is None else str(value)
     return ILLEGAL_CHARACTERS_RE.sub("", text)
@@ -94,16 +84,9 @@ def _put_text(cell, value: Any) -> None:
 
 
 def _field_label(form_id: str | None, key: str) -> str:
-    if not key:
-        return ""
-    form = FORMS.get(form_id or "")
-    if form is None:
-        return key
-    try:
-        f = form.field(key)
-    except KeyError:
-        return key
-    return f"{f.zh} {f.en} ({key})"
+    """`中文 English (key)` of a finding's field; the bare key when the form does not know it."""
+    label = field_label(form_id, key)
+    return f"{label} ({key})" if label != key else key
 
 
 def _fill_text(fill: PatternFill) -> str:
@@ -259,7 +242,7 @@ def _errors_sheet(wb, result: FormResult, findings: list[Finding], previous: dic
             cell = ws.cell(r, c)
             _put_text(cell, v)
             cell.alignment = wrap
-            lines = max(lines, _lines(cell.value or "", _HEADERS[c - 1][1]))
+            lines = max(lines, lines_needed(cell.value or "", _HEADERS[c - 1][1]))
         ws.row_dimensions[r].height = 15 * lines
         sev = ws.cell(r, 1)
         sev.fill = PatternFill(fill_type="solid", fgColor=ERROR_FILL if f.severity == ERROR else WARNING_FILL)

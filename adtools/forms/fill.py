@@ -11,7 +11,6 @@ import io
 import logging
 import os
 import pickle
-import re
 import zipfile
 from copy import copy
 from datetime import date, datetime, timezone
@@ -26,7 +25,9 @@ from openpyxl.worksheet.table import TableList
 from openpyxl.writer.excel import ExcelWriter
 
 from ..errors import FileError, InputError
+from .reader import column_matcher, label_key
 from .schema import Field, Form
+from .template import build_template, yes_no_choices
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -39,7 +40,6 @@ FIXED_TIMESTAMP = datetime(2026, 1, 1, 0, 0, 0)  # docProps created/modified whe
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-YES, NO = "是 Yes", "否 No"  # the Y/N dropdown's values (adtools.forms.template.yes_no_choices)
 
 
 def fill_workbook(
@@ -95,8 +95,6 @@ def write_demo_inbox(cfg: "Config", inbox_dir: str | os.PathLike[str], today: da
 # ----------------------------------------------------------------- the template
 def _frozen_template(form: Form, cfg: "Config") -> bytes:
     """The form's template, built from config and loaded, as bytes that `_thaw` copies from."""
-    from .template import build_template
-
     return _freeze(load_workbook(io.BytesIO(build_template(form, cfg))))
 
 
@@ -126,10 +124,6 @@ def _thaw(frozen: bytes) -> Workbook:
 
 
 # ----------------------------------------------------------------- filling
-def _norm(text: Any) -> str:
-    return re.sub(r"\s+", "", str(text or "")).casefold()
-
-
 def _write(wb: Workbook, form: Form, cfg: "Config", header: Mapping[str, Any], rows: Iterable[Mapping[str, Any]],
            path: Path, *, author: str | None, saved_at: datetime | None) -> Path:
     _fill_header(wb, form, cfg, header)
@@ -172,12 +166,12 @@ def _find_table(wb: Workbook, form: Form):
 def _fill_table(wb: Workbook, form: Form, cfg: "Config", rows: list[Mapping[str, Any]]) -> None:
     ws, table = _find_table(wb, form)
     min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+    matcher = column_matcher(form.columns)  # the header texts the reader recognises
     columns: dict[str, int] = {}
     for col in range(min_col, max_col + 1):
-        text = _norm(ws.cell(min_row, col).value)
-        for f in form.columns:
-            if text in {_norm(f.label), _norm(f.zh), _norm(f.en), f.key.casefold(), _norm(f.zh + f.en)}:
-                columns[f.key] = col
+        key = matcher.get(label_key(str(ws.cell(min_row, col).value or "")))
+        if key is not None:
+            columns[key] = col
     missing = [f.key for f in form.columns if f.key not in columns]
     if missing:
         raise InputError(f"模板表格缺少列 {missing} / The table {form.table_name} has no column for {missing}. "
@@ -209,7 +203,7 @@ def _put(cell, f: Field, value: Any, cfg: "Config") -> None:
         cell.value = choice.label if choice else str(value)
         return
     if f.type == "bool":
-        cell.value = YES if value else NO
+        cell.value = yes_no_choices()[0 if value else 1].label
         return
     if f.type == "month":
         cell.value = str(value)

@@ -24,8 +24,8 @@ CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # rule -> (message_zh, message_en); `{...}` fields are filled from keyword arguments.
 MESSAGES: dict[str, tuple[str, str]] = {
     "file_missing": (
-        "找不到或无法读取文件（{detail}）；请检查文件是否仍在文件夹中、是否被其他程序占用。",
-        "The file cannot be found or read ({detail}); check it is still in the folder and not held open by another program.",
+        "找不到或无法读取文件{detail}；请检查文件是否仍在文件夹中、是否被其他程序占用。",
+        "The file cannot be found or read{detail}; check it is still in the folder and not held open by another program.",
     ),
     "lock_file": (
         "这是 Excel/WPS 打开文件时留下的临时锁定文件（文件名以 ~$ 开头），不是工作簿；请关闭 Excel 后提交工作簿本身。",
@@ -80,8 +80,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Not a recognised adtools form{detail}; fill in a template from workbooks/templates.",
     ),
     "reader_failed": (
-        "adtools 读取此文件时出现内部错误（{detail}）；请把文件转交 IT 处理。",
-        "adtools hit an internal error reading this file ({detail}); please pass the file to IT.",
+        "adtools 读取此文件时出现内部错误{detail}；请把文件转交 IT 处理。",
+        "adtools hit an internal error reading this file{detail}; please pass the file to IT.",
     ),
 }
 
@@ -114,9 +114,6 @@ def refusal(path: Path, rule: str, **fields: Any) -> Finding:
     detail = fields.pop("detail", None)
     zh_fields = dict(fields, detail=_paren(detail_zh or detail, zh=True))
     en_fields = dict(fields, detail=_paren(detail_en or detail, zh=False))
-    if rule in ("file_missing", "reader_failed"):  # these carry the detail bare, inside their own brackets
-        zh_fields["detail"] = str(detail_zh or detail or "")
-        en_fields["detail"] = str(detail_en or detail or "")
     return finding(path, rule, zh.format(**zh_fields), en.format(**en_fields), severity=ERROR)
 
 
@@ -212,13 +209,14 @@ def _cfb_kind(path: Path) -> str:
     "xls_encrypted" (BIFF with FILEPASS), or "other" (a .doc, .msg ...)."""
     try:
         data = path.read_bytes()
+    except OSError as exc:
+        raise Refused("file_missing", detail=type(exc).__name__) from None
+    try:
         names = _cfb_streams(data)
-    except (OSError, ValueError, struct.error, IndexError) as exc:
+    except (ValueError, struct.error, IndexError) as exc:
         log.debug("%s: compound file directory unreadable (%s); guessing from bytes", path, exc)
-        names = None
-    if names is None:  # fall back to the stream names' UTF-16 bytes
-        raw = path.read_bytes() if path.exists() else b""
-        found = {n for n in ("EncryptionInfo", "EncryptedPackage", "Workbook", "Book") if n.encode("utf-16-le") in raw}
+        # fall back to the stream names' UTF-16 bytes
+        found = {n for n in ("EncryptionInfo", "EncryptedPackage", "Workbook", "Book") if n.encode("utf-16-le") in data}
         names = {n: None for n in found}
     if "EncryptionInfo" in names or "EncryptedPackage" in names:
         return "encrypted"

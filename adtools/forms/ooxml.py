@@ -203,11 +203,12 @@ _MERGE = re.compile(rb"""<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']+)
 class Package:
     """An opened .xlsx/.xlsm package: sheets, names, tables, 1904 flag, author."""
 
-    def __init__(self, path: Path, *, budget_bytes: int, budget_mb: int):
+    def __init__(self, path: Path, *, budget_mb: int):
         self.path = path
-        self._budget = budget_bytes
+        self._budget = budget_mb * 1024 * 1024  # bytes still allowed to be decompressed
         self._budget_mb = budget_mb
         self._scans: dict[str, SheetScan] = {}
+        self._tables: dict[str, list[TableInfo]] = {}
         try:
             self._zf = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
@@ -408,8 +409,11 @@ class Package:
         return next((s for s in self.sheets if s.name.casefold() == low), None)
 
     def tables(self, sheet: SheetInfo) -> list[TableInfo]:
+        """The Excel tables on a worksheet (cached: their parts are read and charged once)."""
         if sheet.part is None:
             return []
+        if sheet.part in self._tables:
+            return self._tables[sheet.part]
         out = []
         for _rid, typ, target in self._rels(sheet.part):
             if typ != "table" or not target or not self.has(target):
@@ -424,6 +428,7 @@ class Package:
                 header_rows=_int(el.get("headerRowCount"), 1),
                 totals_rows=_int(el.get("totalsRowCount"), 0),
             ))
+        self._tables[sheet.part] = out
         return out
 
     def scan(self, sheet: SheetInfo) -> SheetScan:

@@ -25,7 +25,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ..money import FEN
+from ..money import round_fen
 from .schema import Choice, Field
 
 if TYPE_CHECKING:
@@ -170,57 +170,57 @@ _DECIMAL_COMMA_RE = re.compile(r"^[-+]?\d+,\d{1,2}$|^[-+]?\d{1,3}(?:\.\d{3})+,\d
 _ZHE_RE = re.compile(r"^\d+(?:\.\d+)?\s*折$")
 
 
-def _number_from_text(fld: Field, text: str) -> tuple[Decimal | None, bool, Parsed | None]:
-    """(number, came_as_percent, error) from typed text."""
+def _number_from_text(fld: Field, text: str) -> tuple[Decimal | None, Parsed | None]:
+    """(number, error) from typed text; a percent is already scaled (35% -> 0.35)."""
     zh, en = _name(fld)
     s = _clean(text.translate(_NUMERIC_TABLE))
     m = _NUMBER_RE.match(s)
     if m is None:
         if _DECIMAL_COMMA_RE.match(s):
-            return None, False, _err(
+            return None, _err(
                 "ambiguous_number",
                 f"{zh}：{_q(text)} 中的逗号无法判断是小数点还是千位分隔符，请用小数点，如 12.5 或 1,234.50",
                 f"{en}: the comma in {text!r} could be a decimal comma or a thousands separator; "
                 f"use a point for decimals, e.g. 12.5 or 1,234.50",
             )
         if fld.percent and _ZHE_RE.match(s):
-            return None, False, _err(
+            return None, _err(
                 "not_a_number",
                 f"{zh}：{_q(text)} 是“几折”的写法；请填写折扣率，如 8折 写 20% 或 0.2",
                 f"{en}: {text!r} is a Chinese '折' price ratio; write the discount instead, e.g. 8折 is 20% or 0.2",
             )
-        return None, False, _err(
+        return None, _err(
             "not_a_number",
             f"{zh}：{_q(text)} 不是数字，请只填写数字，如 {_example(fld)}",
             f"{en}: {text!r} is not a number; write digits only, e.g. {_example(fld)}",
         )
     if m["s1"] and m["s2"]:
-        return None, False, _err(
+        return None, _err(
             "not_a_number",
             f"{zh}：{_q(text)} 有两个正负号，请只保留一个",
             f"{en}: {text!r} has two signs; keep one",
         )
     if (m["c1"] or m["c2"]) and fld.type != "money":
-        return None, False, _err(
+        return None, _err(
             "currency_not_allowed",
             f"{zh}：{_q(text)} 带货币符号，此栏不是金额，请只填写数字",
             f"{en}: {text!r} carries a currency sign but this is not an amount; write the number only",
         )
     if m["c1"] and m["c2"]:
-        return None, False, _err(
+        return None, _err(
             "not_a_number",
             f"{zh}：{_q(text)} 有两个货币符号，请只保留数字，如 1,234.50",
             f"{en}: {text!r} has two currency signs; write the number only, e.g. 1,234.50",
         )
     if m["pct"]:
         if not fld.percent:
-            return None, False, _err(
+            return None, _err(
                 "percent_not_allowed",
                 f"{zh}：{_q(text)} 带百分号，此栏不接受百分比，请填写数字",
                 f"{en}: {text!r} is a percent, which this field does not take; write a plain number",
             )
         if m["c1"] or m["c2"]:
-            return None, False, _err(
+            return None, _err(
                 "not_a_number",
                 f"{zh}：{_q(text)} 同时有百分号和货币符号，请只填写百分比，如 35%",
                 f"{en}: {text!r} has both a percent and a currency sign; write a percent, e.g. 35%",
@@ -230,7 +230,7 @@ def _number_from_text(fld: Field, text: str) -> tuple[Decimal | None, bool, Pars
         num = -num
     if m["pct"]:
         num = num.scaleb(-2)
-    return num, bool(m["pct"]), None
+    return num, None
 
 
 def _example(fld: Field) -> str:
@@ -261,7 +261,7 @@ def _to_number(fld: Field, value: Any) -> tuple[Decimal | None, str, Parsed | No
             return None, "", _wrong_type(fld, value, "有限的数字", "a finite number", _example(fld))
         return _float_decimal(f), "float", None
     if isinstance(value, str):
-        num, _pct, error = _number_from_text(fld, value)
+        num, error = _number_from_text(fld, value)
         return num, "exact", error
     if isinstance(value, (date, time, timedelta)):
         return None, "", _wrong_type(fld, value, "数字（此单元格被设成了日期格式）",
@@ -290,7 +290,7 @@ def _parse_money(fld: Field, value: Any) -> Parsed:
     if error:
         return error
     assert num is not None
-    rounded = num.quantize(FEN, rounding=ROUND_HALF_UP)
+    rounded = round_fen(num)
     if rounded != num and kind != "float":
         zh, en = _name(fld)
         return _err(

@@ -29,7 +29,7 @@ from .catalog import FORMS
 from .engines import Engine, EngineFailed, Grid, open_engine
 from .intake import Refused, finding, refusal, sniff_file
 from .ooxml import Package, SheetInfo, SheetScan, TableInfo, cell_address, col_letter
-from .parse import fold
+from .parse import fold, is_blank
 from .schema import Field, Form, RawCell, RawWorkbook
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def read_workbook(path: str | Path, cfg: "Config", *, engine: str = "auto") -> R
     intake = cfg.intake
     try:
         sniff_file(path, intake.max_file_mb)
-        pkg = Package(path, budget_bytes=intake.max_unzipped_mb * 1024 * 1024, budget_mb=intake.max_unzipped_mb)
+        pkg = Package(path, budget_mb=intake.max_unzipped_mb)
     except Refused as r:
         raw.findings.append(refusal(path, r.rule, **r.fields))
         return raw
@@ -324,12 +324,11 @@ class _FormReader:
                       + ([table.ref[3]] if table else []))
         top = table.ref[0] if table else HEADER_SCAN_ROWS
         grid = self._grid(sheet, top + self.max_rows + 1, max_col)
-        scan = self.pkg.scan(sheet)
         header_row, columns = self._columns(form, sheet, grid, table)
         self._header(form, sheet, grid, names, header_row)
         if header_row is not None:
-            self._rows(form, sheet, grid, scan, table, header_row, columns)
-        self._formula_warnings(sheet, scan)
+            self._rows(sheet, grid, table, header_row, columns)
+        self._formula_warnings(form, sheet, self.pkg.scan(sheet))
         self._other_copies(form, sheet)
 
     def _other_copies(self, form: Form, input_sheet: SheetInfo) -> None:
@@ -465,8 +464,8 @@ class _FormReader:
                           severity=ERROR if f.required else WARNING, sheet=sheet.name, field=f.key)
         return header_row, columns
 
-    def _rows(self, form: Form, sheet: SheetInfo, grid: Grid, scan: SheetScan, table: TableInfo | None,
-              header_row: int, columns: dict[str, int]) -> None:
+    def _rows(self, sheet: SheetInfo, grid: Grid, table: TableInfo | None, header_row: int,
+              columns: dict[str, int]) -> None:
         totals_row = table.ref[2] if table is not None and table.totals_rows > 0 else None
         last_allowed = header_row + self.max_rows
         over = False
@@ -493,11 +492,11 @@ class _FormReader:
                       f"were not read; split the data into several files.",
                       severity=ERROR, sheet=sheet.name, cell=cell_address(last_allowed + 1, 1))
 
-    def _formula_warnings(self, sheet: SheetInfo, scan: SheetScan) -> None:
+    def _formula_warnings(self, form: Form, sheet: SheetInfo, scan: SheetScan) -> None:
         """A warning at every read cell that holds a formula: its cached result cannot be trusted."""
         if not scan.formulas:
             return
-        form = FORMS.get(self.raw.form_id or "")
+        computed = {f.key for f in form.fields if f.compute is not None}
         read: dict[str, tuple[str, RawCell, dict[str, RawCell]]] = {
             c.address: (k, c, self.raw.header) for k, c in self.raw.header.items()}
         for _row, row_cells in self.raw.rows:
@@ -507,7 +506,7 @@ class _FormReader:
             if hit is None:
                 continue
             key, cell, cells = hit
-            if form is not None and any(f.key == key and f.compute is not None for f in form.fields):
+            if key in computed:
                 # a computed column (net = gross × (1 − discount)): never trust the cached
                 # result (XlsxWriter stores 0, openpyxl none); the validator recomputes it
                 cells[key] = RawCell(None, cell.address)
@@ -523,10 +522,8 @@ class _FormReader:
 
 
 def _blank(cell: RawCell) -> bool:
-    if cell.error:
-        return False
-    v = cell.value
-    return v is None or (isinstance(v, str) and not v.strip())
+    """Blank as the validator counts it (forms.parse.is_blank); an error cell is never blank."""
+    return not cell.error and is_blank(cell.value)
 
 
 def _row_matches(grid: Grid, row: int, matcher: dict[str, str]) -> dict[int, str]:

@@ -35,6 +35,7 @@ __all__ = [
     "build_templates",
     "template_filename",
     "yes_no_choices",
+    "lines_needed",
     "TABLE_ROWS",
     "TEMPLATES_DIR",
     "META_SHEET",
@@ -110,7 +111,8 @@ def _text_width(text: str) -> float:
     return sum(1.8 if unicodedata.east_asian_width(ch) in "WF" else 0.9 for ch in text)
 
 
-def _lines_needed(text: str, width: float) -> int:
+def lines_needed(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column `width` characters wide (also sizes the feedback workbook's rows)."""
     usable = max(width - 1, 1)
     return sum(max(1, math.ceil(_text_width(line) / usable)) for line in text.split("\n"))
 
@@ -401,7 +403,7 @@ class _Builder:
                 f"Fill in the yellow cells; blue headings are required, grey ones optional. "
                 f"Document key: {key_en}; a later file with the same key replaces the earlier one.")
         total_width = sum(widths)
-        ws.set_row(row, 15 * max(2, _lines_needed(note, total_width)))
+        ws.set_row(row, 15 * max(2, lines_needed(note, total_width)))
         ws.merge_range(row, 0, row, last_col, note, self.fmt(font_color=_NOTE, font_size=9, text_wrap=True))
         row += 1
         ws.set_row(row, 6)
@@ -418,7 +420,7 @@ class _Builder:
             used: set[int] = set()
             for f, slot in zip(chunk, slots):
                 lw = sum(widths[slot.label[0]:slot.label[1] + 1])
-                height = max(height, _lines_needed(f.label, lw))
+                height = max(height, lines_needed(f.label, lw))
                 lfmt = self.fmt(bold=f.required, bg_color=_REQUIRED_FILL if f.required else _OPTIONAL_FILL,
                                 text_wrap=True, border=1, border_color=_BORDER)
                 if slot.label[0] == slot.label[1]:
@@ -454,7 +456,7 @@ class _Builder:
         columns = []
         head_lines = 2
         for c, f in enumerate(form.columns):
-            head_lines = max(head_lines, _lines_needed(f.label, widths[c]))
+            head_lines = max(head_lines, lines_needed(f.label, widths[c]))
             hfmt = self.fmt(bold=f.required, text_wrap=True, align="center",
                             bg_color=_REQUIRED_FILL if f.required else _OPTIONAL_FILL,
                             border=1, border_color=_BORDER, locked=True)
