@@ -463,3 +463,9 @@ def test_a_pattern_message_leads_with_an_example_and_says_when_only_the_case_is_
     _rule, zh, en = p(JOB_NO, "HRFR-2026-01").error
     assert zh.index("HRFR-2026-001") < zh.index("^[A-Z]")  # the example first, the rule for the curious
     assert "大写" not in zh and "capital" not in en
+
+
+@pytest.mark.parametrize("value", ["1949-12", "2200-01", "1949年12月"])
+def test_month_outside_the_plausible_years(value):
+    """The month field shares the date fields' window (parse.YEAR_MIN..YEAR_MAX), which the templates check too."""
+    assert rule(MONTH, value) == "implausible_date"

@@ -266,16 +266,6 @@ def _is_monday(row, header, cfg) -> bool:
     return not isinstance(ws, date) or ws.weekday() == 0
 
 
-def _month_text_ok(row, header, cfg) -> bool:
-    m = header.get("month")
-    if not isinstance(m, str):
-        return True
-    try:
-        return len(m) == 7 and 1 <= int(m[5:]) <= 12 and m[4] == "-" and int(m[:4]) >= 2000
-    except ValueError:
-        return False
-
-
 def _people_name(name: str, cfg) -> str:
     """The [[people]] name for a name or alias typed with any spacing; an unknown name as typed."""
     person = cfg.person(name)
@@ -607,7 +597,6 @@ MONITORING = Form(
     ),
     key=("month", "monitor"),
     rules=(
-        RowRule("bad_month", "month", "监测月份应为 YYYY-MM", "the month must be YYYY-MM", _month_text_ok, needs=("month",), scope="header"),
         _within("date", _month, "outside_month", "日期不在监测月份内", "the date is not within the month"),
     ),
 )

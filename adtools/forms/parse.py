@@ -31,7 +31,7 @@ from .schema import Choice, Field
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["Parsed", "ParseError", "parse_value", "is_blank", "fold", "excel_serial", "shown"]
+__all__ = ["Parsed", "ParseError", "parse_value", "is_blank", "fold", "excel_serial", "shown", "YEAR_MIN", "YEAR_MAX"]
 
 log = logging.getLogger("adtools.forms.parse")
 
@@ -39,7 +39,9 @@ ParseError = tuple[str, str, str]  # (rule, message_zh, message_en)
 
 # Years a date typed on a form can plausibly have; outside them it is a typo
 # (e.g. a small number typed into a date cell, which Excel reads as 1900-01-xx).
-_YEAR_MIN, _YEAR_MAX = 1950, 2199
+# the years a date typed on a form may have: outside them it is a typing slip
+# (a small number in a date cell is a day of 1900); the template's checks use them too
+YEAR_MIN, YEAR_MAX = 1950, 2199
 _EXCEL_1900 = date(1899, 12, 30)  # serial 61 and up (serial 60 is Excel's fictitious 1900-02-29)
 _EXCEL_1904 = date(1904, 1, 1)
 _EXCEL_MAX_SERIAL = 2958465  # 9999-12-31 in the 1900 system
@@ -391,7 +393,7 @@ def _make_date(fld: Field, value: Any, y: int, m: int, d: int) -> Parsed:
 
 
 def _plausible(fld: Field, value: Any, day: date) -> Parsed:
-    if _YEAR_MIN <= day.year <= _YEAR_MAX:
+    if YEAR_MIN <= day.year <= YEAR_MAX:
         return Parsed(day)
     zh, en = _name(fld)
     return _err(
@@ -602,7 +604,7 @@ def _parse_month(fld: Field, value: Any, date1904: bool) -> Parsed:
                     f"{zh}：{_q(value)} 的月份 {mo} 不存在，请写成 2026-11",
                     f"{en}: {value!r} has no month {mo}; write it as 2026-11",
                 )
-            if not _YEAR_MIN <= y <= _YEAR_MAX:
+            if not YEAR_MIN <= y <= YEAR_MAX:
                 return _err(
                     "implausible_date",
                     f"{zh}：{_q(value)} 的年份 {y} 不合理，请写成 2026-11",

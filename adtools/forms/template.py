@@ -25,6 +25,7 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
 from ..errors import FileError
 from .catalog import FORMS
+from .parse import YEAR_MAX, YEAR_MIN
 from .schema import Choice, Field, Form
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ _INPUT_MIN = 20  # characters a header input needs (a date-time fits)
 _EXTRA_WIDTH = 22  # width of a layout column to the right of the table
 _MAX_WIDTH = 110  # widest layout that still prints legibly on A4 landscape
 _PORTRAIT_MAX = 80  # wider layouts print landscape
-_DATE_MIN, _DATE_MAX = date(2000, 1, 1), date(2099, 12, 31)
+_DATE_MIN, _DATE_MAX = date(YEAR_MIN, 1, 1), date(YEAR_MAX, 12, 31)  # the parser's window
 
 _NUM_FORMATS = {
     "text": "@",
