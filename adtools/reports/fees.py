@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..fees import MONEY_KEYS, FeeStatement, fee_statement, month_bounds
-from ..forms.catalog import CATEGORY_LABELS, NON_BILLABLE
 from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
 from ..money import fmt2, fmt_money
-from ._labels import DEPARTMENT_LABELS, LINE_TYPE_LABELS, category_label, label
+from ._labels import DEPARTMENT_LABELS, HOURS_LABELS, LINE_TYPE_LABELS, category_label, label
 from .base import ReportResult
 from .xlsx import Column, ReportWorkbook
 
@@ -161,10 +160,9 @@ def _detail_rows(statement: FeeStatement) -> list[dict[str, Any]]:
 def _staff_columns(statement: FeeStatement) -> tuple[Column, ...]:
     fixed = {"staff", "total", "billable", "billable_share"}
     cats = [c for c in statement.hours_by_staff.columns if c not in fixed]
-    labels = {**CATEGORY_LABELS, NON_BILLABLE.key: (NON_BILLABLE.zh, NON_BILLABLE.en)}
     return (
         Column("staff", "员工", "Staff", width=12),
-        *(Column(c, *labels.get(c, (c, c)), "hours", 13) for c in cats),
+        *(Column(c, *HOURS_LABELS.get(c, (c, c)), "hours", 13) for c in cats),
         Column("total", "总小时", "Total hours", "hours", 10),
         Column("billable", "计费小时", "Billable hours", "hours", 10),
         Column("billable_share", "计费比例", "Billable share", "percent", 10),

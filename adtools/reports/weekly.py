@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..forms.catalog import DELIVERABLE_LABELS, FORMS
+from ..forms.catalog import DELIVERABLE_LABELS
 from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
-from ..workflow import DOCUMENT_LABELS, STAGES, WeeklySummary, weekly_summary
-from ._labels import label
+from ..workflow import DOCUMENT_LABELS, WeeklySummary, weekly_summary
+from ._labels import OWNER_LABELS, STAGE_LABELS, label
 from .base import ReportResult
 from .xlsx import Column, ReportWorkbook
 
@@ -27,8 +27,6 @@ __all__ = ["build_weekly", "render_weekly"]
 
 RED = {"bg_color": "#F8CBAD"}
 AMBER = {"bg_color": "#FFE699"}
-_STAGE_LABELS = {s.key: (s.label_zh, s.label_en) for s in STAGES}
-_OWNER_LABELS = {c.key: (c.zh, c.en) for c in FORMS["progress"].field("owner").choices}
 _STATUS = {
     "overdue": ("逾期", "overdue"),
     "due_soon": ("即将到期", "due soon"),
@@ -164,7 +162,7 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
                  title=f"待客户确认（超过 {cfg.sla.client_response_days} 个工作日）Awaiting client (more than {cfg.sla.client_response_days} working days)",
                  row_formats=[AMBER] * len(awaiting))
         gates = [
-            {**r, "stage_label": label(_STAGE_LABELS, r.get("stage")), "owner_label": label(_OWNER_LABELS, r.get("owner")),
+            {**r, "stage_label": label(STAGE_LABELS, r.get("stage")), "owner_label": label(OWNER_LABELS, r.get("owner")),
              "missing_label": "、".join(label(DOCUMENT_LABELS, m) for m in (r.get("missing") or [])),
              "detail": "\n".join(r.get("detail") or [])}  # one line per missing approval
             for r in _records(summary.gate_violations)
@@ -200,7 +198,7 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
         blocks.append(rows_html(
             [("job_no", "工作编号", "Job No."), ("stage", "工作环节", "Stage"), ("done_on", "完成日期", "Done on"),
              ("missing", "缺少的客户确认", "Missing approval")],
-            [{**g, "stage": label(_STAGE_LABELS, g["stage"]),
+            [{**g, "stage": label(STAGE_LABELS, g["stage"]),
               "missing": "、".join(label(DOCUMENT_LABELS, m) for m in g["missing"])} for g in data["gate_violations"]],
             caption_zh="流程违规", caption_en="Gate violations"))
     if summary.warnings:
