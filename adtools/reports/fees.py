@@ -18,6 +18,7 @@ from ..fees import MONEY_KEYS, FeeStatement, fee_statement, month_bounds
 from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
 from ..money import fmt2, fmt_money
 from ._labels import DEPARTMENT_LABELS, HOURS_LABELS, LINE_TYPE_LABELS, category_label, label
+from ._text import file_part, percent
 from .base import ReportResult
 from .xlsx import Column, ReportWorkbook
 
@@ -103,23 +104,13 @@ WARNING_COLUMNS = (Column("warning", "注意事项", "Warning", width=140),)
 def fees_path(cfg: "Config", month: str, job: str | None = None, out_dir: Path | None = None) -> Path:
     """`<reports>/fees/收费清单_fees_2026-11[_HRFR-2026-001].xlsx`."""
     folder = Path(out_dir) if out_dir is not None else cfg.reports_dir / "fees"
-    suffix = f"_{_safe_name(job)}" if job else ""
+    suffix = f"_{file_part(job, 'job')}" if job else ""
     return folder / f"收费清单_fees_{month}{suffix}.xlsx"
 
 
 def fees_subject(cfg: "Config", month: str, job: str | None = None) -> str:
     """`【收费清单 Fees】海尔冰箱 收费清单 2026-11`; a one-job statement names the job before the month."""
     return report_subject(cfg, "fees", month, f"{_TOPIC} {job}" if job else None)
-
-
-def _percent(share) -> str:  # noqa: ANN001
-    """0.06 -> "6%", 0.125 -> "12.5%" (a config rate as people write it)."""
-    return f"{(share * 100).normalize():f}%"
-
-
-def _safe_name(text: str) -> str:
-    """A job number as part of a file name on Windows too."""
-    return "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in str(text)).strip(" .") or "job"
 
 
 # --------------------------------------------------------------------------- rows for the sheets
@@ -192,7 +183,7 @@ def _row_colour(status: Any) -> dict[str, str] | None:
 
 # --------------------------------------------------------------------------- the workbook
 def _write_workbook(cfg: "Config", statement: FeeStatement, path: Path, title_zh: str, title_en: str) -> None:
-    tax_pct = _percent(cfg.fees.tax_rate)
+    tax_pct = percent(cfg.fees.tax_rate)
     heading = f"{cfg.agency.name} → {cfg.client.name} · 人民币 {statement.currency} · 税率 Tax rate {tax_pct}"
     with ReportWorkbook(path, title=f"{title_zh} / {title_en}", author=cfg.agency.name) as wb:
         jobs = _records(statement.jobs)
@@ -234,8 +225,8 @@ def _write_workbook(cfg: "Config", statement: FeeStatement, path: Path, title_zh
         budget = _budget_rows(statement)
         wb.table("预算对比 Estimate vs actual", BUDGET_COLUMNS, budget,
                  title="已确认报价与实际收费 Approved quote against billed to date",
-                 subtitle=f"黄色 = 已达报价的 {_percent(cfg.fees.budget_warning)}；红色 = 超出报价 / "
-                          f"amber = {_percent(cfg.fees.budget_warning)} of the quote reached; red = over the quote",
+                 subtitle=f"黄色 = 已达报价的 {percent(cfg.fees.budget_warning)}；红色 = 超出报价 / "
+                          f"amber = {percent(cfg.fees.budget_warning)} of the quote reached; red = over the quote",
                  row_formats=[_row_colour(b["status"]) for b in budget])
         wb.table("缺交工时表 Missing timesheets", MISSING_COLUMNS, _missing_rows(cfg, statement),
                  title="缺交的工时表 Timesheets not received",
