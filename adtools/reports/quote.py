@@ -18,7 +18,7 @@ from ..fees import PricedLine, PricedQuote, price_quote
 from ..money import fmt2
 from ._labels import LINE_TYPE_LABELS, QUOTE_TYPE_LABELS, category_label, label
 from ._text import file_part, percent, plain
-from .xlsx import ReportWorkbook, text_lines
+from .xlsx import ReportWorkbook, row_points, text_lines
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -128,17 +128,15 @@ def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
         r += 1
         for i, line in enumerate(priced.lines, 1):
             cell(r, 0, i, "int", f_int_cell)
-            cell(r, 1, label(LINE_TYPE_LABELS, line.line_type), "text", f_cell)
-            cell(r, 2, category_label(line.line_type, line.category), "text", f_cell)
-            cell(r, 3, line.description, "text", f_cell)
-            cell(r, 4, _quantity_text(line), "text", f_cell)
-            cell(r, 5, _unit_price(cfg, line), "money", f_money)
-            cell(r, 6, line.amount, "money", f_money)
             texts = (label(LINE_TYPE_LABELS, line.line_type), category_label(line.line_type, line.category),
                      line.description, _quantity_text(line))
-            tall = max(text_lines(t, _WIDTHS[c]) for c, t in zip((1, 2, 3, 4), texts))
+            for c, text in enumerate(texts, 1):
+                cell(r, c, text, "text", f_cell)
+            cell(r, 5, _unit_price(cfg, line), "money", f_money)
+            cell(r, 6, line.amount, "money", f_money)
+            tall = max(text_lines(t, _WIDTHS[c]) for c, t in enumerate(texts, 1))
             if tall > 1:  # wrapped text: Excel and WPS do not grow a row written by a program
-                ws.set_row(r, 15 * tall + 3)
+                ws.set_row(r, row_points(tall))
             r += 1
         if not priced.lines:
             merged(r, 0, _LAST_COL, "（无 None）", "text", f_cell)
