@@ -49,6 +49,7 @@ __all__ = [
     "fee_statement",
     "price_quote",
     "film_price",
+    "film_rates",
     "month_bounds",
     "statement_weeks",
 ]
@@ -218,7 +219,7 @@ def statement_weeks(month: str, calendar: Workdays | None = None) -> list[date]:
 
 def film_price(cfg: Any, kind: str, width_cm: Decimal, height_cm: Decimal, quantity: int = 1) -> Decimal:
     """Price per piece of the kind x (w x h) / (base w x base h) x quantity, rounded half up."""
-    per_piece = _film_rates(cfg).get(kind)
+    per_piece = film_rates(cfg).get(kind)
     if per_piece is None:
         raise InputError(
             f"未知的软片类型 / Unknown film kind {kind!r}. Rule: film is bw or colour_proof ([film]). Fix: use one of those."
@@ -229,7 +230,8 @@ def film_price(cfg: Any, kind: str, width_cm: Decimal, height_cm: Decimal, quant
         return round_fen(exact)
 
 
-def _film_rates(cfg: Any) -> dict[str, Decimal]:
+def film_rates(cfg: Any) -> dict[str, Decimal]:
+    """Price per piece at the base size, by film kind ([film])."""
     return {"bw": cfg.film.bw, "colour_proof": cfg.film.colour_proof}
 
 
@@ -409,7 +411,7 @@ def _prepare_costs(costs: pd.DataFrame | None, cfg: Any, warnings: list[str]) ->
     c["actual"] = c["amount"].map(_d).astype(object)
     qty = pd.to_numeric(c["quantity"], errors="coerce").fillna(1).astype(np.int64)
     c["quantity"] = qty
-    rates = _film_rates(cfg)
+    rates = film_rates(cfg)
     with localcontext() as ctx:
         ctx.prec = 60
         per_piece = c["film_kind"].map(rates)

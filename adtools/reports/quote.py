@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import Finding, InputError
-from ..fees import PricedLine, PricedQuote, price_quote
+from ..fees import PricedLine, PricedQuote, film_rates, price_quote
 from ..money import fmt2
 from ._labels import LINE_TYPE_LABELS, QUOTE_TYPE_LABELS, category_label, label
 from ._text import file_part, percent, plain
@@ -60,7 +60,7 @@ def _unit_price(cfg: "Config", line: PricedLine) -> Decimal | None:
     if line.line_type == "hours":
         return line.rate
     if line.line_type == "film":
-        return {"bw": cfg.film.bw, "colour_proof": cfg.film.colour_proof}.get(line.category or "")
+        return film_rates(cfg).get(line.category or "")
     return None
 
 
