@@ -20,7 +20,7 @@ from ..money import fmt2, fmt_money
 from ._labels import DEPARTMENT_LABELS, HOURS_LABELS, LINE_TYPE_LABELS, category_label, label
 from ._text import file_part, percent
 from .base import ReportResult
-from .xlsx import Column, ReportWorkbook
+from .xlsx import AMBER, RED, Column, ReportWorkbook
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -30,8 +30,6 @@ __all__ = ["render_fees", "build_fees", "fees_path", "fees_subject"]
 
 log = logging.getLogger("adtools.reports.fees")
 
-RED = {"bg_color": "#F8CBAD"}
-AMBER = {"bg_color": "#FFE699"}
 _TOPIC = "收费清单"
 #: source cells named on a charged line; the rest are on the Hours detail sheet, by line number
 #: (a cell of hundreds of references is unreadable, and too tall to print)

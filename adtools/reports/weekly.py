@@ -17,7 +17,7 @@ from ..mail.message import Figure, figures_html, figures_text, html_document, re
 from ..workflow import DOCUMENT_LABELS, WeeklySummary, weekly_summary
 from ._labels import OWNER_LABELS, STAGE_LABELS, label
 from .base import ReportResult
-from .xlsx import Column, ReportWorkbook
+from .xlsx import AMBER, RED, Column, ReportWorkbook
 
 if TYPE_CHECKING:
     from ..calendar import WorkCalendar
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["build_weekly", "render_weekly"]
 
-RED = {"bg_color": "#F8CBAD"}
-AMBER = {"bg_color": "#FFE699"}
 _STATUS = {
     "overdue": ("逾期", "overdue"),
     "due_soon": ("即将到期", "due soon"),

@@ -24,10 +24,14 @@ import xlsxwriter
 
 from ..errors import FileError
 
-__all__ = ["Column", "ReportWorkbook", "FIXED_CREATED", "text_lines", "row_points"]
+__all__ = ["Column", "ReportWorkbook", "FIXED_CREATED", "RED", "AMBER", "text_lines", "row_points"]
 
 # Fixed document timestamp: the same figures give the same bytes (golden-file tests).
 FIXED_CREATED = datetime(2026, 1, 1, 0, 0, 0)
+
+# Row highlights (`row_formats` of ReportWorkbook.table), the same in every report.
+RED = {"bg_color": "#F8CBAD"}  # overdue, over the quote, a broken rule
+AMBER = {"bg_color": "#FFE699"}  # due soon, near the quote, waiting
 
 _KIND_FORMATS = {
     "text": {},
