@@ -653,7 +653,7 @@ def _budget(
         approved = approved[approved["job_no"] == job]
     approved["version"] = pd.to_numeric(approved["version"], errors="coerce")
     latest = approved.sort_values("version", kind="stable").drop_duplicates(["job_no", "document"], keep="last")
-    latest_fen = latest["amount"].map(lambda a: None if _d(a) is None else int(round_fen(_d(a)) * 100))
+    latest_fen = latest["amount"].map(lambda a: None if (d := _d(a)) is None else to_fen(d))
     no_amount = latest_fen.isna()
     if no_amount.any():
         warnings.append(
