@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .forms.catalog import NON_BILLABLE as _NON_BILLABLE_CHOICE
 from .money import fmt2, round_fen, to_fen
 
 __all__ = [
@@ -56,7 +57,7 @@ __all__ = [
 
 log = logging.getLogger("adtools.fees")
 
-NON_BILLABLE = "non_billable"
+NON_BILLABLE = _NON_BILLABLE_CHOICE.key  # the timesheet category never charged (FORMS.md)
 QUOTE_DOCUMENTS = ("design_quote", "artwork_production_quote")
 #: the figures of a job and of the statement's totals, in JSON order
 MONEY_KEYS = ("hours", "hours_fee", "film", "costs", "postage", "subtotal", "tax", "total")
