@@ -212,10 +212,6 @@ class WorkCalendar:
         return total
 
     # ------------------------------------------------------------------ warnings
-    def is_assumed_year(self, year: int) -> bool:
-        """True when `year` is reckoned without the statutory calendar."""
-        return self._year(year).assumed
-
     def assumed_years(self, first: object, last: object | None = None) -> tuple[int, ...]:
         """The assumed years among the days `first`..`last` (inclusive, either order): what a result spanning them relied on."""
         a = _as_date(first)

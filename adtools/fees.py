@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .forms.catalog import NON_BILLABLE as _NON_BILLABLE_CHOICE
 from .money import fmt2, round_fen, to_fen
 
 __all__ = [
@@ -49,13 +50,14 @@ __all__ = [
     "fee_statement",
     "price_quote",
     "film_price",
+    "film_rates",
     "month_bounds",
     "statement_weeks",
 ]
 
 log = logging.getLogger("adtools.fees")
 
-NON_BILLABLE = "non_billable"
+NON_BILLABLE = _NON_BILLABLE_CHOICE.key  # the timesheet category never charged (FORMS.md)
 QUOTE_DOCUMENTS = ("design_quote", "artwork_production_quote")
 #: the figures of a job and of the statement's totals, in JSON order
 MONEY_KEYS = ("hours", "hours_fee", "film", "costs", "postage", "subtotal", "tax", "total")
@@ -218,7 +220,7 @@ def statement_weeks(month: str, calendar: Workdays | None = None) -> list[date]:
 
 def film_price(cfg: Any, kind: str, width_cm: Decimal, height_cm: Decimal, quantity: int = 1) -> Decimal:
     """Price per piece of the kind x (w x h) / (base w x base h) x quantity, rounded half up."""
-    per_piece = _film_rates(cfg).get(kind)
+    per_piece = film_rates(cfg).get(kind)
     if per_piece is None:
         raise InputError(
             f"未知的软片类型 / Unknown film kind {kind!r}. Rule: film is bw or colour_proof ([film]). Fix: use one of those."
@@ -229,7 +231,8 @@ def film_price(cfg: Any, kind: str, width_cm: Decimal, height_cm: Decimal, quant
         return round_fen(exact)
 
 
-def _film_rates(cfg: Any) -> dict[str, Decimal]:
+def film_rates(cfg: Any) -> dict[str, Decimal]:
+    """Price per piece at the base size, by film kind ([film])."""
     return {"bw": cfg.film.bw, "colour_proof": cfg.film.colour_proof}
 
 
@@ -409,7 +412,7 @@ def _prepare_costs(costs: pd.DataFrame | None, cfg: Any, warnings: list[str]) ->
     c["actual"] = c["amount"].map(_d).astype(object)
     qty = pd.to_numeric(c["quantity"], errors="coerce").fillna(1).astype(np.int64)
     c["quantity"] = qty
-    rates = _film_rates(cfg)
+    rates = film_rates(cfg)
     with localcontext() as ctx:
         ctx.prec = 60
         per_piece = c["film_kind"].map(rates)
@@ -651,7 +654,7 @@ def _budget(
         approved = approved[approved["job_no"] == job]
     approved["version"] = pd.to_numeric(approved["version"], errors="coerce")
     latest = approved.sort_values("version", kind="stable").drop_duplicates(["job_no", "document"], keep="last")
-    latest_fen = latest["amount"].map(lambda a: None if _d(a) is None else int(round_fen(_d(a)) * 100))
+    latest_fen = latest["amount"].map(lambda a: None if (d := _d(a)) is None else to_fen(d))
     no_amount = latest_fen.isna()
     if no_amount.any():
         warnings.append(

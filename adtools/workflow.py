@@ -740,6 +740,11 @@ class WeeklySummary:
         return len(self.open_lines)
 
     @property
+    def minutes_late(self) -> int:
+        """Important meetings whose minutes were sent late or are still missing."""
+        return int(self.minutes["status"].isin(["late", "missing"]).sum())
+
+    @property
     def overdue(self) -> pd.DataFrame:
         d = self.deadlines[self.deadlines["status"] == "overdue"]
         return d.sort_values(["working_days_late", "job_no"], ascending=[False, True], kind="stable")

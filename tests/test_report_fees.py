@@ -245,6 +245,7 @@ def test_mail_body_key_figures(report):
     for needle in ("¥7,287.03", "¥412.47", "Non-billable hours", "3.00", "Jobs over their approved quote",
                    "Missing timesheets", JOB_B, "超出报价 Over the approved quote", "接近报价 Near the approved quote"):
         assert needle in html, needle
+    assert "正常 OK" not in html  # the estimate block lists only jobs near or over their quote (not JOB_C)
     assert "合计（含税） Total incl. tax: ¥7,287.03" in text
     assert "收费工作数 Jobs charged: 3" in text
     assert "缺交工时表（人·周） Missing timesheets (person-weeks): 7" in text

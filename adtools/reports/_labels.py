@@ -1,4 +1,4 @@
-"""Bilingual labels of the fee reports' keys (line types, categories, statuses), taken from the form catalog."""
+"""Bilingual labels of the reports' keys (line types, categories, stages, owners), taken from the form catalog."""
 from __future__ import annotations
 
 from typing import Any, Mapping
@@ -7,7 +7,10 @@ import pandas as pd
 
 from ..forms.catalog import CATEGORY_LABELS, FORMS, NON_BILLABLE
 
-__all__ = ["LINE_TYPE_LABELS", "QUOTE_TYPE_LABELS", "DEPARTMENT_LABELS", "category_label", "label"]
+__all__ = [
+    "LINE_TYPE_LABELS", "QUOTE_TYPE_LABELS", "DEPARTMENT_LABELS", "HOURS_LABELS", "STAGE_LABELS", "OWNER_LABELS",
+    "category_label", "label",
+]
 
 
 def _choices(form_id: str, key: str) -> dict[str, tuple[str, str]]:
@@ -17,9 +20,12 @@ def _choices(form_id: str, key: str) -> dict[str, tuple[str, str]]:
 LINE_TYPE_LABELS = _choices("quote", "line_type")
 QUOTE_TYPE_LABELS = _choices("quote", "quote_type")
 DEPARTMENT_LABELS = _choices("timesheet", "department")
+STAGE_LABELS = _choices("progress", "stage")
+OWNER_LABELS = _choices("progress", "owner")
 _COST_TYPES = _choices("costs", "cost_type")
 _FILM_KINDS = _choices("costs", "film_kind")
-_HOURS = {**CATEGORY_LABELS, NON_BILLABLE.key: (NON_BILLABLE.zh, NON_BILLABLE.en)}
+#: timesheet categories: the rate categories and non-billable
+HOURS_LABELS = {**CATEGORY_LABELS, NON_BILLABLE.key: (NON_BILLABLE.zh, NON_BILLABLE.en)}
 
 
 def _missing(value: Any) -> bool:
@@ -45,4 +51,4 @@ def category_label(line_type: Any, category: Any) -> str:
         return label(_FILM_KINDS, category)
     if line_type in ("cost", "postage"):
         return label(_COST_TYPES, category)
-    return label(_HOURS, category)
+    return label(HOURS_LABELS, category)

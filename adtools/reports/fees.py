@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..fees import MONEY_KEYS, FeeStatement, fee_statement, month_bounds
-from ..forms.catalog import CATEGORY_LABELS, NON_BILLABLE
 from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
 from ..money import fmt2, fmt_money
-from ._labels import DEPARTMENT_LABELS, LINE_TYPE_LABELS, category_label, label
+from ._labels import DEPARTMENT_LABELS, HOURS_LABELS, LINE_TYPE_LABELS, category_label, label
+from ._text import file_part, percent
 from .base import ReportResult
-from .xlsx import Column, ReportWorkbook
+from .xlsx import AMBER, RED, Column, ReportWorkbook
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -30,8 +30,6 @@ __all__ = ["render_fees", "build_fees", "fees_path", "fees_subject"]
 
 log = logging.getLogger("adtools.reports.fees")
 
-RED = {"bg_color": "#F8CBAD"}
-AMBER = {"bg_color": "#FFE699"}
 _TOPIC = "收费清单"
 #: source cells named on a charged line; the rest are on the Hours detail sheet, by line number
 #: (a cell of hundreds of references is unreadable, and too tall to print)
@@ -104,23 +102,13 @@ WARNING_COLUMNS = (Column("warning", "注意事项", "Warning", width=140),)
 def fees_path(cfg: "Config", month: str, job: str | None = None, out_dir: Path | None = None) -> Path:
     """`<reports>/fees/收费清单_fees_2026-11[_HRFR-2026-001].xlsx`."""
     folder = Path(out_dir) if out_dir is not None else cfg.reports_dir / "fees"
-    suffix = f"_{_safe_name(job)}" if job else ""
+    suffix = f"_{file_part(job, 'job')}" if job else ""
     return folder / f"收费清单_fees_{month}{suffix}.xlsx"
 
 
 def fees_subject(cfg: "Config", month: str, job: str | None = None) -> str:
     """`【收费清单 Fees】海尔冰箱 收费清单 2026-11`; a one-job statement names the job before the month."""
     return report_subject(cfg, "fees", month, f"{_TOPIC} {job}" if job else None)
-
-
-def _percent(share) -> str:  # noqa: ANN001
-    """0.06 -> "6%", 0.125 -> "12.5%" (a config rate as people write it)."""
-    return f"{(share * 100).normalize():f}%"
-
-
-def _safe_name(text: str) -> str:
-    """A job number as part of a file name on Windows too."""
-    return "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in str(text)).strip(" .") or "job"
 
 
 # --------------------------------------------------------------------------- rows for the sheets
@@ -161,10 +149,9 @@ def _detail_rows(statement: FeeStatement) -> list[dict[str, Any]]:
 def _staff_columns(statement: FeeStatement) -> tuple[Column, ...]:
     fixed = {"staff", "total", "billable", "billable_share"}
     cats = [c for c in statement.hours_by_staff.columns if c not in fixed]
-    labels = {**CATEGORY_LABELS, NON_BILLABLE.key: (NON_BILLABLE.zh, NON_BILLABLE.en)}
     return (
         Column("staff", "员工", "Staff", width=12),
-        *(Column(c, *labels.get(c, (c, c)), "hours", 13) for c in cats),
+        *(Column(c, *HOURS_LABELS.get(c, (c, c)), "hours", 13) for c in cats),
         Column("total", "总小时", "Total hours", "hours", 10),
         Column("billable", "计费小时", "Billable hours", "hours", 10),
         Column("billable_share", "计费比例", "Billable share", "percent", 10),
@@ -193,11 +180,13 @@ def _row_colour(status: Any) -> dict[str, str] | None:
 
 
 # --------------------------------------------------------------------------- the workbook
-def _write_workbook(cfg: "Config", statement: FeeStatement, path: Path, title_zh: str, title_en: str) -> None:
-    tax_pct = _percent(cfg.fees.tax_rate)
+def _write_workbook(
+    cfg: "Config", statement: FeeStatement, jobs: list[dict[str, Any]], budget: list[dict[str, Any]], path: Path,
+    title_zh: str, title_en: str,
+) -> None:
+    tax_pct = percent(cfg.fees.tax_rate)
     heading = f"{cfg.agency.name} → {cfg.client.name} · 人民币 {statement.currency} · 税率 Tax rate {tax_pct}"
     with ReportWorkbook(path, title=f"{title_zh} / {title_en}", author=cfg.agency.name) as wb:
-        jobs = _records(statement.jobs)
         ws, first, n = wb.table("汇总 Summary", JOB_COLUMNS, jobs, title=f"{title_zh} / {title_en}", subtitle=heading)
         r = first + max(n, 1)
         bold = {"bold": True, "top": 1, "bottom": 6}
@@ -233,11 +222,10 @@ def _write_workbook(cfg: "Config", statement: FeeStatement, path: Path, title_zh
                  subtitle="非计费和未收费的工时也列出（无收费行号）。 / Non-billable and uncharged hours are listed too (no line).")
         wb.table("员工工时 Hours by staff", _staff_columns(statement), _records(statement.hours_by_staff),
                  title="员工工时（按类别）Hours by staff and category")
-        budget = _budget_rows(statement)
         wb.table("预算对比 Estimate vs actual", BUDGET_COLUMNS, budget,
                  title="已确认报价与实际收费 Approved quote against billed to date",
-                 subtitle=f"黄色 = 已达报价的 {_percent(cfg.fees.budget_warning)}；红色 = 超出报价 / "
-                          f"amber = {_percent(cfg.fees.budget_warning)} of the quote reached; red = over the quote",
+                 subtitle=f"黄色 = 已达报价的 {percent(cfg.fees.budget_warning)}；红色 = 超出报价 / "
+                          f"amber = {percent(cfg.fees.budget_warning)} of the quote reached; red = over the quote",
                  row_formats=[_row_colour(b["status"]) for b in budget])
         wb.table("缺交工时表 Missing timesheets", MISSING_COLUMNS, _missing_rows(cfg, statement),
                  title="缺交的工时表 Timesheets not received",
@@ -261,13 +249,15 @@ def _figures(statement: FeeStatement) -> list[Figure]:
     ]
 
 
-def _mail_body(statement: FeeStatement, title_zh: str, title_en: str) -> tuple[str, str]:
+def _mail_body(
+    statement: FeeStatement, jobs: list[dict[str, Any]], budget: list[dict[str, Any]], title_zh: str, title_en: str,
+) -> tuple[str, str]:
     figures = _figures(statement)
     blocks = [figures_html(figures, caption_zh="本月概况", caption_en="This month")]
     money = [k for k in MONEY_KEYS if k != "hours"]
     job_rows = [
         {"job_no": j["job_no"], "hours": fmt2(j["hours"]), **{k: fmt_money(j[k]) for k in money}}
-        for j in _records(statement.jobs)
+        for j in jobs
     ]
     if job_rows:
         job_rows.append({"job_no": "合计 Total", "hours": fmt2(statement.totals["hours"]),
@@ -276,13 +266,13 @@ def _mail_body(statement: FeeStatement, title_zh: str, title_en: str) -> tuple[s
             [("job_no", "工作编号", "Job No."), ("hours", "计费小时", "Hours"), ("subtotal", "小计", "Subtotal"),
              ("tax", "税金", "Tax"), ("total", "合计", "Total")],
             job_rows, caption_zh="按工作", caption_en="By job"))
-    budget = [b for b in _budget_rows(statement) if b["status"] in ("over", "warning")]
-    if budget:
+    near_or_over = [b for b in budget if b["status"] in ("over", "warning")]
+    if near_or_over:
         blocks.append(rows_html(
             [("job_no", "工作编号", "Job No."), ("approved", "已确认报价", "Approved"), ("actual", "累计收费", "Billed to date"),
              ("share", "已用比例", "Share"), ("status_label", "状态", "Status")],
             [{**b, "approved": fmt_money(b["approved"]), "actual": fmt_money(b["actual"]),
-              "share": "" if b["share"] is None else f"{b['share'] * 100:.1f}%"} for b in budget],
+              "share": "" if b["share"] is None else f"{b['share'] * 100:.1f}%"} for b in near_or_over],
             caption_zh="报价使用", caption_en="Estimate against actual"))
     if statement.missing_timesheets:
         blocks.append(rows_html(
@@ -312,8 +302,9 @@ def render_fees(cfg: "Config", statement: FeeStatement, out_dir: Path | None = N
     scope_zh = f" {job}" if job else ""
     title_zh = f"{cfg.client.product} 收费清单{scope_zh} {month}"
     title_en = f"Fee statement{f' of {job}' if job else ''}, {cfg.client.name}, {month}"
-    _write_workbook(cfg, statement, path, title_zh, title_en)
-    html, text = _mail_body(statement, title_zh, title_en)
+    jobs, budget = _records(statement.jobs), _budget_rows(statement)  # rows for the workbook and the mail alike
+    _write_workbook(cfg, statement, jobs, budget, path, title_zh, title_en)
+    html, text = _mail_body(statement, jobs, budget, title_zh, title_en)
     log.info("fee statement %s%s written to %s", month, f" ({job})" if job else "", path)
     return ReportResult(
         key="fees",

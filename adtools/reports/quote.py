@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import Finding, InputError
-from ..fees import PricedLine, PricedQuote, price_quote
+from ..fees import PricedLine, PricedQuote, film_rates, price_quote
 from ..money import fmt2
 from ._labels import LINE_TYPE_LABELS, QUOTE_TYPE_LABELS, category_label, label
-from .xlsx import ReportWorkbook, text_lines
+from ._text import file_part, percent, plain
+from .xlsx import ReportWorkbook, row_points, text_lines
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -43,23 +44,15 @@ class InvalidQuoteError(InputError):
 def quote_path(cfg: "Config", priced: PricedQuote, out_dir: Path | None = None) -> Path:
     """`<reports>/quotes/报价单_quote_HRFR-2026-001_production_v2.xlsx`."""
     folder = Path(out_dir) if out_dir is not None else cfg.reports_dir / "quotes"
-    job = "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in priced.job_no).strip(" .") or "quote"
+    job = file_part(priced.job_no, "quote")
     return folder / f"报价单_quote_{job}_{priced.quote_type}_v{priced.version}.xlsx"
-
-
-def _num(value: Decimal | None) -> str:
-    """42 / 29.7 / 10.5: a size as people write it."""
-    if value is None:
-        return ""
-    text = f"{value.normalize():f}"
-    return text
 
 
 def _quantity_text(line: PricedLine) -> str:
     if line.line_type == "hours":
         return f"{fmt2(line.hours)} 小时 h" if line.hours is not None else ""
     if line.line_type == "film":
-        return f"{_num(line.width_cm)} × {_num(line.height_cm)} cm × {line.quantity} 张 pcs"
+        return f"{plain(line.width_cm)} × {plain(line.height_cm)} cm × {line.quantity} 张 pcs"
     return ""
 
 
@@ -67,12 +60,8 @@ def _unit_price(cfg: "Config", line: PricedLine) -> Decimal | None:
     if line.line_type == "hours":
         return line.rate
     if line.line_type == "film":
-        return {"bw": cfg.film.bw, "colour_proof": cfg.film.colour_proof}.get(line.category or "")
+        return film_rates(cfg).get(line.category or "")
     return None
-
-
-def _percent(share: Decimal) -> str:
-    return f"{(share * 100).normalize():f}%"
 
 
 def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
@@ -139,17 +128,15 @@ def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
         r += 1
         for i, line in enumerate(priced.lines, 1):
             cell(r, 0, i, "int", f_int_cell)
-            cell(r, 1, label(LINE_TYPE_LABELS, line.line_type), "text", f_cell)
-            cell(r, 2, category_label(line.line_type, line.category), "text", f_cell)
-            cell(r, 3, line.description, "text", f_cell)
-            cell(r, 4, _quantity_text(line), "text", f_cell)
-            cell(r, 5, _unit_price(cfg, line), "money", f_money)
-            cell(r, 6, line.amount, "money", f_money)
             texts = (label(LINE_TYPE_LABELS, line.line_type), category_label(line.line_type, line.category),
                      line.description, _quantity_text(line))
-            tall = max(text_lines(t, _WIDTHS[c]) for c, t in zip((1, 2, 3, 4), texts))
+            for c, text in enumerate(texts, 1):
+                cell(r, c, text, "text", f_cell)
+            cell(r, 5, _unit_price(cfg, line), "money", f_money)
+            cell(r, 6, line.amount, "money", f_money)
+            tall = max(text_lines(t, _WIDTHS[c]) for c, t in enumerate(texts, 1))
             if tall > 1:  # wrapped text: Excel and WPS do not grow a row written by a program
-                ws.set_row(r, 15 * tall + 3)
+                ws.set_row(r, row_points(tall))
             r += 1
         if not priced.lines:
             merged(r, 0, _LAST_COL, "（无 None）", "text", f_cell)
@@ -157,7 +144,7 @@ def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
 
         for text, value, fmt in (
             ("小计 Subtotal", priced.subtotal, f_sum),
-            (f"税金 Tax ({_percent(cfg.fees.tax_rate)})", priced.tax, f_sum),
+            (f"税金 Tax ({percent(cfg.fees.tax_rate)})", priced.tax, f_sum),
             ("合计 Total", priced.total, f_total),
         ):
             merged(r, 3, 5, text, "text", f_sum_label)
@@ -172,14 +159,14 @@ def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
             notes.append("工时按报价日有效的费率计算。 / Hours are priced at the rates in force on the quote date.")
         if "film" in kinds:
             notes.append(
-                f"软片单价为基准尺寸 {_num(cfg.film.base_width_cm)} × {_num(cfg.film.base_height_cm)} cm 每张价格，其他尺寸按面积折算。"
-                f" / Film unit price is per piece at the base size {_num(cfg.film.base_width_cm)} × "
-                f"{_num(cfg.film.base_height_cm)} cm; other sizes pro rata by area."
+                f"软片单价为基准尺寸 {plain(cfg.film.base_width_cm)} × {plain(cfg.film.base_height_cm)} cm 每张价格，其他尺寸按面积折算。"
+                f" / Film unit price is per piece at the base size {plain(cfg.film.base_width_cm)} × "
+                f"{plain(cfg.film.base_height_cm)} cm; other sizes pro rata by area."
             )
         if "cost" in kinds:
             if cfg.fees.oop_markup:
-                notes.append(f"外付成本按实际成本加 {_percent(cfg.fees.oop_markup)} 计。 / Out-of-pocket costs at actual cost "
-                             f"plus {_percent(cfg.fees.oop_markup)}.")
+                notes.append(f"外付成本按实际成本加 {percent(cfg.fees.oop_markup)} 计。 / Out-of-pocket costs at actual cost "
+                             f"plus {percent(cfg.fees.oop_markup)}.")
             else:
                 notes.append("外付成本按实际成本计。 / Out-of-pocket costs at actual cost.")
         if "postage" in kinds:

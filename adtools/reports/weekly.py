@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..forms.catalog import DELIVERABLE_LABELS, FORMS
+from ..forms.catalog import DELIVERABLE_LABELS
 from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
-from ..workflow import DOCUMENT_LABELS, STAGES, WeeklySummary, weekly_summary
-from ._labels import label
+from ..workflow import DOCUMENT_LABELS, WeeklySummary, weekly_summary
+from ._labels import OWNER_LABELS, STAGE_LABELS, label
 from .base import ReportResult
-from .xlsx import Column, ReportWorkbook
+from .xlsx import AMBER, RED, Column, ReportWorkbook
 
 if TYPE_CHECKING:
     from ..calendar import WorkCalendar
@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["build_weekly", "render_weekly"]
 
-RED = {"bg_color": "#F8CBAD"}
-AMBER = {"bg_color": "#FFE699"}
-_STAGE_LABELS = {s.key: (s.label_zh, s.label_en) for s in STAGES}
-_OWNER_LABELS = {c.key: (c.zh, c.en) for c in FORMS["progress"].field("owner").choices}
 _STATUS = {
     "overdue": ("逾期", "overdue"),
     "due_soon": ("即将到期", "due soon"),
@@ -107,23 +103,12 @@ MINUTES_COLUMNS = (
 )
 
 
-def _naive(df: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
-    """Excel has no time zones: show local wall-clock times."""
-    df = df.copy()
-    for c in cols:
-        if c in df and isinstance(df[c].dtype, pd.DatetimeTZDtype):
-            df[c] = df[c].dt.tz_localize(None)
-    return df
-
-
 def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = None) -> ReportResult:
     """Write the weekly workbook for a computed summary and return the ReportResult."""
     as_of = summary.as_of
     out_dir = Path(out_dir) if out_dir is not None else cfg.reports_dir / "weekly"
     path = out_dir / f"周报_weekly_{as_of.isoformat()}.xlsx"
     data = summary.to_dict()
-    minutes = summary.minutes
-    late_minutes = int(minutes["status"].isin(["late", "missing"]).sum()) if not minutes.empty else 0
     figures = [
         Figure("截至", "As of", as_of.isoformat()),
         Figure("工作数", "Jobs", data["jobs"]),
@@ -132,7 +117,7 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
         Figure("两个工作日内到期", "Due within 2 working days", len(data["due_soon"])),
         Figure("待客户确认（超时）", "Awaiting client (past SLA)", len(data["awaiting_client"])),
         Figure("流程违规（未获客户确认即开始）", "Gate violations", len(data["gate_violations"])),
-        Figure("会议纪要延迟或未发", f"Minutes late or missing (SLA {cfg.sla.minutes_hours} h)", late_minutes),
+        Figure("会议纪要延迟或未发", f"Minutes late or missing (SLA {cfg.sla.minutes_hours} h)", summary.minutes_late),
     ]
     title_zh = f"{cfg.client.product} 工作进展周报"
     title_en = f"Weekly progress, {cfg.client.name}, as of {as_of.isoformat()}"
@@ -144,17 +129,17 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
         wb.key_values("摘要 Summary", f"{title_zh} / Weekly progress", pairs,
                       subtitle=f"{cfg.agency.name} → {cfg.client.name}")
 
-        lines = _naive(summary.deadlines, ())
-        open_rows = lines[lines["status"].isin(["overdue", "due_soon", "open"])] if not lines.empty else lines
-        rows = _deliverable_rows(open_rows)
+        rows = _deliverable_rows(summary.open_lines)
         fmts = [RED if r["status"] == "overdue" else AMBER if r["status"] == "due_soon" else None for r in rows]
         wb.table("未完成 Open", DELIVERABLE_COLUMNS, rows, title="未完成交付 Open deliverables",
                  subtitle="红色 = 逾期 overdue；黄色 = 两个工作日内到期 due within 2 working days", row_formats=fmts)
-        wb.table("逾期 Overdue", DELIVERABLE_COLUMNS, _deliverable_rows(summary.overdue), title="逾期 Overdue",
-                 row_formats=[RED] * len(summary.overdue))
-        wb.table("即将到期 Due soon", DELIVERABLE_COLUMNS, _deliverable_rows(summary.due_soon),
-                 title="两个工作日内到期 Due within 2 working days", row_formats=[AMBER] * len(summary.due_soon))
-        done = lines[lines["status"].isin(["delivered", "delivered_late"])] if not lines.empty else lines
+        overdue = _deliverable_rows(summary.overdue)
+        wb.table("逾期 Overdue", DELIVERABLE_COLUMNS, overdue, title="逾期 Overdue", row_formats=[RED] * len(overdue))
+        due_soon = _deliverable_rows(summary.due_soon)
+        wb.table("即将到期 Due soon", DELIVERABLE_COLUMNS, due_soon,
+                 title="两个工作日内到期 Due within 2 working days", row_formats=[AMBER] * len(due_soon))
+        lines = summary.deadlines
+        done = lines[lines["status"].isin(["delivered", "delivered_late"])]
         done_rows = _deliverable_rows(done)
         wb.table("已交付 Delivered", DELIVERED_COLUMNS, done_rows, title="已交付 Delivered",
                  row_formats=[AMBER if r["status"] == "delivered_late" else None for r in done_rows])
@@ -164,7 +149,7 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
                  title=f"待客户确认（超过 {cfg.sla.client_response_days} 个工作日）Awaiting client (more than {cfg.sla.client_response_days} working days)",
                  row_formats=[AMBER] * len(awaiting))
         gates = [
-            {**r, "stage_label": label(_STAGE_LABELS, r.get("stage")), "owner_label": label(_OWNER_LABELS, r.get("owner")),
+            {**r, "stage_label": label(STAGE_LABELS, r.get("stage")), "owner_label": label(OWNER_LABELS, r.get("owner")),
              "missing_label": "、".join(label(DOCUMENT_LABELS, m) for m in (r.get("missing") or [])),
              "detail": "\n".join(r.get("detail") or [])}  # one line per missing approval
             for r in _records(summary.gate_violations)
@@ -172,7 +157,7 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
         wb.table("流程违规 Gate violations", GATE_COLUMNS, gates,
                  title="未获客户书面确认即开始的环节 Steps started without the client's written approval",
                  row_formats=[RED] * len(gates))
-        mins = [{**r, "status_label": label(_STATUS, r.get("status"))} for r in _records(_naive(minutes, ("meeting_start", "meeting_end", "deadline", "sent_at")))]
+        mins = [{**r, "status_label": label(_STATUS, r.get("status"))} for r in _records(summary.minutes)]  # aware times: written as local wall-clock time
         wb.table("会议纪要 Minutes", MINUTES_COLUMNS, mins,
                  title=f"重要会议纪要（会后 {cfg.sla.minutes_hours} 小时内发出）Minutes of important meetings (within {cfg.sla.minutes_hours} h)",
                  row_formats=[RED if r["status"] in ("late", "missing") else None for r in mins])
@@ -200,7 +185,7 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
         blocks.append(rows_html(
             [("job_no", "工作编号", "Job No."), ("stage", "工作环节", "Stage"), ("done_on", "完成日期", "Done on"),
              ("missing", "缺少的客户确认", "Missing approval")],
-            [{**g, "stage": label(_STAGE_LABELS, g["stage"]),
+            [{**g, "stage": label(STAGE_LABELS, g["stage"]),
               "missing": "、".join(label(DOCUMENT_LABELS, m) for m in g["missing"])} for g in data["gate_violations"]],
             caption_zh="流程违规", caption_en="Gate violations"))
     if summary.warnings:

@@ -24,10 +24,14 @@ import xlsxwriter
 
 from ..errors import FileError
 
-__all__ = ["Column", "ReportWorkbook", "FIXED_CREATED", "text_lines"]
+__all__ = ["Column", "ReportWorkbook", "FIXED_CREATED", "RED", "AMBER", "text_lines", "row_points"]
 
 # Fixed document timestamp: the same figures give the same bytes (golden-file tests).
 FIXED_CREATED = datetime(2026, 1, 1, 0, 0, 0)
+
+# Row highlights (`row_formats` of ReportWorkbook.table), the same in every report.
+RED = {"bg_color": "#F8CBAD"}  # overdue, over the quote, a broken rule
+AMBER = {"bg_color": "#FFE699"}  # due soon, near the quote, waiting
 
 _KIND_FORMATS = {
     "text": {},
@@ -73,7 +77,8 @@ def text_lines(text: Any, width: float) -> int:
     return total
 
 
-def _row_points(lines: int) -> float:
+def row_points(lines: int) -> float:
+    """The height of a row holding `lines` lines of text (Excel's tallest row at most)."""
     return min(_LINE_POINTS * lines + 3, _MAX_ROW_POINTS)
 
 
@@ -186,7 +191,7 @@ class ReportWorkbook:
             ws.write_string(header_row, c, col.header, self.header_fmt)
             ws.set_column(c, c, col.width)
         heads = max(text_lines(col.header, col.width) for col in columns) if columns else 1
-        ws.set_row(header_row, max(45, _row_points(heads)))  # room for 中文 + a wrapped English line at least
+        ws.set_row(header_row, max(45, row_points(heads)))  # room for 中文 + a wrapped English line at least
         n = 0
         for i, data in enumerate(rows):
             extra = (row_formats[i] if row_formats is not None and i < len(row_formats) else None) or {}
@@ -200,7 +205,7 @@ class ReportWorkbook:
                         tall = max(tall, text_lines(value, col.width))
                 self.write(ws, header_row + 1 + i, c, value, col.kind, self.kind_fmt(col.kind, **props))
             if tall > 1:
-                ws.set_row(header_row + 1 + i, _row_points(tall))
+                ws.set_row(header_row + 1 + i, row_points(tall))
             n += 1
         last = header_row + max(n, 1)
         ws.autofilter(header_row, 0, last, len(columns) - 1)
@@ -228,7 +233,7 @@ class ReportWorkbook:
             self.write(ws, r, 1, value, kind, self.kind_fmt(kind, text_wrap=True, valign="top", align="left"))
             tall = max(text_lines(label, label_width), text_lines(value, value_width) if isinstance(value, str) else 1)
             if tall > 1:
-                ws.set_row(r, _row_points(tall))
+                ws.set_row(r, row_points(tall))
             r += 1
         return ws, r
 
