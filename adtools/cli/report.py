@@ -66,18 +66,44 @@ def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
         ) from None
 
 
+def _output_options(key: str, period: str):
+    """--json, --out and --send, alike on every report; `key` names [mail.recipients] and <reports>/key."""
+
+    def decorate(fn):
+        fn = click.option("--send", is_flag=True,
+                          help=f"Queue the report for [mail.recipients] {key} (delivered by `adtools mail flush`); "
+                               f"a {period} already queued is not queued again.")(fn)
+        fn = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                          help=f"Folder for the workbook (default: <reports>/{key}).")(fn)
+        return click.option("--json", "as_json", is_flag=True,
+                            help="Print the figures as JSON on stdout (nothing else).")(fn)
+
+    return decorate
+
+
+def _deliver(cfg, result, *, send: bool, as_json: bool) -> bool:  # noqa: ANN001
+    """Queue the report when asked and print its JSON when asked; True when JSON was printed (nothing else may be)."""
+    if send:
+        _queue(cfg, result)
+    if as_json:
+        emit_json(result.data)
+    return as_json
+
+
+def _closing_lines(result, workbook_label: str) -> None:  # noqa: ANN001
+    for w in result.warnings:
+        err_console.print(Text(f"注意 Warning: {w}", style="yellow"), soft_wrap=True)
+    for path in result.files:
+        out_console.print(Text(f"{workbook_label}: {path}"), soft_wrap=True)
+
+
 @report_group.command("fees")
 @click.option("--month", required=True, callback=_month, metavar="YYYY-MM", help="The month of the statement, e.g. 2026-11.")
 @click.option("--job", metavar="JOB", help="Only this job number, e.g. HRFR-2026-001.")
 @click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
               help="The end of the day the statement speaks for (default: today): weeks starting later "
                    "are not yet missing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the statement as JSON on stdout (nothing else).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the workbook (default: <reports>/fees).")
-@click.option("--send", is_flag=True,
-              help="Queue the statement for [mail.recipients] fees (delivered by `adtools mail flush`); "
-                   "a month already queued is not queued again.")
+@_output_options("fees", "month")
 @click.pass_obj
 def fees_command(app: AppContext, month: str, job: str | None, as_of: date | None, as_json: bool,
                  out_dir: Path | None, send: bool) -> None:
@@ -95,10 +121,7 @@ def fees_command(app: AppContext, month: str, job: str | None, as_of: date | Non
     cfg = app.config
     with Ledger.open(cfg) as ledger:
         result = build_fees(cfg, ledger, month, job=job, as_of=as_of, out_dir=out_dir)
-    if send:
-        _queue(cfg, result)
-    if as_json:
-        emit_json(result.data)
+    if _deliver(cfg, result, send=send, as_json=as_json):
         return
     data = result.data
     table = Table(title=f"{result.title_zh} / {result.title_en}", show_footer=bool(data["jobs"]))
@@ -113,21 +136,13 @@ def fees_command(app: AppContext, month: str, job: str | None, as_of: date | Non
     out_console.print(f"缺交工时表 Missing timesheets: {len(data['missing_timesheets'])}")
     for b in data["over_budget"]:
         out_console.print(Text(f"超出报价 Over budget: {b['job_no']} {fmt2(b['actual'])} > {b['approved']}", style="red"))
-    for w in result.warnings:
-        err_console.print(Text(f"注意 Warning: {w}", style="yellow"), soft_wrap=True)
-    for path in result.files:
-        out_console.print(Text(f"收费清单 Workbook: {path}"), soft_wrap=True)
+    _closing_lines(result, "收费清单 Workbook")
 
 
 @report_group.command("weekly")
 @click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
               help="The end of this day (default: the last Friday on or before today).")
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON on stdout (nothing else).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the workbook (default: <reports>/weekly).")
-@click.option("--send", is_flag=True,
-              help="Queue the report for [mail.recipients] weekly (delivered by `adtools mail flush`); "
-                   "a week already queued is not queued again.")
+@_output_options("weekly", "week")
 @click.pass_obj
 def weekly_command(app: AppContext, as_of: date | None, as_json: bool, out_dir: Path | None, send: bool) -> None:
     """The Monday progress report (工作进展周报): deadlines, overdue, awaiting client, gate violations, minutes.
@@ -144,10 +159,7 @@ def weekly_command(app: AppContext, as_of: date | None, as_json: bool, out_dir: 
     cfg = app.config
     with Ledger.open(cfg) as ledger:
         result = build_weekly(cfg, ledger, as_of=as_of, out_dir=out_dir)
-    if send:
-        _queue(cfg, result)
-    if as_json:
-        emit_json(result.data)
+    if _deliver(cfg, result, send=send, as_json=as_json):
         return
     data = result.data
     table = Table(title=f"{result.title_zh} / {result.title_en}")
@@ -170,7 +182,4 @@ def weekly_command(app: AppContext, as_of: date | None, as_json: bool, out_dir: 
     for g in data["gate_violations"]:
         out_console.print(Text(f"流程违规 Gate violation: {g['job_no']} {g['stage']} on {g['done_on']} "
                                f"without {', '.join(g['missing'])}", style="red"))
-    for w in result.warnings:
-        err_console.print(Text(f"注意 Warning: {w}", style="yellow"), soft_wrap=True)
-    for path in result.files:
-        out_console.print(Text(f"周报 Workbook: {path}"), soft_wrap=True)
+    _closing_lines(result, "周报 Workbook")
