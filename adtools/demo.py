@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import Config, load_config
+from . import clock
 from .money import fmt_money
 from .workspace import init_workspace
 
@@ -39,9 +40,8 @@ class DemoContext:
     @property
     def story_day(self) -> date:
         """The day the demo's story runs up to: the last Friday, the day the Monday report covers."""
-        from .workflow import last_friday
 
-        return last_friday(self.today)
+        return clock.last_friday(self.today)
 
 
 @dataclass
@@ -201,7 +201,7 @@ def run_demo(
         text = Path(config_path).read_text(encoding="utf-8")
     progress("准备工作文件夹 preparing the workspace")
     ws = init_workspace(Path(root), overwrite_config=text is not None, config_text=text)
-    today = today or datetime.now(ws.config.tz).date()
+    today = today or clock.today(ws.config.tz)
     ctx = DemoContext(root=ws.root, config=ws.config, today=today, progress=progress)
     lines: list[DemoLine] = []
     for name, step in DEMO_STEPS:

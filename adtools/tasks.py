@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
 from .config import Config
+from . import clock
+from .clock import previous_month
 from .errors import AdtoolsError, InputError
 
 __all__ = ["TaskResult", "TASKS", "run_task", "ingest_task", "weekly_task", "fees_task", "mail_flush_task", "previous_month"]
@@ -48,13 +50,7 @@ class TaskResult:
 
 
 def _now(cfg: Config, now: datetime | None) -> datetime:
-    return now.astimezone(cfg.tz) if now is not None else datetime.now(cfg.tz)
-
-
-def previous_month(day: date) -> str:
-    """`2026-10` for any day of November 2026: the month a statement on day N covers."""
-    first = day.replace(day=1) - timedelta(days=1)
-    return f"{first.year:04d}-{first.month:02d}"
+    return now.astimezone(cfg.tz) if now is not None else clock.now(cfg.tz)
 
 
 def _recorded(job: str, period: str, cfg: Config, now: datetime, body: Callable[[Any], TaskResult]) -> TaskResult:
@@ -102,10 +98,9 @@ def ingest_task(cfg: Config, *, now: datetime | None = None, progress: Progress 
 def weekly_task(cfg: Config, *, now: datetime | None = None, as_of: date | None = None, send: bool = True) -> TaskResult:
     """The Monday progress report as of the last Friday, queued to [mail.recipients] weekly."""
     from .reports.weekly import build_weekly
-    from .workflow import last_friday
 
     now = _now(cfg, now)
-    as_of = as_of or last_friday(now.date())
+    as_of = as_of or clock.last_friday(now.date())
 
     def body(ledger: Any) -> TaskResult:
         report = build_weekly(cfg, ledger, as_of=as_of)
@@ -120,7 +115,7 @@ def fees_task(cfg: Config, *, now: datetime | None = None, month: str | None = N
     from .reports.fees import build_fees
 
     now = _now(cfg, now)
-    month = month or previous_month(now.date())
+    month = month or clock.previous_month(now.date())
 
     def body(ledger: Any) -> TaskResult:
         report = build_fees(cfg, ledger, month, as_of=now.date())

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 import pandas as pd
 
 from .calendar import WorkCalendar
+from . import clock
+from .clock import last_friday
 from .errors import InputError
 from .forms.catalog import SIGN_OFF_DOCUMENTS
 from .forms.catalog import STAGES as _STAGE_CHOICES
@@ -156,10 +158,6 @@ _CUTTING_ORDER = "cut_production"
 # --------------------------------------------------------------------------- small helpers
 
 
-def last_friday(today: date) -> date:
-    """The last Friday on or before `today`: the default as-of of the Monday report."""
-    today = _date(today)
-    return today - timedelta(days=(today.weekday() - 4) % 7)
 
 
 def _missing(v: Any) -> bool:
@@ -811,7 +809,7 @@ def weekly_summary(
     the configured time zone (tests pass as_of or today).
     """
     if as_of is None:
-        as_of = last_friday(today if today is not None else datetime.now(cfg.tz).date())
+        as_of = last_friday(today if today is not None else clock.today(cfg.tz))
     as_of = _as_of(as_of)
     cal = cal or WorkCalendar.from_config(cfg)
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import LedgerError
+from .. import clock
 
 __all__ = [
     "metadata",
@@ -116,7 +117,7 @@ def open_engine(url: str) -> Engine:
 
 def migrate(engine: Engine) -> int:
     """Apply every migration not yet applied; return the schema version now in force."""
-    from datetime import datetime, timezone
+    from datetime import timezone
 
     try:
         schema_version.create(engine, checkfirst=True)
@@ -131,7 +132,7 @@ def migrate(engine: Engine) -> int:
                 m.apply(conn)
                 conn.execute(
                     schema_version.insert().values(
-                        version=m.version, description=m.description, applied_at=datetime.now(timezone.utc)
+                        version=m.version, description=m.description, applied_at=clock.now(timezone.utc)
                     )
                 )
             current = m.version

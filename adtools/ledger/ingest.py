@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..config import Config
+from ..clock import now as clock_now
 from ..errors import ERROR, FileError, Finding
 from ..forms import validate as validate_mod  # a module, so that tests can count the workbooks it opens
 from ..forms.catalog import FORMS
@@ -515,7 +516,7 @@ def ingest(cfg: Config, *, now: datetime | None = None, progress: Progress | Non
     each file of each stage ("scan", "validate", "reject", "store").  Raises
     LockedError when another ingest holds the ledger.
     """
-    clock = now or datetime.now(timezone.utc)
+    clock = now or clock_now(cfg.tz)
     if clock.tzinfo is None:
         clock = clock.replace(tzinfo=cfg.tz)
     engine = open_engine(cfg.ledger_url)

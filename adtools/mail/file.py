@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .message import TOKEN_HEADER
+from .. import clock
 from .transport import DeliveryError, Outgoing
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,7 +46,7 @@ class FileTransport:
 
     def __init__(self, config: "Config", now: Callable[[], datetime] | None = None):
         self.folder = config.outbox_dir
-        self._now = now or (lambda: datetime.now(config.tz))
+        self._now = now or (lambda: clock.now(config.tz))
 
     def _fail(self, what: str, exc: OSError) -> DeliveryError:
         return DeliveryError(

@@ -19,7 +19,7 @@ import base64
 import logging
 import time
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote
 
@@ -27,6 +27,7 @@ import msal
 import requests
 
 from .message import TOKEN_HEADER
+from .. import clock
 from .redact import protect, redact
 from .transport import DeliveryError, Outgoing
 
@@ -274,7 +275,7 @@ def _retry_after(resp: requests.Response) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    return max(0.0, (when - clock.now(timezone.utc)).total_seconds())
 
 
 def _graph_error(resp: requests.Response) -> str:

@@ -47,6 +47,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..errors import InputError, LedgerError, MailError
+from .. import clock
 from ..ledger.db import metadata, migrate, migration, open_engine
 from ..ledger.tables import UTCDateTime
 from .message import Message
@@ -268,7 +269,7 @@ class FlushResult:
 # --------------------------------------------------------------------------- helpers
 def _now(config: "Config", now: datetime | None) -> datetime:
     if now is None:
-        return datetime.now(config.tz)
+        return clock.now(config.tz)
     if now.tzinfo is None:
         raise InputError(f"时间须带时区 / The time {now} has no time zone. Fix: pass an aware datetime (config tz {config.tz}).")
     return now.astimezone(config.tz)

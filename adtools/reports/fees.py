@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..fees import MONEY_KEYS, FeeStatement, fee_statement, month_bounds
+from .. import clock
 from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
 from ..money import fmt2, fmt_money
 from ._labels import DEPARTMENT_LABELS, HOURS_LABELS, LINE_TYPE_LABELS, category_label, label
@@ -336,13 +337,12 @@ def build_fees(
     missing.  The workbook versions
     read are the latest ones, so a timesheet corrected later is counted as corrected.
     """
-    from datetime import datetime
 
     from ..calendar import WorkCalendar
     from ..ledger import frames
 
     month_bounds(month)  # a bad month is refused before the ledger is read
-    as_of = as_of or datetime.now(cfg.tz).date()
+    as_of = as_of or clock.today(cfg.tz)
     statement = fee_statement(
         frames.rows(ledger, "timesheet"),
         frames.rows(ledger, "costs"),

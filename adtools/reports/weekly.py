@@ -6,13 +6,14 @@ its source cell), an HTML summary for the mail body, and the JSON of issue 5.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..forms.catalog import DELIVERABLE_LABELS
+from .. import clock
 from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
 from ..workflow import DOCUMENT_LABELS, WeeklySummary, weekly_summary
 from ._labels import OWNER_LABELS, STAGE_LABELS, label
@@ -222,9 +223,8 @@ def build_weekly(
     are cut at the end of `as_of` by the calculators.
     """
     from ..ledger import frames
-    from ..workflow import last_friday
 
-    as_of = as_of or last_friday(today or datetime.now(cfg.tz).date())
+    as_of = as_of or clock.last_friday(today or clock.today(cfg.tz))
     summary = weekly_summary(
         cfg,
         work_orders=frames.rows(ledger, "work_order"),
