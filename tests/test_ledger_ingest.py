@@ -301,6 +301,7 @@ def test_rejection_mail_to_the_author_with_the_feedback_workbook_once(cfg):
     from email import policy
 
     from adtools.mail import list_messages, message_bytes
+    from adtools.tasks import ingest  # ingest, then the rejection mails: composed in the task layer
 
     write_timesheet(cfg, "creative/李娜.xlsx", staff="李娜", hours=["30"], author="李娜")
     write_timesheet(cfg, "unknown.xlsx", staff="王芳", hours=["25"], author="Administrator")

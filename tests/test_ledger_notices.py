@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 
 
 from adtools.errors import Finding
-from adtools.ledger import notices
+from adtools import tasks
+from adtools.ledger.ingest import recipients_for
+from adtools.reports.rejection import RejectionNotice, rejection_notice
 from adtools.ledger.store import Ledger
 
 from tests._ledger_support import make_config, source_for, timesheet
@@ -16,13 +18,13 @@ T0 = datetime(2026, 11, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 def test_recipients_author_alias_else_account_team(tmp_path):
     cfg = make_config(tmp_path)
-    assert notices.recipients_for(cfg, "李娜") == ["li.na@agency.example"]
-    assert notices.recipients_for(cfg, "ZWEI") == ["zhang.wei@agency.example"]  # alias, case ignored
+    assert recipients_for(cfg, "李娜") == ["li.na@agency.example"]
+    assert recipients_for(cfg, "ZWEI") == ["zhang.wei@agency.example"]  # alias, case ignored
     team = ["zhang.wei@agency.example", "wang.fang@agency.example"]
-    assert notices.recipients_for(cfg, "Administrator") == team
-    assert notices.recipients_for(cfg, None) == team
+    assert recipients_for(cfg, "Administrator") == team
+    assert recipients_for(cfg, None) == team
     bare = make_config(tmp_path / "b", people=[])
-    assert notices.recipients_for(bare, "x") == [bare.mail.sender]
+    assert recipients_for(bare, "x") == [bare.mail.sender]
 
 
 def _rejected(led, cfg, rel="ts/张伟.xlsx", content=b"bad"):
@@ -30,7 +32,7 @@ def _rejected(led, cfg, rel="ts/张伟.xlsx", content=b"bad"):
     bad.findings.append(Finding("error", "max", "不得超过 24 小时", "must not exceed 24 hours",
                                 file="张伟.xlsx", sheet="工时表", cell="D8", field="hours", value="30"))
     src = source_for(cfg, rel, content)
-    to = notices.recipients_for(cfg, bad.author)
+    to = recipients_for(cfg, bad.author)
     return led.reject_version(bad, src, now=T0, reason="工时表!D8: 不得超过 24 小时 / must not exceed 24 hours", notify_to=to)
 
 
@@ -38,7 +40,7 @@ def test_notice_names_the_cell_in_both_languages(tmp_path):
     cfg = make_config(tmp_path)
     with Ledger.open(cfg) as led:
         doc = led.document(_rejected(led, cfg))
-        n = notices.rejection_notice(cfg, doc, led.findings_of(doc.id), led.notify_to(doc.id))
+        n = rejection_notice(cfg, doc, led.findings_of(doc.id), led.notify_to(doc.id))
     assert n.to == ("zhang.wei@agency.example",)
     assert n.key == f"ingest-rejected:{doc.sha256}"
     assert "张伟.xlsx" in n.subject and "not accepted" in n.subject and "\n" not in n.subject
@@ -54,12 +56,12 @@ def test_pending_until_the_outbox_exists_then_once(tmp_path, monkeypatch):
     cfg = make_config(tmp_path)
     with Ledger.open(cfg) as led:
         doc_id = _rejected(led, cfg)
-        sent: list[notices.RejectionNotice] = []
-        monkeypatch.setattr(notices, "queue_rejection_notice", lambda c, l, n, now: False)
-        assert notices.send_pending_notices(cfg, led, now=T0) == (0, 1)
-        monkeypatch.setattr(notices, "queue_rejection_notice", lambda c, l, n, now: sent.append(n) or True)
-        assert notices.send_pending_notices(cfg, led, now=T0) == (1, 0)
-        assert notices.send_pending_notices(cfg, led, now=T0) == (0, 0)
+        sent: list[RejectionNotice] = []
+        monkeypatch.setattr(tasks, "_queue_notice", lambda c, l, n, now: False)
+        assert tasks.send_pending_notices(cfg, led, now=T0) == (0, 1)
+        monkeypatch.setattr(tasks, "_queue_notice", lambda c, l, n, now: sent.append(n) or True)
+        assert tasks.send_pending_notices(cfg, led, now=T0) == (1, 0)
+        assert tasks.send_pending_notices(cfg, led, now=T0) == (0, 0)
         assert [n.key for n in sent] == [f"ingest-rejected:{led.document(doc_id).sha256}"]
 
 
@@ -69,10 +71,10 @@ def test_queued_in_the_mail_outbox_once_per_file_version(tmp_path):
     cfg = make_config(tmp_path)
     with Ledger.open(cfg) as led:
         doc_id = _rejected(led, cfg)
-        assert notices.send_pending_notices(cfg, led, now=T0) == (1, 0)
+        assert tasks.send_pending_notices(cfg, led, now=T0) == (1, 0)
         # the same version rejected again (a conflict still open) is not told twice
         _rejected(led, cfg)
-        assert notices.send_pending_notices(cfg, led, now=T0) == (0, 0)
+        assert tasks.send_pending_notices(cfg, led, now=T0) == (0, 0)
         sha = led.document(doc_id).sha256
         outbox = list_messages(cfg, led.engine)
     assert [(m.key, m.recipients, m.state) for m in outbox] == [
@@ -85,5 +87,5 @@ def test_a_notice_the_outbox_refuses_stays_pending(tmp_path):
     cfg = make_config(tmp_path)
     with Ledger.open(cfg) as led:
         doc = led.document(_rejected(led, cfg))
-        n = notices.rejection_notice(cfg, doc, led.findings_of(doc.id), ["not an address"])
-        assert notices.queue_rejection_notice(cfg, led, n, now=T0) is False
+        n = rejection_notice(cfg, doc, led.findings_of(doc.id), ["not an address"])
+        assert tasks._queue_notice(cfg, led, n, now=T0) is False

@@ -13,7 +13,8 @@ from sqlalchemy import func, inspect, select
 from adtools.config import config_from_dict
 from adtools.errors import InputError, MailError
 from adtools.ledger.db import migrate, open_engine, schema_version
-from adtools.mail import MailKey, Message, flush, list_messages, message_bytes, queue, queue_report, requeue
+from adtools.mail import MailKey, Message, flush, list_messages, message_bytes, queue, requeue
+from adtools.tasks import queue_report
 from adtools.mail.file import FileTransport
 from adtools.mail.outbox import messages
 from adtools.reports.base import ReportResult

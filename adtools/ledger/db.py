@@ -116,8 +116,13 @@ def open_engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> int:
-    """Apply every migration not yet applied; return the schema version now in force."""
+    """Apply every migration not yet applied; return the schema version now in force.
+
+    Every part's tables are made here, whichever part opened the ledger first.
+    """
     from datetime import timezone
+
+    from . import store  # noqa: F401  (declares the migrations of every part's tables)
 
     try:
         schema_version.create(engine, checkfirst=True)

@@ -26,10 +26,9 @@ from ..forms.catalog import FORMS
 from ..forms.feedback import write_feedback
 from ..forms.schema import FormResult
 from .db import open_engine, sqlite_path
-from .notices import recipients_for, send_pending_notices
 from .store import FileState, Ledger, SourceFile, write_lock
 
-__all__ = ["ingest", "IngestSummary", "FileOutcome", "WORKBOOK_SUFFIXES", "FOREIGN_SUFFIXES", "skip_reason"]
+__all__ = ["ingest", "IngestSummary", "FileOutcome", "WORKBOOK_SUFFIXES", "FOREIGN_SUFFIXES", "skip_reason", "recipients_for"]
 
 log = logging.getLogger("adtools.ledger.ingest")
 
@@ -70,7 +69,7 @@ class IngestSummary:
     skipped: int = 0
     missing: int = 0
     files: list[FileOutcome] = field(default_factory=list)
-    notices_queued: int = 0  # rejection mails handed to the outbox in this run
+    notices_queued: int = 0  # rejection mails handed to the outbox after this run (set by adtools.tasks.ingest)
     notices_pending: int = 0  # rejection mails waiting for the outbox
 
     def add(self, outcome: FileOutcome) -> None:
@@ -507,6 +506,16 @@ class _Scan:
                                          s.warnings or 0, reason=reason))
 
 
+def recipients_for(cfg: Config, author: str | None) -> list[str]:
+    """The [[people]] entry matching the workbook's author, else the account team (else [mail] sender)."""
+    person = cfg.person(author) if author else None
+    if person is not None and person.email:
+        return [person.email]
+    team = [p.email for p in cfg.people if p.department == "account" and p.email]
+    return team or [cfg.mail.sender]
+
+
+
 # --------------------------------------------------------------------------- entry point
 def ingest(cfg: Config, *, now: datetime | None = None, progress: Progress | None = None) -> IngestSummary:
     """Scan `[paths] watch` and bring the ledger up to date; see the module docstring.
@@ -528,7 +537,6 @@ def ingest(cfg: Config, *, now: datetime | None = None, progress: Progress | Non
             run_id = ledger.start_run("ingest", clock.astimezone(cfg.tz).isoformat(timespec="seconds"), now=clock)
             try:
                 summary = _Scan(cfg, ledger, clock, progress, run_id).run()
-                summary.notices_queued, summary.notices_pending = send_pending_notices(cfg, ledger, now=clock)
             except BaseException as exc:
                 ledger.finish_run(run_id, status="failed", summary={"error": str(exc)}, now=clock)
                 raise

@@ -37,6 +37,7 @@ from .tables import (
     findings,
     form_table,
     job_runs,
+    mail_messages,
 )
 
 __all__ = [
@@ -65,6 +66,13 @@ def _m1_core(conn: Connection) -> None:
 def _m2_forms(conn: Connection) -> None:
     for table in FORM_TABLES.values():
         table.create(conn, checkfirst=True)
+
+
+# 100 and up belong to the other parts' tables; declared here too, so that the ledger makes
+# every table whichever part opens it first
+@migration(100, "mail outbox: mail_messages")
+def _m100_outbox(conn: Connection) -> None:
+    mail_messages.create(conn, checkfirst=True)
 
 
 def _sync_form_columns(engine: Engine) -> list[str]:

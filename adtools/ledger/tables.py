@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Table,
@@ -42,6 +43,7 @@ __all__ = [
     "files",
     "findings",
     "job_runs",
+    "mail_messages",
     "form_table",
     "FORM_TABLES",
     "CURRENT",
@@ -216,6 +218,35 @@ job_runs = Table(
     Column("status", String(12), nullable=False),  # running | ok | failed
     Column("summary", Text, nullable=True),  # JSON
     Index("ix_job_runs_job_period", "job", "period"),
+)
+
+
+# The mail outbox (adtools.mail.outbox reads and writes it): every queued message, kept whole as .eml
+mail_messages = Table(
+    "mail_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(1000), nullable=False),  # idempotency key: report|period|recipients
+    Column("seq", Integer, nullable=False),  # 1, then 2, 3 ... for each forced re-send of the key
+    Column("report", String(50), nullable=False),
+    Column("period", String(50), nullable=False),
+    Column("subject", String(500), nullable=False),
+    Column("sender", String(320), nullable=False),
+    Column("recipients", Text, nullable=False),  # To and Cc, comma-separated
+    Column("token", String(64), nullable=False, unique=True),  # X-Adtools-Token
+    Column("message_id", String(500), nullable=False),  # the Message-ID header
+    Column("state", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("sending_since", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("transport", String(20), nullable=True),  # the transport that delivered it
+    Column("provider_id", String(500), nullable=True),
+    Column("eml", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    UniqueConstraint("key", "seq", name="uq_mail_messages_key_seq"),
+    Index("ix_mail_messages_due", "state", "next_attempt_at"),
 )
 
 

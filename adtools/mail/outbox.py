@@ -32,31 +32,22 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from sqlalchemy import (
-    Column,
-    Index,
-    Integer,
-    LargeBinary,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     select,
     update,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from ..errors import InputError, LedgerError, MailError
+from ..errors import InputError, LedgerError
 from .. import clock
-from ..ledger.db import metadata, migrate, migration, open_engine
-from ..ledger.tables import UTCDateTime
+from ..ledger.db import migrate, open_engine
+from ..ledger.tables import mail_messages as messages
 from .message import Message
 from .redact import redact
 from .transport import DeliveryError, Outgoing, Transport, open_transport, transport_class
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
-    from ..reports.base import ReportResult
 
 __all__ = [
     "STATES",
@@ -67,7 +58,6 @@ __all__ = [
     "FlushResult",
     "messages",
     "queue",
-    "queue_report",
     "flush",
     "list_messages",
     "message_bytes",
@@ -78,39 +68,6 @@ __all__ = [
 log = logging.getLogger("adtools.mail.outbox")
 
 STATES = ("queued", "sending", "sent", "failed")
-
-
-messages = Table(
-    "mail_messages",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(1000), nullable=False),  # idempotency key: report|period|recipients
-    Column("seq", Integer, nullable=False),  # 1, then 2, 3 ... for each forced re-send of the key
-    Column("report", String(50), nullable=False),
-    Column("period", String(50), nullable=False),
-    Column("subject", String(500), nullable=False),
-    Column("sender", String(320), nullable=False),
-    Column("recipients", Text, nullable=False),  # To and Cc, comma-separated
-    Column("token", String(64), nullable=False, unique=True),  # X-Adtools-Token
-    Column("message_id", String(500), nullable=False),  # the Message-ID header
-    Column("state", String(10), nullable=False),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", UTCDateTime, nullable=False),
-    Column("sending_since", UTCDateTime, nullable=True),
-    Column("last_error", Text, nullable=True),
-    Column("transport", String(20), nullable=True),  # the transport that delivered it
-    Column("provider_id", String(500), nullable=True),
-    Column("eml", LargeBinary, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("sent_at", UTCDateTime, nullable=True),
-    UniqueConstraint("key", "seq", name="uq_mail_messages_key_seq"),
-    Index("ix_mail_messages_due", "state", "next_attempt_at"),
-)
-
-
-@migration(100, "mail outbox: mail_messages")
-def _create_outbox(conn: Connection) -> None:
-    messages.create(conn, checkfirst=True)
 
 
 def open_outbox(config: "Config") -> Engine:
@@ -375,25 +332,6 @@ def queue(
         raise _db("be written", exc) from None
     log.info("mail %s queued as message %s: %s", key_text, new_id, message.subject)
     return QueueResult(new_id, key_text, True, "queued")
-
-
-def queue_report(config: "Config", engine: Engine, result: "ReportResult", force: bool = False, *, now: datetime | None = None) -> QueueResult:
-    """Queue a finished report to its `[mail.recipients]`, its workbooks attached; key = (report, period, recipients)."""
-    recipients = tuple(config.mail.recipients.get(result.key, ()))
-    if not recipients:
-        raise MailError(
-            f"报告没有收件人 / The report {result.key!r} has no recipients. "
-            f'Fix: add {result.key} = ["name@example.com"] under [mail.recipients] in the config.'
-        )
-    message = Message(
-        sender=config.mail.sender,
-        to=recipients,
-        subject=result.subject,
-        html=result.html,
-        text=result.text,
-        attachments=tuple(result.files),
-    )
-    return queue(config, engine, message, MailKey.of(result.key, result.period, recipients), force, now=now)
 
 
 # --------------------------------------------------------------------------- flush
