@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from . import registry as _registry
 from .schedule_spec import SCHEDULE_FORMATS, ScheduleSpec, parse_schedule
 
 __all__ = [
@@ -35,18 +36,7 @@ __all__ = [
 
 DEPARTMENTS = ("account", "creative", "media", "production", "finance")
 TRANSPORTS = ("exchange", "graph", "smtp", "file")
-REPORT_KEYS = ("weekly", "monitoring", "fees", "reconciliation", "flight", "archive")
-JOB_KEYS = (
-    "ingest",
-    "mail_flush",
-    "weekly_progress",
-    "sla_watch",
-    "fees_statement",
-    "reconciliation",
-    "archive_watch",
-    "flight_reports",
-    "monitoring",
-)
+REPORT_KEYS = tuple(r.key for r in _registry.REPORTS)  # the [mail.recipients] keys: one per registered report
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -365,16 +355,7 @@ class Mail:
     max_attempts: int = _opt(_int(1, 100, 6), 6, "deliveries tried before a message is marked failed")
     retry_base_seconds: int = _opt(_int(1, 86400, 60), 60, "first back-off; doubles on each failure")
     recipients: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: MappingProxyType(
-            {
-                "weekly": ("client.pm@client.example",),
-                "monitoring": ("client.pm@client.example",),
-                "fees": ("finance@agency.example",),
-                "reconciliation": ("finance@agency.example", "client.finance@client.example"),
-                "flight": ("client.pm@client.example",),
-                "archive": ("account.haier@agency.example",),
-            }
-        ),
+        default_factory=lambda: MappingProxyType(_registry.default_recipients()),
         metadata={"table": "recipients"},
     )
     exchange: Exchange = field(default_factory=Exchange, metadata={"section": Exchange})
@@ -404,19 +385,7 @@ DEFAULT_RATES = MappingProxyType(
         "tv_radio_creative": Decimal("1000"),
     }
 )
-DEFAULT_SCHEDULE = MappingProxyType(
-    {
-        "ingest": "every 10 minutes",
-        "mail_flush": "every 5 minutes",
-        "weekly_progress": "monday 09:00",
-        "sla_watch": "every 1 hour",
-        "fees_statement": "day 3 09:00",
-        "reconciliation": "monday 10:00",
-        "archive_watch": "daily 08:30",
-        "flight_reports": "daily 09:30",
-        "monitoring": "daily 09:00",
-    }
-)
+DEFAULT_SCHEDULE = MappingProxyType(_registry.default_schedule())  # the registry's jobs, each with its default phrase
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import Config, load_config
-from . import clock
+from . import clock, registry
 from .money import fmt_money
 from .workspace import init_workspace
 
@@ -125,27 +125,17 @@ def _report_line(ctx: DemoContext, step: str, result, figures: str) -> list[Demo
     return [DemoLine(step, f"台账 ledger, {result.period}", f"{figures}; {queued}", files)]
 
 
-def _step_weekly(ctx: DemoContext) -> list[DemoLine]:
-    """The Monday progress report as of the last Friday, queued to [mail.recipients] weekly."""
-    from .tasks import weekly_task
+def _report_step(declared: registry.Report) -> Callable[[DemoContext], list[DemoLine]]:
+    """A registered report's job, run at the demo's moment and queued to its recipients."""
 
-    result = weekly_task(ctx.config, now=_demo_now(ctx))
-    d = result.summary
-    figures = (f"逾期 overdue {len(d.get('overdue', []))}, 即将到期 due soon {len(d.get('due_soon', []))}, "
-               f"待客户确认 awaiting client {len(d.get('awaiting_client', []))}, "
-               f"流程违规 gate violations {len(d.get('gate_violations', []))}")
-    return _report_line(ctx, "周报 Weekly progress", result, figures)
+    def step(ctx: DemoContext) -> list[DemoLine]:
+        from .tasks import run_task
 
+        result = run_task(declared.job, ctx.config, now=_demo_now(ctx))
+        return _report_line(ctx, declared.title, result, registry.resolve(declared.headline)(result.summary))
 
-def _step_fees(ctx: DemoContext) -> list[DemoLine]:
-    """Last month's fee statement, queued to [mail.recipients] fees."""
-    from .tasks import fees_task
-
-    result = fees_task(ctx.config, now=_demo_now(ctx))
-    totals = result.summary.get("totals", {})
-    figures = (f"{len(result.summary.get('jobs', []))} 个工作 jobs, 合计 total {fmt_money(totals.get('total', '0'))}, "
-               f"缺交工时表 missing timesheets {len(result.summary.get('missing_timesheets', []))}")
-    return _report_line(ctx, "收费清单 Fee statement", result, figures)
+    step.__doc__ = f"{declared.title}: the job {declared.job}, queued to [mail.recipients] {declared.key}."
+    return step
 
 
 def _step_quotes(ctx: DemoContext) -> list[DemoLine]:
@@ -176,8 +166,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], list[DemoLine]]]] = [
     ("workspace", _step_workspace),
     ("samples", _step_samples),
     ("ingest", _step_ingest),
-    ("weekly", _step_weekly),
-    ("fees", _step_fees),
+    *((r.key, _report_step(r)) for r in registry.REPORTS),  # every registered report, by its job
     ("quotes", _step_quotes),
     ("mail", _step_mail),
 ]

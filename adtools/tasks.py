@@ -1,28 +1,42 @@
-"""The scheduled jobs as library functions: each composes one job's steps and records its run.
+"""The jobs, composed: ingest → rejection notices → outbox; report → outbox; the mail flush.
 
-`jobs/*.py`, `adtools run JOB` and the demo all call these, so a job does the
-same thing whoever starts it.  Every task takes `now` (tests and the demo pass
-one), records a row in the ledger's job_runs table with its period key, and
-returns a TaskResult; a report already queued for its period is not queued again.
+This is the layer that joins the parts (the parts below never reach up to
+each other): `adtools run JOB`, `jobs/`, the CLI's report commands, the demo
+and the scheduler all call these, so a job does the same thing whoever starts
+it.  Every job is declared in `adtools.registry`; every task takes `now` (the
+clock's moment unless given), records a row in the ledger's job_runs table
+with its period key, and returns a TaskResult.  A report already queued for
+its period is not queued again.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
-from .config import Config
-from . import clock
+from . import clock, registry
 from .clock import previous_month
-from .errors import AdtoolsError, InputError
+from .config import Config
+from .errors import AdtoolsError, InputError, MailError
 
-__all__ = ["TaskResult", "TASKS", "run_task", "ingest_task", "weekly_task", "fees_task", "mail_flush_task", "previous_month"]
+__all__ = [
+    "TaskResult",
+    "run_task",
+    "ingest",
+    "ingest_task",
+    "report_task",
+    "make_report",
+    "mail_flush_task",
+    "queue_report",
+    "send_pending_notices",
+    "previous_month",
+]
 
 log = logging.getLogger("adtools.tasks")
 
-Progress = Callable[[str], None]
+Progress = Callable[..., None]
 
 
 @dataclass
@@ -55,7 +69,6 @@ def _now(cfg: Config, now: datetime | None) -> datetime:
 
 def _recorded(job: str, period: str, cfg: Config, now: datetime, body: Callable[[Any], TaskResult]) -> TaskResult:
     """Run `body(ledger)` inside a job_runs record; a library error becomes a failed result, never a crash."""
-    from . import mail  # noqa: F401  (registers the outbox migration before the ledger opens)
     from .ledger.store import Ledger
 
     with Ledger.open(cfg) as ledger:
@@ -69,24 +82,142 @@ def _recorded(job: str, period: str, cfg: Config, now: datetime, body: Callable[
     return result
 
 
-def _queue(cfg: Config, ledger: Any, report: Any, now: datetime) -> list[int]:
-    from .mail import queue_report
+# --------------------------------------------------------------------------- report → outbox
+def queue_report(config: Config, engine: Any, result: Any, force: bool = False, *, now: datetime | None = None):
+    """Queue a finished report to its `[mail.recipients]`, its workbooks attached; key = (report, period, recipients)."""
+    from .mail import MailKey, Message, queue
 
-    q = queue_report(cfg, ledger.engine, report, now=now)
-    return [q.id] if q.queued else []
+    recipients = tuple(config.mail.recipients.get(result.key, ()))
+    if not recipients:
+        raise MailError(
+            f"报告没有收件人 / The report {result.key!r} has no recipients. "
+            f'Fix: add {result.key} = ["name@example.com"] under [mail.recipients] in the config.'
+        )
+    message = Message(
+        sender=config.mail.sender,
+        to=recipients,
+        subject=result.subject,
+        html=result.html,
+        text=result.text,
+        attachments=tuple(result.files),
+    )
+    return queue(config, engine, message, MailKey.of(result.key, result.period, recipients), force, now=now)
+
+
+def make_report(
+    cfg: Config,
+    key: str,
+    options: Mapping[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
+    out_dir: Path | None = None,
+    send: bool = False,
+) -> tuple[Any, Any]:
+    """Build the registered report `key` from the ledger; queue it when `send`. (ReportResult, QueueResult or None).
+
+    Options not given take the report's defaults for `now` (the last Friday for
+    the weekly report, today for a statement's as-of day …).
+    """
+    from .ledger.store import Ledger
+
+    declared = registry.report(key)
+    now = _now(cfg, now)
+    given = {k: v for k, v in (options or {}).items() if v is not None}
+    merged = {**declared.defaults(now), **given}
+    build = registry.resolve(declared.build)
+    with Ledger.open(cfg) as ledger:
+        result = build(cfg, ledger, out_dir=out_dir, **{o.name: merged.get(o.name) for o in declared.options})
+        queued = queue_report(cfg, ledger.engine, result, now=now) if send else None
+    return result, queued
+
+
+def report_task(name: str, cfg: Config, *, now: datetime | None = None, send: bool = True) -> TaskResult:
+    """The scheduled job of a registered report: the period its moment covers, built and queued once."""
+    declared = registry.report_of_job(name)
+    if declared is None:
+        raise InputError(f"任务 {name} 不生成报告 / The job {name!r} makes no report.")
+    now = _now(cfg, now)
+    options = declared.defaults(now)
+    period = declared.period(options)
+    build = registry.resolve(declared.build)
+
+    def body(ledger: Any) -> TaskResult:
+        report = build(cfg, ledger, **{o.name: options.get(o.name) for o in declared.options})
+        queued = []
+        if send:
+            q = queue_report(cfg, ledger.engine, report, now=now)
+            queued = [q.id] if q.queued else []
+        return TaskResult(name, period, summary=report.data, files=list(report.files), queued=queued)
+
+    return _recorded(name, period, cfg, now, body)
+
+
+# --------------------------------------------------------------------------- ingest → rejection notices → outbox
+def _queue_notice(cfg: Config, ledger: Any, notice: Any, *, now: datetime) -> bool:
+    """Hand a rejection notice to the outbox (idempotent by its key); False when it could not be queued."""
+    from .mail import Message, queue
+
+    try:
+        message = Message(
+            sender=cfg.mail.sender,
+            to=notice.to,
+            subject=notice.subject,
+            html=notice.html,
+            text=notice.text,
+            attachments=notice.attachments,
+        )
+        queue(cfg, ledger.engine, message, notice.key, now=now)
+    except AdtoolsError as exc:
+        log.warning("rejection notice %s not queued (stays pending): %s", notice.key, exc)
+        return False
+    return True
+
+
+def send_pending_notices(cfg: Config, ledger: Any, *, now: datetime) -> tuple[int, int]:
+    """Queue the mail of every rejected version not told yet; (queued, still pending).
+
+    A notice that cannot be queued stays pending and is tried again on the next run.
+    """
+    from .reports.rejection import rejection_notice
+
+    queued = pending = 0
+    for doc in ledger.pending_notices():
+        notice = rejection_notice(cfg, doc, ledger.findings_of(doc.id), ledger.notify_to(doc.id))
+        if _queue_notice(cfg, ledger, notice, now=now):
+            ledger.mark_notified(doc.id, now=now)
+            queued += 1
+        else:
+            pending += 1
+    return queued, pending
+
+
+def ingest(cfg: Config, *, now: datetime | None = None, progress: Progress | None = None):
+    """Bring the ledger up to date from the watch folders, then queue the rejection mails; the IngestSummary.
+
+    Raises LockedError when another ingest holds the ledger.
+    """
+    from .ledger.ingest import ingest as ingest_files
+    from .ledger.store import Ledger
+
+    now = _now(cfg, now)
+    summary = ingest_files(cfg, now=now, progress=progress)
+    try:
+        with Ledger.open(cfg) as ledger:
+            summary.notices_queued, summary.notices_pending = send_pending_notices(cfg, ledger, now=now)
+    except AdtoolsError as exc:  # the files are in; their notices wait for the next run
+        log.warning("rejection notices not queued (stay pending): %s", exc)
+    return summary
 
 
 def ingest_task(cfg: Config, *, now: datetime | None = None, progress: Progress | None = None) -> TaskResult:
-    """Read every new or changed workbook of the watch folders into the ledger.
+    """Read every new or changed workbook of the watch folders into the ledger; tell the authors of rejected ones.
 
     The ingest records its own job_runs row under its write lock (that is how it
     tells a run that was killed from one still going), so it is not wrapped in
     `_recorded`; a run refused by the lock did nothing and records nothing.
     """
-    from .ledger.ingest import ingest
-
     now = _now(cfg, now)
-    period = now.isoformat(timespec="minutes")
+    period = registry.job("ingest").period(now)
     try:
         summary = ingest(cfg, now=now, progress=progress)
     except AdtoolsError as exc:
@@ -95,42 +226,13 @@ def ingest_task(cfg: Config, *, now: datetime | None = None, progress: Progress 
     return TaskResult("ingest", period, summary=summary.to_json())
 
 
-def weekly_task(cfg: Config, *, now: datetime | None = None, as_of: date | None = None, send: bool = True) -> TaskResult:
-    """The Monday progress report as of the last Friday, queued to [mail.recipients] weekly."""
-    from .reports.weekly import build_weekly
-
-    now = _now(cfg, now)
-    as_of = as_of or clock.last_friday(now.date())
-
-    def body(ledger: Any) -> TaskResult:
-        report = build_weekly(cfg, ledger, as_of=as_of)
-        queued = _queue(cfg, ledger, report, now) if send else []
-        return TaskResult("weekly_progress", as_of.isoformat(), summary=report.data, files=list(report.files), queued=queued)
-
-    return _recorded("weekly_progress", as_of.isoformat(), cfg, now, body)
-
-
-def fees_task(cfg: Config, *, now: datetime | None = None, month: str | None = None, send: bool = True) -> TaskResult:
-    """The fee statement of the previous month (or `month`), queued to [mail.recipients] fees."""
-    from .reports.fees import build_fees
-
-    now = _now(cfg, now)
-    month = month or clock.previous_month(now.date())
-
-    def body(ledger: Any) -> TaskResult:
-        report = build_fees(cfg, ledger, month, as_of=now.date())
-        queued = _queue(cfg, ledger, report, now) if send else []
-        return TaskResult("fees_statement", month, summary=report.data, files=list(report.files), queued=queued)
-
-    return _recorded("fees_statement", month, cfg, now, body)
-
-
+# --------------------------------------------------------------------------- mail
 def mail_flush_task(cfg: Config, *, now: datetime | None = None) -> TaskResult:
     """Send the queued messages that are due; a failed delivery is retried later by the outbox's back-off."""
     from .mail import flush
 
     now = _now(cfg, now)
-    period = now.isoformat(timespec="minutes")
+    period = registry.job("mail_flush").period(now)
 
     def body(ledger: Any) -> TaskResult:
         result = flush(cfg, ledger.engine, now)
@@ -140,20 +242,14 @@ def mail_flush_task(cfg: Config, *, now: datetime | None = None) -> TaskResult:
     return _recorded("mail_flush", period, cfg, now, body)
 
 
-TASKS: dict[str, Callable[..., TaskResult]] = {
-    "ingest": ingest_task,
-    "weekly_progress": weekly_task,
-    "fees_statement": fees_task,
-    "mail_flush": mail_flush_task,
-}
-
-
+# --------------------------------------------------------------------------- any job by name
 def run_task(name: str, cfg: Config, *, now: datetime | None = None) -> TaskResult:
-    """Run one job by its [schedule] key."""
+    """Run one registered job by its [schedule] key, as of `now` (default: the clock's)."""
     try:
-        task = TASKS[name]
+        declared = registry.job(name)
     except KeyError:
-        raise InputError(
-            f"没有这个任务 / No job {name!r}. Fix: use one of {', '.join(TASKS)}."
-        ) from None
-    return task(cfg, now=now)
+        names = ", ".join(j.name for j in registry.JOBS)
+        raise InputError(f"没有这个任务 / No job {name!r}. Fix: use one of {names}.") from None
+    if declared.report is not None:
+        return report_task(name, cfg, now=now)
+    return registry.resolve(declared.run)(cfg, now=now)

@@ -55,7 +55,34 @@ def test_repo_config_names_every_contract_key(repo):
                 yield f"{prefix}{k}"
 
     missing = set(keys(want)) - set(keys(have))
-    assert not missing
+    assert missing == set(PENDING_CONTRACT_KEYS), "a key of CONFIG.md is missing, or a pending one has landed: update PENDING_CONTRACT_KEYS"
+
+
+# Keys of CONFIG.md whose report or job has not landed yet: the config refuses a [schedule] or
+# [mail.recipients] key that names no registered job or report, so they join config.toml with it.
+PENDING_CONTRACT_KEYS = {
+    "mail.recipients.weekly_internal": "issue 11 (the internal weekly report)",
+    "schedule.dashboard": "issue 11 (the dashboard workbook)",
+    "mail.recipients.reconciliation": "issue 12 (reconciliation)",
+    "schedule.reconciliation": "issue 12",
+    "reconcile.tolerance_amount": "issue 12",
+    "reconcile.tolerance_share": "issue 12",
+    "reconcile.allow_negative": "issue 12",
+    "reconcile.payment_terms_days": "issue 12",
+    "reconcile.ageing_buckets": "issue 12",
+    "mail.recipients.monitoring": "issue 13 (monitoring reports)",
+    "mail.recipients.flight": "issue 13 (flight reports)",
+    "schedule.monitoring": "issue 13",
+    "schedule.flight_reports": "issue 13",
+    "mail.recipients.archive": "issue 14 (archive and rights)",
+    "schedule.archive_watch": "issue 14",
+    "sla.rights_alert_steps": "issue 14",
+    "schedule.sla_watch": "issue 15 (the scheduler's personal digests)",
+    "schedule.catch_up.weekly_progress": "issue 15 (catch-up policies)",
+    "schedule.catch_up.fees_statement": "issue 15",
+    "schedule.catch_up.monitoring": "issue 15",
+    "schedule.catch_up.max_late_days": "issue 15",
+}
 
 
 def test_placeholders_are_marked(repo):

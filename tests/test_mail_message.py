@@ -11,7 +11,9 @@ import pytest
 
 from adtools.config import config_from_dict
 from adtools.errors import FileError, InputError
-from adtools.mail import Figure, Message, TOKEN_HEADER, figures_html, figures_text, html_document, report_subject
+from adtools.mail import Message, TOKEN_HEADER
+from adtools.reports.base import report_subject
+from adtools.reports.html import Figure, figures_html, figures_text, html_document
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -85,10 +87,10 @@ def test_report_subjects_name_report_product_and_period(tmp_path):
     cfg = config_from_dict({"client": {"product": "海尔冰箱"}}, base_dir=tmp_path)
     assert report_subject(cfg, "weekly", "2026-11-27") == "【周报 Weekly】海尔冰箱 工作进展 截至 2026-11-27"
     assert report_subject(cfg, "fees", "2026-11") == "【收费清单 Fees】海尔冰箱 收费清单 2026-11"
-    assert report_subject(cfg, "monitoring", "2026-11", topic="竞争对手 Competitors") == "【监测月报 Monitoring】海尔冰箱 竞争对手 Competitors 2026-11"
+    assert report_subject(cfg, "fees", "2026-11", topic="收费清单 HRFR-2026-001") == "【收费清单 Fees】海尔冰箱 收费清单 HRFR-2026-001 2026-11"
     other = config_from_dict({"client": {"product": "卡萨帝冰箱"}}, base_dir=tmp_path)
-    assert report_subject(other, "reconciliation", "2026-11-30") == "【对账 Reconciliation】卡萨帝冰箱 付款对账 截至 2026-11-30"
-    with pytest.raises(InputError, match="weekly, monitoring"):
+    assert report_subject(other, "weekly", "2026-11-30") == "【周报 Weekly】卡萨帝冰箱 工作进展 截至 2026-11-30"
+    with pytest.raises(InputError, match="the reports are weekly, fees"):  # the registry's reports, named
         report_subject(cfg, "daily", "2026-11-30")
 
 

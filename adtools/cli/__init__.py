@@ -5,6 +5,7 @@ Each area registers its commands from its own module (cli/forms.py, cli/ledger.p
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from .ledger import ingest_command, ledger_group
 from .mail import mail_group
 from .quote import quote_group
 from .report import report_group
-from .run import run_command
+from .run import jobs_command, run_command
 from .setup import demo_command, init_command
 from .templates import templates_group
 
@@ -42,10 +43,17 @@ class _Group(click.Group):
     type=click.Path(dir_okay=False, path_type=Path),
     help="config.toml to use (default: ./config.toml, else $ADTOOLS_CONFIG).",
 )
+@click.option(
+    "--now",
+    "now",
+    metavar="DATETIME",
+    help="The moment this run takes as now, e.g. 2026-11-30T09:00 (a date alone is 00:00; no offset: the "
+    "configured time zone). Default: $ADTOOLS_NOW, else the clock. Reports and jobs cover the periods of that moment.",
+)
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
 @click.version_option(__version__, "--version", prog_name="adtools")
 @click.pass_context
-def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
+def main(ctx: click.Context, config_path: Path | None, now: str | None, verbose: int) -> None:
     """adtools: 客户服务工具 / the account-service toolkit of the agency.
 
     Reads the filled-in workbooks (表格) staff keep on the shared drive, checks them,
@@ -58,6 +66,16 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if now is not None:
+        from datetime import timezone
+
+        from ..clock import ENV_NOW, parse_moment
+
+        try:
+            parse_moment(now, timezone.utc, what="--now")  # refuse a bad moment before anything runs
+        except AdtoolsError as exc:
+            raise click.BadParameter(str(exc), param_hint="--now") from None
+        os.environ[ENV_NOW] = now  # the clock reads it (in the configured time zone), here and in any child
     ctx.obj = AppContext(config_path=config_path)
 
 
@@ -71,3 +89,4 @@ main.add_command(report_group)
 main.add_command(quote_group)
 main.add_command(mail_group)
 main.add_command(run_command)
+main.add_command(jobs_command)

@@ -15,9 +15,10 @@ from rich.table import Table
 from ..errors import InputError
 from ..forms.catalog import FORMS
 from ..ledger import frames
-from ..ledger.ingest import IngestSummary, ingest
+from ..ledger.ingest import IngestSummary
 from ..ledger.store import Ledger
 from ..money import fmt2
+from ..tasks import ingest
 from ._common import emit_json, err_console, out_console
 
 __all__ = ["ingest_command", "ledger_group"]

@@ -16,11 +16,11 @@ import pandas as pd
 
 from ..fees import MONEY_KEYS, FeeStatement, fee_statement, month_bounds
 from .. import clock
-from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
 from ..money import fmt2, fmt_money
 from ._labels import DEPARTMENT_LABELS, HOURS_LABELS, LINE_TYPE_LABELS, category_label, label
 from ._text import file_part, percent
-from .base import ReportResult
+from .base import ReportResult, report_subject
+from .html import Figure, figures_html, figures_text, html_document, rows_html
 from .xlsx import AMBER, RED, Column, ReportWorkbook
 
 if TYPE_CHECKING:
@@ -354,3 +354,34 @@ def build_fees(
         as_of=as_of,
     )
     return render_fees(cfg, statement, out_dir)
+
+
+# --------------------------------------------------------------------------- the terminal and the demo
+def show(result: ReportResult) -> list:
+    """The statement's figures for the terminal (`adtools report fees`): fees by job with totals, then notes."""
+    from rich.table import Table
+    from rich.text import Text
+
+    data = result.data
+    table = Table(title=f"{result.title_zh} / {result.title_en}", show_footer=bool(data["jobs"]))
+    table.add_column("工作编号 Job No.", footer="合计 Total", no_wrap=True)
+    table.add_column("小时 Hours", justify="right", footer=data["totals"]["hours"], no_wrap=True)
+    for key, head in (("subtotal", "小计 Subtotal"), ("tax", "税金 Tax"), ("total", "合计 Total")):
+        table.add_column(head, justify="right", footer=fmt_money(data["totals"][key]), no_wrap=True)
+    for j in data["jobs"]:
+        table.add_row(Text(j["job_no"]), j["hours"], *(fmt_money(j[k]) for k in ("subtotal", "tax", "total")))
+    shown: list = [
+        table,
+        f"非计费工时 Non-billable hours: {data['non_billable_hours']}",
+        f"缺交工时表 Missing timesheets: {len(data['missing_timesheets'])}",
+    ]
+    for b in data["over_budget"]:
+        shown.append(Text(f"超出报价 Over budget: {b['job_no']} {fmt2(b['actual'])} > {b['approved']}", style="red"))
+    return shown
+
+
+def headline(data: dict[str, Any]) -> str:
+    """One line of the month's key figures (the demo's table)."""
+    totals = data.get("totals", {})
+    return (f"{len(data.get('jobs', []))} 个工作 jobs, 合计 total {fmt_money(totals.get('total', '0'))}, "
+            f"缺交工时表 missing timesheets {len(data.get('missing_timesheets', []))}")

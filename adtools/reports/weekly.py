@@ -14,10 +14,10 @@ import pandas as pd
 
 from ..forms.catalog import DELIVERABLE_LABELS
 from .. import clock
-from ..mail.message import Figure, figures_html, figures_text, html_document, report_subject, rows_html
 from ..workflow import DOCUMENT_LABELS, WeeklySummary, weekly_summary
 from ._labels import OWNER_LABELS, STAGE_LABELS, label
-from .base import ReportResult
+from .base import ReportResult, report_subject
+from .html import Figure, figures_html, figures_text, html_document, rows_html
 from .xlsx import AMBER, RED, Column, ReportWorkbook
 
 if TYPE_CHECKING:
@@ -235,3 +235,40 @@ def build_weekly(
         cal=cal,
     )
     return render_weekly(cfg, summary, out_dir)
+
+
+# --------------------------------------------------------------------------- the terminal and the demo
+def show(result: ReportResult) -> list:
+    """The report's figures for the terminal (`adtools report weekly`): a table, then each overdue row and violation."""
+    from rich.table import Table
+    from rich.text import Text
+
+    data = result.data
+    table = Table(title=f"{result.title_zh} / {result.title_en}")
+    table.add_column("项目 Item")
+    table.add_column("数值 Value", justify="right")
+    for item, value in (
+        ("工作数 Jobs", data["jobs"]),
+        ("未完成交付 Open deliverables", data["open_deliverables"]),
+        ("逾期 Overdue", len(data["overdue"])),
+        ("两个工作日内到期 Due soon", len(data["due_soon"])),
+        ("待客户确认 Awaiting client", len(data["awaiting_client"])),
+        ("流程违规 Gate violations", len(data["gate_violations"])),
+        ("纪要延迟或未发 Minutes late/missing", sum(m["status"] in ("late", "missing") for m in data["minutes"])),
+    ):
+        table.add_row(item, str(value))
+    shown: list = [table]
+    for o in data["overdue"]:
+        shown.append(Text(f"逾期 Overdue: {o['job_no']} {o['deliverable']} due {o['due']} "
+                          f"({o['working_days_late']} working days late)", style="red"))
+    for g in data["gate_violations"]:
+        shown.append(Text(f"流程违规 Gate violation: {g['job_no']} {g['stage']} on {g['done_on']} "
+                          f"without {', '.join(g['missing'])}", style="red"))
+    return shown
+
+
+def headline(data: dict[str, Any]) -> str:
+    """One line of the week's key figures (the demo's table)."""
+    return (f"逾期 overdue {len(data.get('overdue', []))}, 即将到期 due soon {len(data.get('due_soon', []))}, "
+            f"待客户确认 awaiting client {len(data.get('awaiting_client', []))}, "
+            f"流程违规 gate violations {len(data.get('gate_violations', []))}")
