@@ -1,0 +1,164 @@
+"""The Monday summary: deadlines, gate violations, awaiting client and minutes SLA as of one day."""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .. import clock
+from ..calendar import WorkCalendar
+from ..clock import last_friday
+from ..money import fmt2
+from ._frames import _as_of, _date, _missing, _records
+from .approvals import awaiting_client
+from .deadlines import OPEN_STATUSES, deadlines
+from .gates import gate_violations
+from .minutes import minutes_sla
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Config
+
+__all__ = ["WeeklySummary", "weekly_summary"]
+
+log = logging.getLogger("adtools.workflow")
+
+
+def _iso_date(v: Any) -> str | None:
+    d = _date(v)
+    return None if d is None else d.isoformat()
+
+
+def _iso_datetime(v: Any) -> str | None:
+    return None if _missing(v) else pd.Timestamp(v).isoformat()
+
+
+@dataclass(frozen=True, eq=False)
+class WeeklySummary:
+    """Everything the Monday progress report shows, as of the end of `as_of`.
+
+    deadlines: every live work-order line (see `deadlines`); overdue / due_soon /
+    open_lines are views of it.  gate_violations: every violation recorded by
+    as_of.  awaiting_client: as `awaiting_client`.  minutes: important meetings
+    that ended in the report's week (as_of - 6 days .. as_of) plus older ones whose
+    minutes are still missing.  warnings: calendar warnings of every figure shown,
+    then data warnings, each once.
+    """
+
+    as_of: date
+    deadlines: pd.DataFrame
+    gate_violations: pd.DataFrame
+    awaiting_client: pd.DataFrame
+    minutes: pd.DataFrame
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def jobs(self) -> int:
+        """Jobs with a work order received by as_of."""
+        return int(self.deadlines["job_no"].nunique())
+
+    @property
+    def open_lines(self) -> pd.DataFrame:
+        return self.deadlines[self.deadlines["status"].isin(OPEN_STATUSES)]
+
+    @property
+    def open_deliverables(self) -> int:
+        return len(self.open_lines)
+
+    @property
+    def minutes_late(self) -> int:
+        """Important meetings whose minutes were sent late or are still missing."""
+        return int(self.minutes["status"].isin(["late", "missing"]).sum())
+
+    @property
+    def overdue(self) -> pd.DataFrame:
+        d = self.deadlines[self.deadlines["status"] == "overdue"]
+        return d.sort_values(["working_days_late", "job_no"], ascending=[False, True], kind="stable")
+
+    @property
+    def due_soon(self) -> pd.DataFrame:
+        d = self.deadlines[self.deadlines["status"] == "due_soon"]
+        return d.sort_values(["target", "job_no"], kind="stable")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of issue 5 (`adtools report weekly --json`), JSON conventions of CONTRACTS.md."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "jobs": self.jobs,
+            "open_deliverables": self.open_deliverables,
+            "overdue": [
+                {"job_no": r["job_no"], "deliverable": r["deliverable"], "due": _iso_date(r["target"]),
+                 "working_days_late": int(r["working_days_late"])}
+                for r in _records(self.overdue)
+            ],
+            "due_soon": [
+                {"job_no": r["job_no"], "deliverable": r["deliverable"], "due": _iso_date(r["target"]),
+                 "working_days_left": int(r["working_days_left"])}
+                for r in _records(self.due_soon)
+            ],
+            "awaiting_client": [
+                {"job_no": r["job_no"], "document": r["document"], "version": int(r["version"]),
+                 "submitted_on": _iso_date(r["submitted_on"]), "working_days_waiting": int(r["working_days_waiting"])}
+                for r in _records(self.awaiting_client)
+            ],
+            "gate_violations": [
+                {"job_no": r["job_no"], "stage": r["stage"], "done_on": _iso_date(r["done_on"]), "missing": list(r["missing"])}
+                for r in _records(self.gate_violations)
+            ],
+            "minutes": [
+                {"title": r["title"], "meeting_end": _iso_datetime(r["meeting_end"]), "sent_at": _iso_datetime(r["sent_at"]),
+                 "status": r["status"], "hours_late": None if _missing(r["hours_late"]) else fmt2(r["hours_late"])}
+                for r in _records(self.minutes)
+            ],
+            "warnings": list(self.warnings),
+        }  # fmt: skip
+
+    def to_json(self, **dumps: Any) -> str:
+        """`to_dict()` as JSON text (UTF-8 characters kept, indented by default)."""
+        dumps.setdefault("ensure_ascii", False)
+        dumps.setdefault("indent", 2)
+        return json.dumps(self.to_dict(), **dumps)
+
+
+def weekly_summary(
+    cfg: "Config",
+    *,
+    work_orders: pd.DataFrame,
+    progress: pd.DataFrame,
+    sign_offs: pd.DataFrame,
+    minutes_docs: pd.DataFrame,
+    as_of: date | None = None,
+    today: date | None = None,
+    cal: WorkCalendar | None = None,
+) -> WeeklySummary:
+    """Assemble deadlines, gate violations, awaiting-client and minutes SLA into one WeeklySummary.
+
+    as_of defaults to `last_friday(today)`; today defaults to the current date in
+    the configured time zone (tests pass as_of or today).
+    """
+    if as_of is None:
+        as_of = last_friday(today if today is not None else clock.today(cfg.tz))
+    as_of = _as_of(as_of)
+    cal = cal or WorkCalendar.from_config(cfg)
+
+    lines = deadlines(work_orders, progress, cfg, cal, as_of)
+    violations = gate_violations(progress, sign_offs, as_of, work_orders=work_orders)
+    waiting = awaiting_client(sign_offs, cfg, cal, as_of)
+    minutes = minutes_sla(minutes_docs, cfg, as_of)
+    if not minutes.empty:
+        week_start = pd.Timestamp(datetime.combine(as_of - timedelta(days=6), time(0), tzinfo=cfg.tz))
+        minutes = minutes[(minutes["meeting_end"] >= week_start) | (minutes["status"] == "missing")].reset_index(drop=True)
+
+    found: list[str] = []
+    for frame in (lines, waiting):
+        for ws in frame["warnings"]:
+            found.extend(ws)
+    found.extend(lines.attrs.get("warnings", []))
+    calendar = [w for w in map(cal.year_warning, cal.assumed_years_used) if w in found]  # by year
+    warnings = tuple(dict.fromkeys([*calendar, *found]))
+    for w in warnings:
+        log.info("weekly summary %s: %s", as_of, w)
+    return WeeklySummary(as_of, lines, violations, waiting, minutes, warnings)
