@@ -1,19 +1,17 @@
 """The Monday summary: deadlines, gate violations, awaiting client and minutes SLA as of one day."""
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .. import clock
 from ..calendar import WorkCalendar
 from ..clock import last_friday
-from ..money import fmt2
-from ._frames import _as_of, _date, _missing, _records
+from ._frames import _as_of
 from .approvals import awaiting_client
 from .deadlines import OPEN_STATUSES, deadlines
 from .gates import gate_violations
@@ -25,15 +23,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["WeeklySummary", "weekly_summary"]
 
 log = logging.getLogger("adtools.workflow")
-
-
-def _iso_date(v: Any) -> str | None:
-    d = _date(v)
-    return None if d is None else d.isoformat()
-
-
-def _iso_datetime(v: Any) -> str | None:
-    return None if _missing(v) else pd.Timestamp(v).isoformat()
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,45 +71,6 @@ class WeeklySummary:
     def due_soon(self) -> pd.DataFrame:
         d = self.deadlines[self.deadlines["status"] == "due_soon"]
         return d.sort_values(["target", "job_no"], kind="stable")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of issue 5 (`adtools report weekly --json`), JSON conventions of CONTRACTS.md."""
-        return {
-            "as_of": self.as_of.isoformat(),
-            "jobs": self.jobs,
-            "open_deliverables": self.open_deliverables,
-            "overdue": [
-                {"job_no": r["job_no"], "deliverable": r["deliverable"], "due": _iso_date(r["target"]),
-                 "working_days_late": int(r["working_days_late"])}
-                for r in _records(self.overdue)
-            ],
-            "due_soon": [
-                {"job_no": r["job_no"], "deliverable": r["deliverable"], "due": _iso_date(r["target"]),
-                 "working_days_left": int(r["working_days_left"])}
-                for r in _records(self.due_soon)
-            ],
-            "awaiting_client": [
-                {"job_no": r["job_no"], "document": r["document"], "version": int(r["version"]),
-                 "submitted_on": _iso_date(r["submitted_on"]), "working_days_waiting": int(r["working_days_waiting"])}
-                for r in _records(self.awaiting_client)
-            ],
-            "gate_violations": [
-                {"job_no": r["job_no"], "stage": r["stage"], "done_on": _iso_date(r["done_on"]), "missing": list(r["missing"])}
-                for r in _records(self.gate_violations)
-            ],
-            "minutes": [
-                {"title": r["title"], "meeting_end": _iso_datetime(r["meeting_end"]), "sent_at": _iso_datetime(r["sent_at"]),
-                 "status": r["status"], "hours_late": None if _missing(r["hours_late"]) else fmt2(r["hours_late"])}
-                for r in _records(self.minutes)
-            ],
-            "warnings": list(self.warnings),
-        }  # fmt: skip
-
-    def to_json(self, **dumps: Any) -> str:
-        """`to_dict()` as JSON text (UTF-8 characters kept, indented by default)."""
-        dumps.setdefault("ensure_ascii", False)
-        dumps.setdefault("indent", 2)
-        return json.dumps(self.to_dict(), **dumps)
 
 
 def weekly_summary(
