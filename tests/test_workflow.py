@@ -13,6 +13,7 @@ import pytest
 
 from adtools.calendar import WorkCalendar
 from adtools.config import config_from_dict
+from adtools.reports.weekly import weekly_data
 from adtools.workflow import (
     DOCUMENT_LABELS,
     GATES,
@@ -430,7 +431,7 @@ def test_weekly_summary_json_shape(cfg):
     )
     summary = weekly_summary(cfg, work_orders=wo, progress=prog, sign_offs=signs, minutes_docs=docs, today=d("2026-10-19"))
     assert summary.as_of == d("2026-10-16")
-    data = summary.to_dict()
+    data = weekly_data(summary)
     assert data == {
         "as_of": "2026-10-16",
         "jobs": 4,
@@ -455,7 +456,7 @@ def test_weekly_summary_json_shape(cfg):
         ],
         "warnings": [],
     }  # fmt: skip
-    assert json.loads(summary.to_json()) == data
+    assert json.loads(json.dumps(data, ensure_ascii=False)) == data
 
 
 def test_weekly_summary_carries_the_calendar_warning(cfg):
@@ -464,7 +465,7 @@ def test_weekly_summary_carries_the_calendar_warning(cfg):
         cfg, work_orders=wo, progress=EMPTY_PROGRESS, sign_offs=sign_offs(), minutes_docs=minutes_docs(),
         as_of=d("2026-12-25"),
     )
-    assert summary.to_dict()["warnings"] == [WARN_2027]
+    assert weekly_data(summary)["warnings"] == [WARN_2027]
     assert summary.open_deliverables == 1 and summary.jobs == 1
 
 
@@ -472,7 +473,7 @@ def test_weekly_summary_as_of_beats_today(cfg):
     empty = dict(work_orders=work_orders(), progress=EMPTY_PROGRESS, sign_offs=sign_offs(), minutes_docs=minutes_docs())
     assert weekly_summary(cfg, **empty, today=d("2026-10-15")).as_of == d("2026-10-09")
     assert weekly_summary(cfg, **empty, today=d("2026-10-15"), as_of=d("2026-10-14")).as_of == d("2026-10-14")
-    assert weekly_summary(cfg, **empty, as_of=d("2026-10-14")).to_dict()["jobs"] == 0
+    assert weekly_data(weekly_summary(cfg, **empty, as_of=d("2026-10-14")))["jobs"] == 0
 
 
 def test_config_calendar_moves_deadlines_through_weekly_summary(tmp_path):
@@ -486,7 +487,7 @@ def test_config_calendar_moves_deadlines_through_weekly_summary(tmp_path):
     )
     row = by(summary.deadlines, deliverable="creative_concept")
     assert day(row["committed_due"]) == d("2026-10-14")  # Oct 8, 9, Sat 10, (12 off), 13, 14
-    assert summary.to_dict()["due_soon"] == [
+    assert weekly_data(summary)["due_soon"] == [
         {"job_no": "HR-2026-001", "deliverable": "creative_concept", "due": "2026-10-14", "working_days_left": 1}
     ]
 

@@ -2,7 +2,8 @@
 
 Figures come from `adtools.workflow.weekly_summary`; this module only renders
 them: a workbook with a summary sheet and one sheet per concern (each row with
-its source cell), an HTML summary for the mail body, and the JSON of issue 5.
+its source cell), an HTML summary for the mail body, and the JSON of issue 5
+(`weekly_data`: the report owns its shape).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pandas as pd
 
 from ..forms.catalog import DELIVERABLE_LABELS
 from .. import clock
+from ..money import fmt2
 from ..workflow import DOCUMENT_LABELS, WeeklySummary, weekly_summary
 from ._labels import OWNER_LABELS, STAGE_LABELS, label
 from .base import ReportResult, report_subject
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from ..calendar import WorkCalendar
     from ..config import Config
 
-__all__ = ["build_weekly", "render_weekly"]
+__all__ = ["build_weekly", "render_weekly", "weekly_data"]
 
 _STATUS = {
     "overdue": ("逾期", "overdue"),
@@ -41,6 +43,53 @@ _STATUS = {
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [] if df is None or df.empty else df.to_dict("records")
+
+
+def _missing(v: Any) -> bool:
+    return v is None or bool(pd.isna(v))
+
+
+def _iso_date(v: Any) -> str | None:
+    """`2026-10-16` from a date or Timestamp (an aware one by its own clock); None when missing."""
+    return None if _missing(v) else pd.Timestamp(v).date().isoformat()
+
+
+def _iso_datetime(v: Any) -> str | None:
+    return None if _missing(v) else pd.Timestamp(v).isoformat()
+
+
+def weekly_data(summary: WeeklySummary) -> dict[str, Any]:
+    """The JSON shape of issue 5 (`adtools report weekly --json`), JSON conventions of CONTRACTS.md."""
+    return {
+        "as_of": summary.as_of.isoformat(),
+        "jobs": summary.jobs,
+        "open_deliverables": summary.open_deliverables,
+        "overdue": [
+            {"job_no": r["job_no"], "deliverable": r["deliverable"], "due": _iso_date(r["target"]),
+             "working_days_late": int(r["working_days_late"])}
+            for r in _records(summary.overdue)
+        ],
+        "due_soon": [
+            {"job_no": r["job_no"], "deliverable": r["deliverable"], "due": _iso_date(r["target"]),
+             "working_days_left": int(r["working_days_left"])}
+            for r in _records(summary.due_soon)
+        ],
+        "awaiting_client": [
+            {"job_no": r["job_no"], "document": r["document"], "version": int(r["version"]),
+             "submitted_on": _iso_date(r["submitted_on"]), "working_days_waiting": int(r["working_days_waiting"])}
+            for r in _records(summary.awaiting_client)
+        ],
+        "gate_violations": [
+            {"job_no": r["job_no"], "stage": r["stage"], "done_on": _iso_date(r["done_on"]), "missing": list(r["missing"])}
+            for r in _records(summary.gate_violations)
+        ],
+        "minutes": [
+            {"title": r["title"], "meeting_end": _iso_datetime(r["meeting_end"]), "sent_at": _iso_datetime(r["sent_at"]),
+             "status": r["status"], "hours_late": None if _missing(r["hours_late"]) else fmt2(r["hours_late"])}
+            for r in _records(summary.minutes)
+        ],
+        "warnings": list(summary.warnings),
+    }  # fmt: skip
 
 
 def _deliverable_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -109,7 +158,7 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
     as_of = summary.as_of
     out_dir = Path(out_dir) if out_dir is not None else cfg.reports_dir / "weekly"
     path = out_dir / f"周报_weekly_{as_of.isoformat()}.xlsx"
-    data = summary.to_dict()
+    data = weekly_data(summary)
     figures = [
         Figure("截至", "As of", as_of.isoformat()),
         Figure("工作数", "Jobs", data["jobs"]),
