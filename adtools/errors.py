@@ -13,6 +13,7 @@ __all__ = [
     "AdtoolsError",
     "ConfigError",
     "InputError",
+    "SchemaError",
     "FileError",
     "LedgerError",
     "LockedError",
@@ -33,6 +34,10 @@ class ConfigError(AdtoolsError):
 
 class InputError(AdtoolsError):
     """An argument given on the command line or to a library call is not usable."""
+
+
+class SchemaError(AdtoolsError):
+    """A form's declaration contradicts itself (a bug in adtools' catalog); the message names form, rule and key."""
 
 
 class FileError(AdtoolsError):

@@ -10,6 +10,7 @@ import pytest
 
 from adtools.errors import ERROR
 from adtools.forms.catalog import FORMS
+from adtools.forms.engines import EngineFailed, open_engine
 from adtools.forms.reader import read_workbook
 from reader_kit import build_workbook, cfb_file, rewrite_zip, to_strict
 
@@ -266,3 +267,34 @@ def test_backslash_part_names_are_read(tmp_path, cfg, good):
     good.write_bytes(buf.getvalue())
     raw = read_workbook(good, cfg)
     assert raw.form_id == "timesheet" and len(raw.rows) == 3
+
+
+def _cut_sheet(name: str, data: bytes) -> bytes:
+    return data[: len(data) // 2] if name == "xl/worksheets/sheet1.xml" else data
+
+
+@pytest.mark.parametrize("name", ENGINES[1:])
+def test_a_sheet_cut_short_is_refused_and_its_engine_closes_once_and_quietly(tmp_path, cfg, good, name):
+    """The package is whole, the input sheet's XML stops half-way: the engine opens it, fails on
+    the rows, and is closed on the way out (a second close does nothing) before the refusal."""
+    rewrite_zip(good, _cut_sheet)
+    engine = open_engine(name, good)
+    with pytest.raises(EngineFailed, match=f"^{name}: "):
+        engine.grid(FORMS["timesheet"].sheet_name, 100, 20)
+    engine.close()
+    engine.close()
+    f = refused(good, cfg, "corrupt")
+    assert "open it in Excel and save it again" in f.message_en and "重新保存" in f.message_zh
+
+
+def test_an_engine_that_cannot_close_the_file_is_told_not_swallowed(tmp_path, cfg, good, monkeypatch):
+    """Closing reads nothing of the file; if the system still fails to close it, the file is held back
+    with the internal-error refusal (and the log has the traceback), never a silent pass."""
+    import openpyxl.workbook.workbook as openpyxl_workbook
+
+    def fail(self):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(openpyxl_workbook.Workbook, "close", fail)
+    f = refused(good, cfg, "reader_failed", engines=("openpyxl",))
+    assert "OSError" in f.message_en and "pass the file to IT" in f.message_en

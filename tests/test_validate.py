@@ -1,6 +1,7 @@
 """forms.validate: clean forms pass; each bad value, blank, error cell and rule gives one finding at its cell."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -10,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adtools.errors import ERROR, WARNING, Finding
+from adtools.errors import ERROR, WARNING, Finding, SchemaError
+from adtools.forms import validate as validate_mod
 from adtools.forms.catalog import FORMS
-from adtools.forms.schema import RawCell, RawWorkbook
+from adtools.forms.schema import Field, Form, RawCell, RawWorkbook, RowRule, TableRule, Violation
 from adtools.forms.validate import validate_raw
 from tests.raw_forms import CFG, TABLE_HEADER_ROW, clean, column_address, header_address, raw_workbook
 
@@ -477,3 +479,83 @@ def test_a_week_start_that_is_no_monday_is_one_finding_not_one_per_row():
     header["week_start"] = "2026-11-04"
     result = run("timesheet", header, rows)
     assert [f.rule for f in result.findings] == ["not_monday"]
+
+
+# --------------------------------------------------------------------------- the catalog's own code failing
+def _unit_price(row):
+    return row["amount"] / row["quantity"]
+
+
+UNIT = Form(
+    "unit", "单价表", "Unit prices",
+    header=(Field("register_id", "登记表编号", "Register ID", required=True),),
+    columns=(
+        Field("amount", "金额", "Amount", "money", required=True),
+        Field("quantity", "数量", "Quantity", "int", required=True, min=Decimal(0)),
+        Field("unit_price", "单价", "Unit price", "decimal", compute=_unit_price, computed_from=("amount", "quantity")),
+    ),
+    key=("register_id",),
+    rules=(RowRule("unit_price_positive", "unit_price", "单价须大于 0", "the unit price must be above 0",
+                   lambda row, header, cfg: row.get("unit_price") is None or row["unit_price"] > 0,
+                   needs=("unit_price",)),),
+)
+
+
+def _unit_raw(*rows: tuple) -> RawWorkbook:
+    cells = [(4 + i, {k: RawCell(v, f"{col}{4 + i}") for k, v, col in zip(("amount", "quantity", "unit_price"), row, "ABC")})
+             for i, row in enumerate(rows)]
+    return RawWorkbook(path=Path("inbox/单价表.xlsx"), form_id="unit", sheet="单价表",
+                       header={"register_id": RawCell("U-1", "C3")}, rows=cells, engine="test")
+
+
+@pytest.fixture
+def unit_form(monkeypatch):
+    """The form UNIT, known to the validator as FORMS is."""
+    def with_unit(form: Form = UNIT) -> Form:
+        monkeypatch.setattr(validate_mod, "FORMS", {**FORMS, form.form_id: form})
+        return form
+    return with_unit
+
+
+def test_a_computed_value_the_row_cannot_give_is_a_finding_at_its_cell(unit_form):
+    """Zero pieces: no unit price.  The person can fix the quantity or type the price; the row's rules stay quiet."""
+    unit_form()
+    result = validate_raw(_unit_raw((100, 4, None), (100, 0, None), (0, 0, None)), CFG)
+    assert result.rows[0].values["unit_price"] == Decimal(25)
+    assert [(f.severity, f.rule, f.cell, f.field) for f in result.findings] == [
+        (ERROR, "not_computed", "C5", "unit_price"), (ERROR, "not_computed", "C6", "unit_price")]
+    f = result.findings[0]
+    assert f.message_zh == "单价：无法由金额、数量计算出结果；请核对这些单元格，或直接填写单价"
+    assert f.message_en == "Unit price: cannot be computed from Amount, Quantity; check those cells, or type the Unit price yourself"
+    assert result.rows[1].values["unit_price"] is None
+
+
+def test_a_computed_value_typed_in_is_kept(unit_form):
+    unit_form()
+    result = validate_raw(_unit_raw((100, 0, 12.5)), CFG)
+    assert result.findings == [] and result.rows[0].values["unit_price"] == Decimal("12.5")
+
+
+def test_a_compute_that_breaks_on_clean_values_is_a_bug_and_raises(unit_form):
+    unit_form(dataclasses.replace(UNIT, columns=tuple(
+        dataclasses.replace(f, compute=lambda row: row["amount"] + "元") if f.key == "unit_price" else f for f in UNIT.columns)))
+    with pytest.raises(SchemaError, match=r"form 'unit': computing 'unit_price' from amount, quantity failed on row 4 "
+                                          r"\(TypeError: .*\); fix its compute in the catalog"):
+        validate_raw(_unit_raw((100, 4, None)), CFG)
+
+
+def test_a_rule_that_breaks_on_clean_values_is_a_bug_and_raises(unit_form):
+    broken = RowRule("broken", "amount", "坏", "broken", lambda row, header, cfg: row["amount"] > "0", needs=("amount",))
+    unit_form(dataclasses.replace(UNIT, rules=(broken,)))
+    with pytest.raises(SchemaError, match=r"form 'unit': rule 'broken' failed on row 4 \(TypeError: .*\); fix the rule"):
+        validate_raw(_unit_raw((100, 4, None)), CFG)
+
+
+def test_a_table_rule_that_breaks_or_marks_an_undeclared_field_is_a_bug_and_raises(unit_form):
+    unit_form(dataclasses.replace(UNIT, table_rules=(TableRule("total", lambda rows, header, cfg: [1 / 0], ("amount",)),)))
+    with pytest.raises(SchemaError, match=r"form 'unit': table rule 'total' failed \(ZeroDivisionError: "):
+        validate_raw(_unit_raw((100, 4, None)), CFG)
+    marks_quantity = TableRule("total", lambda rows, header, cfg: [Violation("quantity", "多", "too many")], ("amount",))
+    unit_form(dataclasses.replace(UNIT, table_rules=(marks_quantity,)))
+    with pytest.raises(SchemaError, match=r"table rule 'total' marks field 'quantity', which is not among its fields \(amount\)"):
+        validate_raw(_unit_raw((100, 4, None)), CFG)

@@ -5,13 +5,13 @@ reader, validator, ledger table and samples follow.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from ..errors import WARNING
+from ..errors import WARNING, SchemaError
 from ..money import FEN, round_fen
 from .parse import shown
 from .schema import Choice, Field, Form, RowRule, TableRule, Violation
@@ -19,7 +19,7 @@ from .schema import Choice, Field, Form, RowRule, TableRule, Violation
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["FORMS", "DELIVERABLE_LABELS", "CATEGORY_LABELS", "NON_BILLABLE", "config_choices", "form", "field_label"]
+__all__ = ["FORMS", "build_catalog", "DELIVERABLE_LABELS", "CATEGORY_LABELS", "NON_BILLABLE", "config_choices", "form", "field_label"]
 
 D = Decimal
 
@@ -53,15 +53,21 @@ def _labelled(keys: Iterable[str], labels: Mapping[str, tuple[str, str]]) -> tup
     return tuple(Choice(k, *labels.get(k, (k, k.replace("_", " ").capitalize()))) for k in keys)
 
 
+# Field.choices_from -> the enum's values from config.toml
+_CHOICE_SOURCES: Mapping[str, Callable[["Config"], tuple[Choice, ...]]] = MappingProxyType({
+    "turnaround": lambda cfg: _labelled(cfg.turnaround, DELIVERABLE_LABELS),
+    "rate_categories": lambda cfg: _labelled(cfg.hourly_categories, CATEGORY_LABELS),
+    "timesheet_categories": lambda cfg: _labelled(cfg.hourly_categories, CATEGORY_LABELS) + (NON_BILLABLE,),
+})
+
+
 def config_choices(source: str, cfg: "Config") -> tuple[Choice, ...]:
     """Enum values whose list lives in config.toml."""
-    if source == "turnaround":
-        return _labelled(cfg.turnaround, DELIVERABLE_LABELS)
-    if source == "rate_categories":
-        return _labelled(cfg.hourly_categories, CATEGORY_LABELS)
-    if source == "timesheet_categories":
-        return _labelled(cfg.hourly_categories, CATEGORY_LABELS) + (NON_BILLABLE,)
-    raise KeyError(f"unknown choices source {source!r}")
+    try:
+        values = _CHOICE_SOURCES[source]
+    except KeyError:
+        raise KeyError(f"unknown choices source {source!r}; sources are: {', '.join(_CHOICE_SOURCES)}") from None
+    return values(cfg)
 
 
 def _enum(*triples: tuple[str, str, str]) -> tuple[Choice, ...]:
@@ -363,7 +369,7 @@ SIGN_OFF = Form(
                       "排期或报价文件", "the document is a media schedule or a quote"),
     ),
     table_rules=(
-        TableRule("unique_version", lambda rows, header, cfg: _dup_versions(rows)),
+        TableRule("unique_version", lambda rows, header, cfg: _dup_versions(rows), fields=("version",)),
     ),
 )
 
@@ -449,7 +455,7 @@ TIMESHEET = Form(
         required_when("job_no", lambda r: r.get("category") not in (None, "non_billable"),
                       "计费工时", "the category is billable", needs=("category",)),
     ),
-    table_rules=(TableRule("daily_hours", _daily_hours),),
+    table_rules=(TableRule("daily_hours", _daily_hours, fields=("hours",)),),
 )
 
 QUOTE = Form(
@@ -663,11 +669,30 @@ FLIGHT_NOTES = Form(
     key=("campaign", "flight"),
 )
 
-FORMS: Mapping[str, Form] = MappingProxyType({
-    f.form_id: f
-    for f in (WORK_ORDER, SIGN_OFF, PROGRESS, MINUTES, TIMESHEET, QUOTE, COSTS, MEDIA_SCHEDULE,
-              MEDIA_INVOICE, MONITORING, PAYMENTS, ARCHIVE, FLIGHT_NOTES)
-})
+
+# ----------------------------------------------------------------- the catalog
+def build_catalog(*forms: Form) -> Mapping[str, Form]:
+    """Forms by id, refusing (SchemaError) what each Form alone cannot see: two forms with one id
+    or one sheet name, and an enum's `choices_from` that names no list of config.toml."""
+    problems = []
+    for attr, what in (("form_id", "id"), ("sheet_name", "sheet name")):
+        for value, n in Counter(getattr(f, attr) for f in forms).items():
+            if n > 1:
+                problems.append(f"{n} forms have the {what} {value!r}")
+    for f in forms:
+        for fld in f.fields:
+            if fld.choices_from is not None and fld.choices_from not in _CHOICE_SOURCES:
+                problems.append(f"form {f.form_id!r}, field {fld.key!r}: choices_from {fld.choices_from!r} is none of "
+                                f"{', '.join(_CHOICE_SOURCES)}")
+    if problems:
+        raise SchemaError("the catalog of forms is declared wrongly: " + "; ".join(problems))
+    return MappingProxyType({f.form_id: f for f in forms})
+
+
+FORMS: Mapping[str, Form] = build_catalog(
+    WORK_ORDER, SIGN_OFF, PROGRESS, MINUTES, TIMESHEET, QUOTE, COSTS, MEDIA_SCHEDULE,
+    MEDIA_INVOICE, MONITORING, PAYMENTS, ARCHIVE, FLIGHT_NOTES,
+)
 
 
 def form(form_id: str) -> Form:

@@ -128,6 +128,7 @@ class CalamineEngine:
         except _CAUGHT as exc:
             _reraise_interrupts(exc)
             raise EngineFailed(f"calamine: {type(exc).__name__}: {exc}") from exc
+        self._closed = False
 
     def sheet_names(self) -> list[str]:
         return list(self._wb.sheet_names)
@@ -146,10 +147,11 @@ class CalamineEngine:
         return grid
 
     def close(self) -> None:
-        try:
+        # calamine refuses a second close (WorkbookClosed); closing drops the file handle and
+        # reads nothing, so no content of the file can make it fail
+        if not self._closed:
+            self._closed = True
             self._wb.close()
-        except Exception:  # already closed
-            pass
 
 
 class OpenpyxlEngine:
@@ -189,10 +191,9 @@ class OpenpyxlEngine:
         return grid
 
     def close(self) -> None:
-        try:
-            self._wb.close()
-        except Exception:
-            pass
+        # closes the zip archive (a second close does nothing); it reads nothing, so no content
+        # of the file can make it fail
+        self._wb.close()
 
 
 def open_engine(name: str, path: Path) -> Engine:

@@ -5,13 +5,15 @@ sample data all walk these objects; nothing else knows a form's fields.
 """
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from ..errors import ERROR, WARNING, Finding
+from ..errors import ERROR, WARNING, Finding, SchemaError
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -83,9 +85,9 @@ class Field:
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
-            raise ValueError(f"field {self.key}: unknown type {self.type!r}")
+            raise SchemaError(f"field {self.key!r}: unknown type {self.type!r}; use one of {', '.join(TYPES)}")
         if self.type == "enum" and not (self.choices or self.choices_from):
-            raise ValueError(f"field {self.key}: an enum needs choices or choices_from")
+            raise SchemaError(f"field {self.key!r}: an enum needs choices or choices_from")
 
     @property
     def label(self) -> str:
@@ -147,11 +149,13 @@ class TableRule:
 
     `check(rows, header, cfg)` gets each row's values with its Excel row number
     under `_row`, to name other rows in messages; a Violation's `row_index` says
-    which row's cell to mark.
+    which row's cell to mark.  `fields` names every field its Violations mark, so
+    the form can check them when it is declared.
     """
 
     code: str
     check: TableCheck
+    fields: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,11 @@ class Form:
     rules: tuple[RowRule, ...] = ()
     table_rules: tuple[TableRule, ...] = ()
     version: int = 1  # form_version in _meta; bump when a field is added
+
+    def __post_init__(self) -> None:
+        problems = _contradictions(self)
+        if problems:
+            raise SchemaError(f"form {self.form_id!r} ({self.zh}) is declared wrongly: " + "; ".join(problems))
 
     @property
     def sheet_name(self) -> str:
@@ -189,6 +198,96 @@ class Form:
 
     def header_field(self, key: str) -> Field | None:
         return next((f for f in self.header if f.key == key), None)
+
+
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _contradictions(form: Form) -> list[str]:
+    """Everything a form's declaration says that cannot hold, each naming the rule or field and the key."""
+    from .parse import fold  # late: the parser imports this module
+
+    problems: list[str] = []
+    header = {f.key for f in form.header}
+    columns = {f.key for f in form.columns}
+    known = header | columns
+    for key, n in Counter(f.key for f in form.fields).items():
+        if n > 1:
+            where = " and ".join(w for w, keys in (("the header", header), ("the table", columns)) if key in keys)
+            problems.append(f"{n} fields have the key {key!r} (in {where}); give each its own key")
+    for attr in ("zh", "en"):
+        for block, fields in (("header", form.header), ("table", form.columns)):
+            for label, n in Counter(fold(getattr(f, attr)) for f in fields).items():
+                if n > 1:
+                    problems.append(f"{n} {block} fields are labelled {label!r} ({attr}); readers could not tell them apart")
+    if len(form.sheet_name) > 31 or _SHEET_NAME_BAD.search(form.sheet_name):
+        problems.append(f"the sheet name {form.sheet_name!r} is not one Excel allows (at most 31 characters, none of []:*?/\\)")
+    if not form.key:
+        problems.append("the document key names no field; name the header fields that identify a document")
+    for k in form.key:
+        if k not in header:
+            problems.append(f"the document key names {k!r}, which is not a header field")
+    for rule in form.rules:
+        what = f"rule {rule.code!r}"
+        if rule.scope not in ("row", "header"):
+            problems.append(f"{what} has scope {rule.scope!r}; use 'row' or 'header'")
+            continue
+        # a header rule sees the header only; a row rule marks a cell of its row and may read the header too
+        marks, reads, place = (header, header, "header") if rule.scope == "header" else (columns, known, "table")
+        if rule.field not in marks:
+            problems.append(f"{what} marks field {rule.field!r}, which the {place} lacks")
+        for k in rule.needs:
+            if k not in reads:
+                problems.append(f"{what} needs field {k!r}, which the {'header' if reads is header else 'form'} lacks")
+        if rule.severity not in (ERROR, WARNING):
+            problems.append(f"{what} has severity {rule.severity!r}; use {ERROR!r} or {WARNING!r}")
+    for rule in form.table_rules:
+        if not rule.fields:
+            problems.append(f"table rule {rule.code!r} names no field its findings mark")
+        for k in rule.fields:
+            if k not in known:
+                problems.append(f"table rule {rule.code!r} marks field {k!r}, which the form lacks")
+    codes = [r.code for r in (*form.rules, *form.table_rules)] + [f"unique_{f.key}" for f in form.columns if f.unique]
+    for code, n in Counter(codes).items():
+        if n > 1:
+            problems.append(f"{n} rules have the code {code!r}; a finding's rule must say which one it was")
+    for f in form.fields:
+        problems += [f"field {f.key!r}: {p}" for p in _field_contradictions(f, in_header=f.key in header, columns=columns)]
+    return problems
+
+
+def _field_contradictions(f: Field, *, in_header: bool, columns: set[str]) -> list[str]:
+    """What one field's declaration says that cannot hold (a computed column reads its own row only)."""
+    from .parse import fold  # late: the parser imports this module
+
+    problems: list[str] = []
+    if (f.compute is None) != (not f.computed_from):
+        problems.append("a computed field needs both compute and computed_from")
+    if f.compute is not None and in_header:
+        problems.append("only table columns are computed; this header field never would be")
+    for k in f.computed_from:
+        if k == f.key:
+            problems.append("it is computed from itself")
+        elif k not in columns:
+            problems.append(f"it is computed from {k!r}, which the table lacks")
+    if f.unique and in_header:
+        problems.append("unique applies to table columns; a header field has one value")
+    if f.type != "enum" and (f.choices or f.choices_from):
+        problems.append(f"choices are for enums; the field is {f.type!r}")
+    if f.choices and f.choices_from:
+        problems.append("give choices or choices_from, not both")
+    for attr in ("key", "zh", "en"):
+        for value, n in Counter(fold(getattr(c, attr)) for c in f.choices).items():
+            if n > 1:
+                problems.append(f"{n} choices share the {attr} {value!r}; a typed value must name one choice")
+    if f.pattern is not None and f.pattern != "job_no":
+        try:
+            re.compile(f.pattern)
+        except re.error as exc:
+            problems.append(f"the pattern {f.pattern!r} is no regular expression ({exc})")
+    if f.min is not None and f.max is not None and f.min > f.max:
+        problems.append(f"min {f.min} is above max {f.max}")
+    return problems
 
 
 @dataclass

@@ -5,6 +5,8 @@ Order of work for one workbook: parse each header cell and each table cell
 recompute computed columns, then run the form's row rules and table rules.  A rule
 runs only when the fields it needs (and the field it marks) parsed cleanly, so one
 bad cell gives one finding, not a cascade.  Bad data never raises: it is a Finding.
+A rule or computed column that fails on cleanly parsed values is a bug in the
+catalog, not the user's to fix: it raises SchemaError, so a test catches it.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping
 
-from ..errors import ERROR, WARNING, AdtoolsError, Finding
+from ..errors import ERROR, WARNING, AdtoolsError, Finding, SchemaError
 from .catalog import FORMS
 from .parse import is_blank, parse_value, shown
 from .schema import Field, Form, FormResult, RawCell, RawWorkbook, Record, RowRule
@@ -75,6 +77,8 @@ def validate_raw(raw: RawWorkbook, cfg: "Config", *, known_jobs: Collection[str]
     )
     try:
         _validate(raw, cfg, known_jobs, result)
+    except SchemaError:  # a bug in the catalog: every file of the form would meet it; tests must see it
+        raise
     except Exception:  # a bug must not stop an intake run; the file is held back with a finding
         log.exception("validation of %s failed", raw.path)
         result.findings.append(Finding(
@@ -258,16 +262,39 @@ def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header
             needs = fld.computed_from
             if block.values.get(fld.key) is None and fld.key not in block.bad and not (set(needs) & block.bad) \
                     and all(block.values.get(n) is not None for n in needs):
-                try:
-                    block.values[fld.key] = fld.compute(block.values)
-                except Exception:  # e.g. an operand of an unexpected type: leave the column blank
-                    log.exception("computing %s.%s failed", form.form_id, fld.key)
+                found = cells.get(fld.key)
+                address = found.address if found is not None else (
+                    f"{letters[fld.key]}{row_number}" if fld.key in letters else "")
+                block.values[fld.key] = _compute(form, fld, block, address, out)
         for rule in form.rules:
             if rule.scope != "header":
                 _run_rule(rule, form, block, header.values, block.bad | header_only_bad, cfg, out)
         blocks.append(block)
     _unique_columns(form, blocks, out)
     return blocks
+
+
+def _compute(form: Form, fld: Field, block: _Block, address: str, out: _Sheet) -> Any:
+    """A computed column's value from its row; None and a `not_computed` finding when the row's own
+    numbers give none (a division by zero, a result too large), which the person can fix."""
+    try:
+        return fld.compute(block.values)
+    except ArithmeticError:
+        block.bad.add(fld.key)  # rules comparing this value stay quiet: one finding, not a cascade
+        inputs = [form.field(k) for k in fld.computed_from]
+        out.add(
+            ERROR, "not_computed",
+            f"{fld.zh}：无法由{'、'.join(f.zh for f in inputs)}计算出结果；请核对这些单元格，或直接填写{fld.zh}",
+            f"{fld.en}: cannot be computed from {', '.join(f.en for f in inputs)}; check those cells, "
+            f"or type the {fld.en} yourself",
+            cell=address, field=fld.key, value=None,
+        )
+        return None
+    except Exception as exc:
+        raise SchemaError(
+            f"form {form.form_id!r}: computing {fld.key!r} from {', '.join(fld.computed_from)} failed on row "
+            f"{block.row} ({type(exc).__name__}: {exc}); fix its compute in the catalog"
+        ) from exc
 
 
 def _run_rule(rule: RowRule, form: Form, block: _Block, header: Mapping[str, Any], bad: set[str],
@@ -277,17 +304,15 @@ def _run_rule(rule: RowRule, form: Form, block: _Block, header: Mapping[str, Any
     try:
         fine = rule.test(block.values, header, cfg)
         said = None if fine or rule.explain is None else rule.explain(block.values, header, cfg)
-    except Exception:
-        log.exception("rule %s of %s failed on row %s", rule.code, form.form_id, block.row)
-        fld = _field(form, rule.field)
-        out.add(WARNING, "rule_not_checked",
-                f"{fld.zh}：无法检查规则“{rule.zh}”，请人工核对",
-                f"{fld.en}: the rule '{rule.en}' could not be checked; check it by hand",
-                cell=block.cells.get(rule.field, ""), field=rule.field, value=block.raw.get(rule.field))
-        return
+    except Exception as exc:
+        where = "the header" if block.row is None else f"row {block.row}"
+        raise SchemaError(
+            f"form {form.form_id!r}: rule {rule.code!r} failed on {where} ({type(exc).__name__}: {exc}); "
+            f"fix the rule in the catalog"
+        ) from exc
     if fine:
         return
-    fld = _field(form, rule.field)
+    fld = form.field(rule.field)
     zh, en = said or (rule.zh, rule.en)
     found = block.raw.get(rule.field)
     if is_blank(found) and block.values.get(rule.field) is not None:
@@ -300,13 +325,6 @@ def _run_rule(rule: RowRule, form: Form, block: _Block, header: Mapping[str, Any
         f"{fld.en}: {en}{now_en}",
         cell=block.cells.get(rule.field, ""), field=rule.field, value=block.raw.get(rule.field),
     )
-
-
-def _field(form: Form, key: str) -> Field:
-    try:
-        return form.field(key)
-    except KeyError:
-        return Field(key, key, key)
 
 
 def _unique_columns(form: Form, blocks: list[_Block], out: _Sheet) -> None:
@@ -336,13 +354,18 @@ def _table_rules(form: Form, blocks: list[_Block], header: _Block, cfg: "Config"
     for rule in form.table_rules:
         try:
             violations = list(rule.check(rows, header.values, cfg))
-        except Exception:
-            log.exception("table rule %s of %s failed", rule.code, form.form_id)
-            out.add(WARNING, "rule_not_checked",
-                    f"无法检查表格规则 {rule.code}，请人工核对", f"the table rule {rule.code} could not be checked; check it by hand")
-            continue
+        except Exception as exc:
+            raise SchemaError(
+                f"form {form.form_id!r}: table rule {rule.code!r} failed ({type(exc).__name__}: {exc}); "
+                f"fix the rule in the catalog"
+            ) from exc
         for v in violations:
-            fld = _field(form, v.field)
+            if v.field not in rule.fields:
+                raise SchemaError(
+                    f"form {form.form_id!r}: table rule {rule.code!r} marks field {v.field!r}, which is not among "
+                    f"its fields ({', '.join(rule.fields)}); declare it or fix the rule"
+                )
+            fld = form.field(v.field)
             if v.row_index is not None and 0 <= v.row_index < len(blocks):
                 where = blocks[v.row_index]
             else:
