@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from adtools.fees import fee_statement
-from adtools.reports.fees import render_fees
+from adtools.ledger import frames
+from adtools.reports.fees import build_fees, render_fees
+from golden_xlsx import check_golden
 
 from tests.test_fees import JOB_A, JOB_B, cost_frame, make_cfg, sign_off_frame, ts_frame
 
@@ -264,6 +266,16 @@ def test_default_folder_and_job_statement(cfg):
     _, rows = table(openpyxl.load_workbook(r.files[0])["汇总 Summary"])
     assert [x["Job No."].value for x in rows] == [JOB_B, "合计 Total"]
     assert dec(rows[-1]["Total"].value) == D("795.00")
+
+
+def test_golden_fee_statement(cfg, tmp_path, monkeypatch):
+    """The hand-computed November above, written by build_fees as `adtools report fees` does, as of 2026-12-03."""
+    ts, costs, so = statement_frames()
+    current = {"timesheet": ts, "costs": costs, "sign_off": so}
+    monkeypatch.setattr(frames, "rows", lambda ledger, form_id: current[form_id])  # the ledger's current rows
+    report = build_fees(cfg, ledger=None, month="2026-11", as_of=date(2026, 12, 3), out_dir=tmp_path)
+    check_golden(report.files[0], "fees_2026-11")
+    assert report.data["totals"]["total"] == "7287.03"  # a regenerated golden holds the figures checked above
 
 
 def test_same_figures_same_bytes(cfg, statement, tmp_path):

@@ -1,7 +1,7 @@
 """The client-facing priced quote: figures to the fen, signature block, A4 portrait, refusal of bad workbooks."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,8 +9,12 @@ import openpyxl
 import pytest
 
 from adtools.errors import ERROR, WARNING, Finding, InputError
+from adtools import clock
 from adtools.fees import price_quote
-from adtools.reports.quote import InvalidQuoteError, price_quote_result, quote_path, render_quote
+from adtools.forms.catalog import FORMS
+from adtools.forms.fill import fill_workbook
+from adtools.reports.quote import InvalidQuoteError, price_quote_file, price_quote_result, quote_path, render_quote
+from golden_xlsx import check_golden
 
 from tests._ledger_support import form_result
 from tests.test_fees import JOB_A, make_cfg
@@ -121,6 +125,17 @@ def test_a4_portrait_fit_to_width_print_area_margins(sheet):
     assert sheet.print_title_rows == f"${find(sheet, '序号').row}:${find(sheet, '序号').row}"
     assert sheet.print_options.horizontalCentered
     assert sheet.page_margins.left == 0.5 and sheet.page_margins.bottom == 0.7
+
+
+def test_golden_priced_quote(cfg, tmp_path):
+    """The quote above filled into the template, read, validated and priced as `adtools quote price` does."""
+    lines = [dict(line, description="棚拍 Studio shoot") if line["line_type"] == "cost" else line for line in LINES]
+    src = fill_workbook(FORMS["quote"], cfg, HEADER, lines, tmp_path / "报价单.xlsx", author="李娜",
+                        saved_at=datetime(2026, 11, 20, 9, 30))
+    with clock.pinned(datetime(2026, 11, 20, 10, 0, tzinfo=cfg.tz)):
+        priced, path = price_quote_file(cfg, src, out=tmp_path / "out" / "quote.xlsx")
+    check_golden(path, "quote_HRFR-2026-001_production_v2")
+    assert priced.total == D("14076.86")  # a regenerated golden holds the figures checked above
 
 
 def test_same_quote_same_bytes(cfg, priced, tmp_path):

@@ -80,6 +80,10 @@ def test_weekly_workbook_html_and_json(cfg, tmp_path):
     assert "Overdue" in result.text
     # the mail body names what is due soon and what the client still has to approve, not only how many
     assert "HR-2026-003" in result.html and "创意概念及媒体策略 Creative concept and media strategy" in result.html
+
+
+def test_golden_weekly_workbook(cfg, tmp_path):
+    (path,) = render_weekly(cfg, summary_for(cfg), tmp_path).files
     check_golden(path, "weekly_2026-10-16")
 
 

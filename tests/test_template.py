@@ -22,6 +22,7 @@ from adtools.forms.template import (
     build_templates,
     yes_no_choices,
 )
+from golden_xlsx import check_golden
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbooks" / "templates"
@@ -190,7 +191,14 @@ def test_dropdowns_follow_config(tmp_path):
     assert "video_edit Video edit" in cats and cats[-1] == "非计费 Non-billable"
 
 
+@pytest.mark.parametrize("form_id", list(FORMS))
+def test_golden_template(cfg, form_id):
+    """What a person sees and prints in each template (tests/golden/template_<form>.json); review its diff."""
+    check_golden(build_template(FORMS[form_id], cfg), f"template_{form_id}")
+
+
 def test_committed_templates_equal_a_fresh_build(cfg):
+    """Determinism check only: the committed files are exactly this build (what they contain is the golden test's)."""
     stale = []
     for form in FORMS.values():
         path = COMMITTED / f"{form.form_id}.xlsx"
