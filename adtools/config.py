@@ -553,6 +553,19 @@ def _string_lists(raw: Any, section: str, errs: _Errors, emails: bool) -> Mappin
     return MappingProxyType(out)
 
 
+def _known_jobs(raw: Any, errs: _Errors) -> Any:
+    """[schedule] without the keys that name no registered job, each refused as such (did-you-mean, the jobs there are)."""
+    if not isinstance(raw, dict):
+        return raw
+    jobs = list(DEFAULT_SCHEDULE)
+    for key in raw:
+        if key not in DEFAULT_SCHEDULE:
+            close = difflib.get_close_matches(key, jobs, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            errs.add(f"[schedule] {key}", "unknown key: no such job (未知配置项：没有这个任务)", f"{hint}remove it or use one of: {', '.join(jobs)}")
+    return {k: v for k, v in raw.items() if k in DEFAULT_SCHEDULE}
+
+
 def _number_table(raw: Any, section: str, defaults: Mapping[str, Any], check, errs: _Errors, allow_new: bool = True) -> Mapping[str, Any]:
     if not isinstance(raw, dict):
         errs.add(f"[{section}]", f"expected a table, got {_kind(raw)}", f"write it as a [{section}] section")
@@ -605,7 +618,8 @@ def config_from_dict(data: Mapping[str, Any], *, source: Path | None = None, bas
             kwargs[key] = _number_table(raw, key, DEFAULT_RATES, _dec("0", example="800"), errs)
         elif key == "schedule":
             kwargs[key] = _number_table(
-                raw, key, {k: parse_schedule(v) for k, v in DEFAULT_SCHEDULE.items()}, _schedule, errs, allow_new=False
+                _known_jobs(raw, errs), key, {k: parse_schedule(v) for k, v in DEFAULT_SCHEDULE.items()}, _schedule, errs,
+                allow_new=False,
             )
         elif key == "people":
             kwargs[key] = _people(raw, errs)

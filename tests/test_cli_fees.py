@@ -15,8 +15,9 @@ from adtools.cli import main
 from adtools.config import load_config
 from adtools.ledger import frames
 from adtools.ledger.store import Ledger
-
 from tests._ledger_support import archive, form_result, source_for
+
+pytestmark = pytest.mark.dates  # CI runs these again under faketime (.ci/run)
 
 D = Decimal
 SH = ZoneInfo("Asia/Shanghai")

@@ -6,12 +6,15 @@ from datetime import date, datetime, time
 from email import message_from_bytes, policy
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from adtools.cli import main
 from adtools.config import load_config
 from adtools.demo import run_demo
 from adtools.ledger.store import Ledger
+
+pytestmark = pytest.mark.dates  # CI runs these again under faketime (.ci/run)
 
 TODAY = date(2026, 11, 26)
 

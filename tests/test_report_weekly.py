@@ -5,13 +5,15 @@ import json
 
 import openpyxl
 import pytest
+from golden_xlsx import check_golden
+from handmade_frames import at, d, minutes_docs, progress, sign_offs, work_orders
 
 from adtools.calendar import WorkCalendar
 from adtools.config import config_from_dict
 from adtools.reports.weekly import render_weekly
 from adtools.workflow import weekly_summary
-from golden_xlsx import check_golden
-from handmade_frames import at, d, minutes_docs, progress, sign_offs, work_orders
+
+pytestmark = pytest.mark.dates  # CI runs these again under faketime (.ci/run)
 
 
 @pytest.fixture

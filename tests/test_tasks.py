@@ -11,8 +11,9 @@ from adtools.errors import InputError
 from adtools.ledger.store import Ledger, write_lock
 from adtools.ledger.tables import job_runs
 from adtools.tasks import ingest_task, run_task
-
 from tests._ledger_support import make_config, write_timesheet
+
+pytestmark = pytest.mark.dates  # CI runs these again under faketime (.ci/run)
 
 
 def runs(cfg, job: str) -> list[dict]:

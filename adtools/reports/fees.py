@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from ..config import Config
     from ..ledger.store import Ledger
 
-__all__ = ["render_fees", "build_fees", "fees_path", "fees_subject"]
+KEY = "fees"  # this report's key in adtools.registry (its command, recipients and folder)
+
+__all__ = ["KEY", "render_fees", "build_fees", "fees_path", "fees_subject", "show", "headline"]
 
 log = logging.getLogger("adtools.reports.fees")
 
@@ -102,14 +104,14 @@ WARNING_COLUMNS = (Column("warning", "注意事项", "Warning", width=140),)
 # --------------------------------------------------------------------------- names
 def fees_path(cfg: "Config", month: str, job: str | None = None, out_dir: Path | None = None) -> Path:
     """`<reports>/fees/收费清单_fees_2026-11[_HRFR-2026-001].xlsx`."""
-    folder = Path(out_dir) if out_dir is not None else cfg.reports_dir / "fees"
+    folder = Path(out_dir) if out_dir is not None else cfg.reports_dir / KEY
     suffix = f"_{file_part(job, 'job')}" if job else ""
     return folder / f"收费清单_fees_{month}{suffix}.xlsx"
 
 
 def fees_subject(cfg: "Config", month: str, job: str | None = None) -> str:
     """`【收费清单 Fees】海尔冰箱 收费清单 2026-11`; a one-job statement names the job before the month."""
-    return report_subject(cfg, "fees", month, f"{_TOPIC} {job}" if job else None)
+    return report_subject(cfg, KEY, month, f"{_TOPIC} {job}" if job else None)
 
 
 # --------------------------------------------------------------------------- rows for the sheets
@@ -297,7 +299,7 @@ def _mail_body(
 
 # --------------------------------------------------------------------------- entry points
 def render_fees(cfg: "Config", statement: FeeStatement, out_dir: Path | None = None) -> ReportResult:
-    """Write the fee statement workbook of a computed statement and return the ReportResult (key "fees")."""
+    """Write the fee statement workbook of a computed statement and return the ReportResult (key KEY)."""
     month, job = statement.month, statement.job
     path = fees_path(cfg, month, job, out_dir)
     scope_zh = f" {job}" if job else ""
@@ -308,7 +310,7 @@ def render_fees(cfg: "Config", statement: FeeStatement, out_dir: Path | None = N
     html, text = _mail_body(statement, jobs, budget, title_zh, title_en)
     log.info("fee statement %s%s written to %s", month, f" ({job})" if job else "", path)
     return ReportResult(
-        key="fees",
+        key=KEY,
         period=f"{month} {job}" if job else month,
         title_zh=title_zh,
         title_en=title_en,

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from ..calendar import WorkCalendar
     from ..config import Config
 
-__all__ = ["build_weekly", "render_weekly", "weekly_data"]
+KEY = "weekly"  # this report's key in adtools.registry (its command, recipients and folder)
+
+__all__ = ["KEY", "build_weekly", "render_weekly", "weekly_data", "show", "headline"]
 
 _STATUS = {
     "overdue": ("逾期", "overdue"),
@@ -156,7 +158,7 @@ MINUTES_COLUMNS = (
 def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = None) -> ReportResult:
     """Write the weekly workbook for a computed summary and return the ReportResult."""
     as_of = summary.as_of
-    out_dir = Path(out_dir) if out_dir is not None else cfg.reports_dir / "weekly"
+    out_dir = Path(out_dir) if out_dir is not None else cfg.reports_dir / KEY
     path = out_dir / f"周报_weekly_{as_of.isoformat()}.xlsx"
     data = weekly_data(summary)
     figures = [
@@ -243,11 +245,11 @@ def render_weekly(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = 
     html = html_document(title_zh, title_en, *blocks)
     text = "\n".join([f"{title_zh} / {title_en}", "", figures_text(figures), *summary.warnings])
     return ReportResult(
-        key="weekly",
+        key=KEY,
         period=as_of.isoformat(),
         title_zh=title_zh,
         title_en=title_en,
-        subject=report_subject(cfg, "weekly", as_of.isoformat()),
+        subject=report_subject(cfg, KEY, as_of.isoformat()),
         data=data,
         html=html,
         text=text,
