@@ -7,7 +7,7 @@ import openpyxl
 
 from adtools.demo import DEMO_STEPS, run_demo
 from adtools.forms.catalog import FORMS
-from adtools.forms.samples import demo_documents
+from adtools.demo.story import demo_documents
 from adtools.workflow import last_friday
 
 TODAY = date(2026, 11, 26)

@@ -95,7 +95,7 @@ def test_jobs_modules_call_the_tasks(tmp_path):
 
 def _workbooks(cfg) -> int:
     """How many workbooks the demo's story writes."""
-    from adtools.forms.samples import demo_documents
+    from adtools.demo.story import demo_documents
     from adtools.workflow import last_friday
 
     return len(demo_documents(cfg, last_friday(TODAY)))

@@ -13,9 +13,10 @@ import pytest
 
 from adtools.config import config_from_dict, load_config
 from adtools.forms.catalog import FORMS
-from adtools.forms.demo_story import START
-from adtools.forms.fill import fill_workbook, write_demo_inbox
-from adtools.forms.samples import Workdays, demo_documents, job_numbers, quote_total, sample_rows
+from adtools.demo.inbox import write_demo_inbox
+from adtools.demo.story import START, Workdays, demo_documents, quote_total
+from adtools.forms.fill import fill_workbook
+from adtools.forms.samples import job_numbers, sample_rows
 from formcheck import problems
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,10 +1,9 @@
-"""Sample data from the schemas: valid rows for any form, and the demo's one coherent campaign.
+"""Sample data from the schemas: valid rows for any form, and the world's names they use.
 
 `sample_rows` walks a form's fields and fills each by its type (and, for the few
 fields whose values must hang together, by the form's own rules), so tests get
-realistic, rule-abiding records for every form.  `demo_documents` tells the demo's
-story (one fridge campaign, two flights, six staff, two months) as a list of
-`SampleDocument`s; `adtools.forms.fill` turns them into workbooks.
+realistic, rule-abiding records for every form.  The demo's story
+(`adtools.demo.story`) takes its names from here.
 
 Values are typed as the validator returns them: str, int, Decimal, date, naive
 datetime (local time, as typed in Excel), bool, and enum keys.
@@ -16,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..money import round_fen
 from .catalog import COST_TYPES
@@ -26,12 +25,8 @@ if TYPE_CHECKING:
     from ..config import Config
 
 __all__ = [
-    "SampleDocument",
-    "Workdays",
     "sample_rows",
-    "demo_documents",
     "job_numbers",
-    "quote_total",
     "staff_by_department",
 ]
 
@@ -57,42 +52,6 @@ FRIDGE_MODELS = {
 
 
 # ----------------------------------------------------------------- shared helpers
-@dataclass(frozen=True)
-class SampleDocument:
-    """One filled-in workbook of the demo: which form, where in the inbox, what is typed, by whom."""
-
-    form_id: str
-    filename: str  # relative path inside the inbox, POSIX separators: account/工作布置单_BZD-2026-001.xlsx
-    header: dict[str, Any]
-    rows: list[dict[str, Any]]
-    author: str
-    saved_at: datetime | None = None  # local time the author saved it (docProps modified, file mtime)
-
-
-class Workdays:
-    """The working days the story counts in: adtools.calendar.WorkCalendar of the config."""
-
-    def __init__(self, cfg: "Config"):
-        from ..calendar import WorkCalendar
-
-        self._cal = WorkCalendar.from_config(cfg)
-
-    def is_workday(self, d: date) -> bool:
-        return self._cal.is_workday(d)
-
-    def before(self, d: date) -> Iterator[date]:
-        """Working days strictly before `d`, latest first."""
-        cur = d - timedelta(days=1)
-        while True:
-            if self._cal.is_workday(cur):
-                yield cur
-            cur -= timedelta(days=1)
-
-    def add(self, d: date, n: int) -> date:
-        """The n-th working day after `d` (n >= 1; `d` itself never counts), as the turnaround rule counts."""
-        return self._cal.add_workdays(d, n)
-
-
 def job_numbers(cfg: "Config", year: int, count: int, prefix: str = "HRFR") -> list[str]:
     """`count` distinct job numbers that match `[forms] job_no_pattern`: HRFR-2026-001 … when it allows."""
     rx = re.compile(cfg.forms.job_no_pattern)
@@ -167,26 +126,6 @@ def _class_char(items, const) -> str:
         if op is const.CATEGORY:
             return "A"
     return "A"
-
-
-def quote_total(cfg: "Config", lines: list[dict[str, Any]], on: date) -> Decimal:
-    """What a quote comes to, tax included: hours × rate, film pro rata by area, costs and postage."""
-    rates = cfg.rates_on(on)
-    base_area = cfg.film.base_width_cm * cfg.film.base_height_cm
-    subtotal = D(0)
-    for ln in lines:
-        qty = ln.get("quantity") or 1
-        if ln["line_type"] == "hours":
-            subtotal += rates[ln["category"]] * ln["hours"]
-        elif ln["line_type"] == "film":
-            unit = cfg.film.bw if ln["category"] == "bw" else cfg.film.colour_proof
-            subtotal += unit * ln["width_cm"] * ln["height_cm"] / base_area * qty
-        elif ln["line_type"] == "cost":
-            subtotal += ln["amount"] * (1 + cfg.fees.oop_markup)
-        else:
-            subtotal += ln["amount"]
-    subtotal = round_fen(subtotal)
-    return round_fen(subtotal + subtotal * cfg.fees.tax_rate)
 
 
 def staff_by_department(cfg: "Config") -> dict[str, list[str]]:
@@ -506,11 +445,3 @@ def sample_rows(form: Form, cfg: "Config", n: int, seed: int) -> tuple[dict[str,
         shaper(header, rows, ctx)
     _repair_required_when(form, header, rows, ctx)
     return header, rows
-
-
-# ----------------------------------------------------------------- the demo's story
-def demo_documents(cfg: "Config", today: date) -> list[SampleDocument]:
-    """The demo's filled-in workbooks: one fridge campaign told across every form, anchored on `today`."""
-    from .demo_story import build_story
-
-    return build_story(cfg, today)

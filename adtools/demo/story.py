@@ -22,26 +22,19 @@ Deterministic for a given (config, today).
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
+from ..calendar import WorkCalendar
+from ..forms.samples import CLIENT_CONTACTS, FRIDGE_MODELS, MEDIA_CITIES, job_numbers, staff_by_department
 from ..money import round_fen
-from .samples import (
-    CLIENT_CONTACTS,
-    FRIDGE_MODELS,
-    MEDIA_CITIES,
-    SampleDocument,
-    Workdays,
-    job_numbers,
-    quote_total,
-    staff_by_department,
-)
 
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["START", "build_story"]
+__all__ = ["START", "SampleDocument", "Workdays", "demo_documents", "quote_total"]
 
 D = Decimal
 START = 42  # working days before today that the campaign's first work order arrives
@@ -49,8 +42,62 @@ _FULL_PAGE = (D(480000), D(180000), D(260000), D(300000))  # gross rate of a ful
 _SHAPE = {"整版": D("1"), "半版": D("0.55"), "通栏": D("0.3"), "1/4版": D("0.3")}
 
 
-def build_story(cfg: "Config", today: date) -> list[SampleDocument]:
-    """Every workbook of the demo, in the order staff would have saved them."""
+@dataclass(frozen=True)
+class SampleDocument:
+    """One filled-in workbook of the demo: which form, where in the inbox, what is typed, by whom."""
+
+    form_id: str
+    filename: str  # relative path inside the inbox, POSIX separators: account/工作布置单_BZD-2026-001.xlsx
+    header: dict[str, Any]
+    rows: list[dict[str, Any]]
+    author: str
+    saved_at: datetime | None = None  # local time the author saved it (docProps modified, file mtime)
+
+
+class Workdays:
+    """The working days the story counts in: adtools.calendar.WorkCalendar of the config."""
+
+    def __init__(self, cfg: "Config"):
+        self._cal = WorkCalendar.from_config(cfg)
+
+    def is_workday(self, d: date) -> bool:
+        return self._cal.is_workday(d)
+
+    def before(self, d: date) -> Iterator[date]:
+        """Working days strictly before `d`, latest first."""
+        cur = d - timedelta(days=1)
+        while True:
+            if self._cal.is_workday(cur):
+                yield cur
+            cur -= timedelta(days=1)
+
+    def add(self, d: date, n: int) -> date:
+        """The n-th working day after `d` (n >= 1; `d` itself never counts), as the turnaround rule counts."""
+        return self._cal.add_workdays(d, n)
+
+
+def quote_total(cfg: "Config", lines: list[dict[str, Any]], on: date) -> Decimal:
+    """What a quote comes to, tax included: hours × rate, film pro rata by area, costs and postage."""
+    rates = cfg.rates_on(on)
+    base_area = cfg.film.base_width_cm * cfg.film.base_height_cm
+    subtotal = D(0)
+    for ln in lines:
+        qty = ln.get("quantity") or 1
+        if ln["line_type"] == "hours":
+            subtotal += rates[ln["category"]] * ln["hours"]
+        elif ln["line_type"] == "film":
+            unit = cfg.film.bw if ln["category"] == "bw" else cfg.film.colour_proof
+            subtotal += unit * ln["width_cm"] * ln["height_cm"] / base_area * qty
+        elif ln["line_type"] == "cost":
+            subtotal += ln["amount"] * (1 + cfg.fees.oop_markup)
+        else:
+            subtotal += ln["amount"]
+    subtotal = round_fen(subtotal)
+    return round_fen(subtotal + subtotal * cfg.fees.tax_rate)
+
+
+def demo_documents(cfg: "Config", today: date) -> list[SampleDocument]:
+    """Every workbook of the demo, in the order staff would have saved them, anchored on `today`."""
     story = _Story(cfg, today)
     docs = (
         story.work_orders()

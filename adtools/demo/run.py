@@ -11,10 +11,10 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable
 
-from .config import Config, load_config
-from . import clock
-from .money import fmt_money
-from .workspace import init_workspace
+from .. import clock
+from ..config import Config, load_config
+from ..money import fmt_money
+from ..workspace import init_workspace
 
 __all__ = ["DemoContext", "DemoLine", "DemoResult", "DEMO_STEPS", "run_demo"]
 
@@ -69,9 +69,9 @@ def _step_samples(ctx: DemoContext) -> list[DemoLine]:
     """
     from collections import Counter
 
-    from .forms.catalog import FORMS
-    from .forms.fill import write_demo_inbox
-    from .forms.samples import demo_documents
+    from ..forms.catalog import FORMS
+    from .inbox import write_demo_inbox
+    from .story import demo_documents
 
     inbox = ctx.config.watch_dirs[0]
     written = set(write_demo_inbox(ctx.config, inbox, ctx.story_day))
@@ -99,7 +99,7 @@ def _demo_now(ctx: DemoContext) -> datetime:
 
 def _step_ingest(ctx: DemoContext) -> list[DemoLine]:
     """The first job: read the workbooks of the watch folders into the ledger."""
-    from .tasks import ingest_task
+    from ..tasks import ingest_task
 
     # the demo's workbooks were written a moment ago and are complete: no settling time
     cfg = replace(ctx.config, intake=replace(ctx.config.intake, settle_seconds=0))
@@ -127,7 +127,7 @@ def _report_line(ctx: DemoContext, step: str, result, figures: str) -> list[Demo
 
 def _step_weekly(ctx: DemoContext) -> list[DemoLine]:
     """The Monday progress report as of the last Friday, queued to [mail.recipients] weekly."""
-    from .tasks import weekly_task
+    from ..tasks import weekly_task
 
     result = weekly_task(ctx.config, now=_demo_now(ctx))
     d = result.summary
@@ -139,7 +139,7 @@ def _step_weekly(ctx: DemoContext) -> list[DemoLine]:
 
 def _step_fees(ctx: DemoContext) -> list[DemoLine]:
     """Last month's fee statement, queued to [mail.recipients] fees."""
-    from .tasks import fees_task
+    from ..tasks import fees_task
 
     result = fees_task(ctx.config, now=_demo_now(ctx))
     totals = result.summary.get("totals", {})
@@ -150,7 +150,7 @@ def _step_fees(ctx: DemoContext) -> list[DemoLine]:
 
 def _step_quotes(ctx: DemoContext) -> list[DemoLine]:
     """Price the demo's filled-in quotes into client-facing quotes to print and sign."""
-    from .reports.quote import price_quote_file
+    from ..reports.quote import price_quote_file
 
     lines = []
     for src in ctx.state.get("quotes", []):
@@ -162,7 +162,7 @@ def _step_quotes(ctx: DemoContext) -> list[DemoLine]:
 
 def _step_mail(ctx: DemoContext) -> list[DemoLine]:
     """Deliver the queued mail; the demo's transport is the file outbox (.eml files)."""
-    from .tasks import mail_flush_task
+    from ..tasks import mail_flush_task
 
     result = mail_flush_task(ctx.config, now=_demo_now(ctx))
     sent = result.summary.get("sent", 0)
