@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -14,7 +15,8 @@ import pytest
 from adtools.config import config_from_dict, load_config
 from adtools.forms.catalog import FORMS
 from adtools.demo.inbox import write_demo_inbox
-from adtools.demo.story import START, Workdays, demo_documents, quote_total
+from adtools.demo.story import START, Workdays, demo_documents, quote_amount
+from adtools.fees import price_quote
 from adtools.forms.fill import fill_workbook
 from adtools.forms.samples import job_numbers, sample_rows
 from formcheck import problems
@@ -190,13 +192,13 @@ def test_one_timesheet_is_missing(cfg, docs):
 def test_sign_off_amounts_are_the_quotes_and_schedules(cfg, docs):
     sign = {(r["document"], r["version"]): r["amount"] for r in _rows(docs, "sign_off")}
     quotes = {d.header["quote_type"]: d for d in docs if d.form_id == "quote"}
-    assert sign[("design_quote", 2)] == quote_total(cfg, quotes["creative"].rows, quotes["creative"].header["quote_date"])
-    assert sign[("artwork_production_quote", 1)] == quote_total(cfg, quotes["production"].rows, quotes["production"].header["quote_date"])
+    assert sign[("design_quote", 2)] == price_quote(quotes["creative"].header, quotes["creative"].rows, cfg).total
+    assert sign[("artwork_production_quote", 1)] == price_quote(quotes["production"].header, quotes["production"].rows, cfg).total
     flight1 = next(d for d in docs if d.form_id == "media_schedule" and d.header["version"] == 1)
     assert sign[("media_schedule", 1)] == sum(r["net"] for r in flight1.rows)
 
 
-def test_quote_total_prices_each_line_kind(cfg):
+def test_quote_amount_prices_each_line_kind(cfg):
     lines = [
         {"line_type": "hours", "category": "print_creative", "hours": Decimal("2.5")},  # 2000
         {"line_type": "film", "category": "bw", "width_cm": Decimal("42.0"), "height_cm": Decimal("29.7"), "quantity": 1},  # 240
@@ -204,7 +206,20 @@ def test_quote_total_prices_each_line_kind(cfg):
         {"line_type": "postage", "amount": Decimal("10.00")},
     ]
     # 2350.00 + 6 % tax
-    assert quote_total(cfg, lines, TODAY) == Decimal("2491.00")
+    assert quote_amount(cfg, lines, TODAY) == Decimal("2491.00")
+
+
+def test_stated_quote_amounts_are_price_quote_totals(cfg):
+    """2,000 random quotes, film cut to any size (where rounding per line and once differ): the amount the
+    demo states for a quote is the total `adtools quote price` gives it."""
+    rng = random.Random(2026)
+    for seed in range(2000):
+        header, rows = sample_rows(FORMS["quote"], cfg, 1 + seed % 8, seed)
+        for r in rows:
+            if r["line_type"] == "film":
+                r["width_cm"], r["height_cm"] = (Decimal(rng.randrange(10, 1200)) / 10 for _ in range(2))
+                r["quantity"] = rng.randrange(1, 9)
+        assert quote_amount(cfg, rows, header["quote_date"]) == price_quote(header, rows, cfg).total, seed
 
 
 def test_story_starts_start_working_days_back(cfg, docs):

@@ -28,13 +28,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..calendar import WorkCalendar
+from ..fees import price_quote
 from ..forms.samples import CLIENT_CONTACTS, FRIDGE_MODELS, MEDIA_CITIES, job_numbers, staff_by_department
 from ..money import round_fen
 
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["START", "SampleDocument", "Workdays", "demo_documents", "quote_total"]
+__all__ = ["START", "SampleDocument", "Workdays", "demo_documents", "quote_amount"]
 
 D = Decimal
 START = 42  # working days before today that the campaign's first work order arrives
@@ -76,24 +77,13 @@ class Workdays:
         return self._cal.add_workdays(d, n)
 
 
-def quote_total(cfg: "Config", lines: list[dict[str, Any]], on: date) -> Decimal:
-    """What a quote comes to, tax included: hours × rate, film pro rata by area, costs and postage."""
-    rates = cfg.rates_on(on)
-    base_area = cfg.film.base_width_cm * cfg.film.base_height_cm
-    subtotal = D(0)
-    for ln in lines:
-        qty = ln.get("quantity") or 1
-        if ln["line_type"] == "hours":
-            subtotal += rates[ln["category"]] * ln["hours"]
-        elif ln["line_type"] == "film":
-            unit = cfg.film.bw if ln["category"] == "bw" else cfg.film.colour_proof
-            subtotal += unit * ln["width_cm"] * ln["height_cm"] / base_area * qty
-        elif ln["line_type"] == "cost":
-            subtotal += ln["amount"] * (1 + cfg.fees.oop_markup)
-        else:
-            subtotal += ln["amount"]
-    subtotal = round_fen(subtotal)
-    return round_fen(subtotal + subtotal * cfg.fees.tax_rate)
+def quote_amount(cfg: "Config", lines: list[dict[str, Any]], on: date) -> Decimal:
+    """What a quote of these lines dated `on` comes to, tax included: `adtools.fees.price_quote`'s total.
+
+    The sign-off register and the payments state this amount; `adtools quote price`
+    makes the same of the quote's workbook.
+    """
+    return price_quote({"quote_date": on}, lines, cfg).total
 
 
 def demo_documents(cfg: "Config", today: date) -> list[SampleDocument]:
@@ -216,9 +206,9 @@ class _Story:
             (a, "minutes", 1, e(5), "approved", e(6), None, None),
             (b, "media_schedule", 1, e(8), "approved", e(10), None, f1),
             (a, "design_quote", 1, e(13), "revise", e(14), "主画面色调偏冷，请突出保鲜卖点；创意工时请压缩",
-             quote_total(self.cfg, q1, e(13))),
-            (a, "design_quote", 2, e(15), "approved", e(16), None, quote_total(self.cfg, q2, e(15))),
-            (a, "artwork_production_quote", 1, e(18), "approved", e(19), None, quote_total(self.cfg, qp, e(17))),
+             quote_amount(self.cfg, q1, e(13))),
+            (a, "design_quote", 2, e(15), "approved", e(16), None, quote_amount(self.cfg, q2, e(15))),
+            (a, "artwork_production_quote", 1, e(18), "approved", e(19), None, quote_amount(self.cfg, qp, e(17))),
             (b, "media_schedule", 2, self.b(16), "approved", self.b(14), None, f2),
             (b, "minutes", 1, self.b(7), None, None, None, None),  # pending longer than the SLA
         ]
@@ -577,7 +567,7 @@ class _Story:
         client = self.cfg.client.name
         f1 = sum(r["net"] for r in self._f1)
         f2 = sum(r["net"] for r in self._f2 if r["status"] != "planned")
-        q2 = quote_total(self.cfg, self._creative_lines(220), self.e(15))
+        q2 = quote_amount(self.cfg, self._creative_lines(220), self.e(15))
         rows = [
             (self.e(11), "in", client, "media_prepayment", self.job_b, f1),
             (self.b(18), "in", client, "creative_fee", self.job_a, q2),
