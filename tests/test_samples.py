@@ -18,7 +18,7 @@ from adtools.demo.inbox import write_demo_inbox
 from adtools.demo.story import START, Workdays, demo_documents, quote_amount
 from adtools.fees import price_quote
 from adtools.forms.fill import fill_workbook
-from adtools.forms.samples import job_numbers, sample_rows
+from adtools.forms.samples import complete, job_numbers, sample_rows
 from formcheck import problems
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,6 +72,23 @@ def test_sample_rows_follow_a_custom_job_number_pattern(cfg, tmp_path):
         header, rows = sample_rows(FORMS[fid], custom, 6, 1)
         errors = [p for p in problems(FORMS[fid], custom, header, rows) if "unknown_staff" not in p]
         assert errors == []
+
+
+@pytest.mark.parametrize("form_id", sorted(FORMS))
+def test_complete_fills_what_a_record_leaves_out_and_keeps_what_it_gives(cfg, form_id):
+    """Records written by hand name only some fields: complete gives the rest valid values (a new field: no edit)."""
+    form = FORMS[form_id]
+    header, rows = sample_rows(form, cfg, 6, 3)
+    rng = random.Random(form_id)
+    given_header = {k: v for k, v in header.items() if rng.random() < 0.5}
+    given_rows = [{k: v for k, v in r.items() if rng.random() < 0.5} for r in rows]
+    done_header, done_rows = complete(form, cfg, given_header, given_rows, seed=1)
+    assert {k: done_header[k] for k in given_header} == given_header
+    assert [{k: d[k] for k in g} for g, d in zip(given_rows, done_rows)] == given_rows
+    assert all(f.key in done_header for f in form.header if f.required)
+    assert all(f.key in d for d in done_rows for f in form.columns if f.required)
+    assert complete(form, cfg, header, rows, seed=1) == (header, rows)  # nothing left out: nothing changes
+    assert complete(form, cfg, given_header, given_rows, seed=1) == (done_header, done_rows)
 
 
 # ----------------------------------------------------------------- the demo story

@@ -17,19 +17,25 @@ find is planted on purpose (with the default config.toml):
   a booked placement the monitoring did not see, a cancelled booking;
 - a model release whose rights end within `[sla] rights_alert_days`.
 
+The story sets the fields it tells something with; every other required field
+gets a value from the form's schema (`adtools.forms.samples.complete`), so a
+field added to the catalog needs no edit here.  A quote's amount is what
+`adtools.fees.price_quote` makes of its lines.
+
 Deterministic for a given (config, today).
 """
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..calendar import WorkCalendar
 from ..fees import price_quote
-from ..forms.samples import CLIENT_CONTACTS, FRIDGE_MODELS, MEDIA_CITIES, job_numbers, staff_by_department
+from ..forms.catalog import FORMS
+from ..forms.samples import CLIENT_CONTACTS, FRIDGE_MODELS, MEDIA_CITIES, complete, job_numbers, staff_by_department
 from ..money import round_fen
 
 if TYPE_CHECKING:
@@ -101,7 +107,7 @@ def demo_documents(cfg: "Config", today: date) -> list[SampleDocument]:
         + story.monitoring()
         + [story.payments(), story.archive(), story.flight_notes()]
     )
-    return sorted(docs, key=lambda d: (d.saved_at or datetime.min, d.filename))
+    return sorted((story.complete(d) for d in docs), key=lambda d: (d.saved_at or datetime.min, d.filename))
 
 
 class _Story:
@@ -132,6 +138,13 @@ class _Story:
         self.flight2 = (self.b(3), self.ahead(10) + timedelta(days=2))
         self._f1 = self._flight1_rows()
         self._f2 = self._flight2_rows()
+
+    def complete(self, doc: SampleDocument) -> SampleDocument:
+        """`doc` with every required field the story leaves out filled from the form's schema."""
+        monday = self.e(0) - timedelta(days=self.e(0).weekday())
+        header, rows = complete(FORMS[doc.form_id], self.cfg, doc.header, doc.rows, seed=doc.filename, start=monday,
+                                jobs=[self.job_a, self.job_b], campaign=self.campaign)
+        return replace(doc, header=header, rows=rows)
 
     # ---- the calendar of the story
     def b(self, k: int) -> date:

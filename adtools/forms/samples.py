@@ -2,8 +2,10 @@
 
 `sample_rows` walks a form's fields and fills each by its type (and, for the few
 fields whose values must hang together, by the form's own rules), so tests get
-realistic, rule-abiding records for every form.  The demo's story
-(`adtools.demo.story`) takes its names from here.
+realistic, rule-abiding records for every form.  `complete` gives records
+written by hand (the demo's story, test fixtures) a value for every required
+field they leave out, so a field added to the catalog is one edit.  The demo's
+story (`adtools.demo.story`) takes its names from here.
 
 Values are typed as the validator returns them: str, int, Decimal, date, naive
 datetime (local time, as typed in Excel), bool, and enum keys.
@@ -15,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from ..money import round_fen
 from .catalog import COST_TYPES
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "sample_rows",
+    "complete",
     "job_numbers",
     "staff_by_department",
 ]
@@ -410,16 +413,32 @@ _SHAPERS: dict[str, Shaper] = {
 }
 
 
-def _repair_required_when(form: Form, h: dict[str, Any], rows: list[dict[str, Any]], ctx: _Ctx) -> None:
-    """Fill any field a `required_when_*` rule still asks for (covers rules added later)."""
+def _repair_required_when(form: Form, h: dict[str, Any], rows: list[dict[str, Any]], ctx: _Ctx, *,
+                          only_absent: bool = False) -> None:
+    """Fill any field a `required_when_*` rule still asks for (covers rules added later).
+
+    With `only_absent`, a field a record holds (even as None) is left as it is.
+    """
     for rule in form.rules:
         if not rule.code.startswith("required_when_"):
             continue
         targets = [h] if rule.scope == "header" else rows
         fld = form.field(rule.field)
         for r in targets:
+            if only_absent and rule.field in r:
+                continue
             if not rule.test(r, h, ctx.cfg):
                 r[rule.field] = _field_value(fld, ctx, r)
+
+
+def _context(form: Form, cfg: "Config", rng: random.Random, start: date, jobs: list[str] | None = None,
+             campaign: str | None = None) -> _Ctx:
+    return _Ctx(
+        form=form, cfg=cfg, rng=rng, start=start,
+        jobs=list(jobs) if jobs else job_numbers(cfg, start.year, 3),
+        campaign=campaign or f"「鲜活冰箱」{start.year}推广",
+        people=list(cfg.people),
+    )
 
 
 def sample_rows(form: Form, cfg: "Config", n: int, seed: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -432,12 +451,7 @@ def sample_rows(form: Form, cfg: "Config", n: int, seed: int) -> tuple[dict[str,
     """
     rng = random.Random(f"adtools-samples:{form.form_id}:{seed}")
     start = date(2026, 1, 5) + timedelta(weeks=seed % 50)  # a Monday
-    ctx = _Ctx(
-        form=form, cfg=cfg, rng=rng, start=start,
-        jobs=job_numbers(cfg, start.year, 3),
-        campaign=f"「鲜活冰箱」{start.year}推广",
-        people=list(cfg.people),
-    )
+    ctx = _context(form, cfg, rng, start)
     header = _fill(form.header, ctx)
     rows = [_fill(form.columns, ctx) for _ in range(n)]
     shaper = _SHAPERS.get(form.form_id)
@@ -445,3 +459,37 @@ def sample_rows(form: Form, cfg: "Config", n: int, seed: int) -> tuple[dict[str,
         shaper(header, rows, ctx)
     _repair_required_when(form, header, rows, ctx)
     return header, rows
+
+
+def complete(
+    form: Form,
+    cfg: "Config",
+    header: Mapping[str, Any],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    seed: int | str,
+    start: date | None = None,
+    jobs: list[str] | None = None,
+    campaign: str | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Copies of `header` and `rows` with every required field they leave out filled as `sample_rows` would.
+
+    Records written by hand (the demo's story, test fixtures) set the fields they
+    tell something with; a required field they do not name, and a required-when
+    field whose rule asks for it, gets a valid value from the schema, so a field
+    added to the catalog needs no edit to them.  A key that is present, even as
+    None, is kept as given.  `start` (dates fall in the four weeks from it),
+    `jobs` and `campaign` give generated values the records' world.
+    Deterministic for (form, config, records, seed).
+    """
+    start = start or date(2026, 1, 5)
+    ctx = _context(form, cfg, random.Random(f"adtools-complete:{form.form_id}:{seed}"), start, jobs, campaign)
+    h = dict(header)
+    rs = [dict(r) for r in rows]
+    for fields, records in ((form.header, [h]), (form.columns, rs)):
+        for r in records:
+            for f in fields:
+                if f.required and f.key not in r:
+                    r[f.key] = _field_value(f, ctx, r)
+    _repair_required_when(form, h, rs, ctx, only_absent=True)
+    return h, rs
