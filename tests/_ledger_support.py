@@ -1,4 +1,8 @@
-"""Helpers for the ledger tests: a config in a temporary folder and FormResults built by hand."""
+"""Helpers for the ledger tests: a config in a temporary folder and FormResults built by hand.
+
+The workbooks written here set the fields the tests speak of; any other required
+field gets a value from the form's schema (`adtools.forms.samples.complete`).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -9,6 +13,8 @@ from typing import Any
 
 from adtools.config import config_from_dict
 from adtools.forms.catalog import FORMS
+from adtools.forms.fill import fill_workbook
+from adtools.forms.samples import complete
 from adtools.forms.schema import FormResult, Record
 from adtools.ledger.store import SourceFile
 
@@ -93,12 +99,18 @@ def archive(cfg, src: SourceFile) -> str:
 WEEK = date(2026, 11, 2)  # a Monday
 
 
+def _fill(cfg, form_id: str, rel: str, header: dict[str, Any], rows: list[dict[str, Any]], author: str) -> Path:
+    """Write the form, every required field the test leaves out filled from the schema, at `rel` in the watch folder."""
+    header, rows = complete(FORMS[form_id], cfg, header, rows, seed=rel)
+    path = cfg.watch_dirs[0] / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return fill_workbook(FORMS[form_id], cfg, header, rows, path, author=author)
+
+
 def write_timesheet(cfg, rel: str, *, staff: str = "张伟", week: date = WEEK, hours=("7.5", "8"),
                     job_no: str = "HRFR-2026-001", author: str | None = None) -> Path:
     """A filled-in timesheet in the watch folder, written as a person would (forms.fill)."""
     from datetime import timedelta
-
-    from adtools.forms.fill import fill_workbook
 
     rows = [
         {"date": week + timedelta(days=i), "job_no": job_no, "category": "print_creative", "hours": Decimal(h),
@@ -106,30 +118,21 @@ def write_timesheet(cfg, rel: str, *, staff: str = "张伟", week: date = WEEK, 
         for i, h in enumerate(hours)
     ]
     dept = next((p["department"] for p in PEOPLE if p["name"] == staff), "account")
-    path = cfg.watch_dirs[0] / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return fill_workbook(FORMS["timesheet"], cfg, {"staff": staff, "department": dept, "week_start": week}, rows, path,
-                         author=author or staff)
+    return _fill(cfg, "timesheet", rel, {"staff": staff, "department": dept, "week_start": week}, rows, author or staff)
 
 
 def write_work_order(cfg, rel: str, *, order_no: str = "WO-2026-001", job_no: str = "HRFR-2026-001",
                      author: str = "王芳") -> Path:
-    from adtools.forms.fill import fill_workbook
-
     header = {
         "order_no": order_no, "job_no": job_no, "brand": "海尔冰箱", "campaign": "春季促销", "order_type": "new",
         "issued_at": datetime(2026, 10, 30, 10, 0), "issued_by": "刘经理", "received_by": "王芳", "rush": False,
         "client_signed_by": "刘经理", "signed_on": date(2026, 10, 30),
     }
     rows = [{"deliverable": "creative_concept", "quantity": 1, "requested_due": date(2026, 11, 10)}]
-    path = cfg.watch_dirs[0] / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return fill_workbook(FORMS["work_order"], cfg, header, rows, path, author=author)
+    return _fill(cfg, "work_order", rel, header, rows, author)
 
 
 def write_media_schedule(cfg, rel: str, grosses, *, author: str = "王芳") -> Path:
-    from adtools.forms.fill import fill_workbook
-
     header = {"campaign": "春季促销", "flight": "第一波", "flight_start": date(2026, 11, 2), "flight_end": date(2026, 11, 30),
               "scope": "national", "job_no": "HRFR-2026-001", "version": 1}
     rows = [
@@ -137,9 +140,7 @@ def write_media_schedule(cfg, rel: str, grosses, *, author: str = "王芳") -> P
          "discount": Decimal("0.35"), "status": "planned"}
         for i, g in enumerate(grosses)
     ]
-    path = cfg.watch_dirs[0] / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return fill_workbook(FORMS["media_schedule"], cfg, header, rows, path, author=author)
+    return _fill(cfg, "media_schedule", rel, header, rows, author)
 
 
 CONFIG_TOML = """

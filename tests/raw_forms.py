@@ -1,11 +1,15 @@
 """Clean, realistic cell values for every form, and a RawWorkbook builder, for the validator's tests.
 
 Values are what a spreadsheet engine hands over: text as typed, numbers as floats,
-date cells as datetimes, dropdown choices as their `中文 English` label.
+date cells as datetimes, dropdown choices as their `中文 English` label.  The
+values below are the ones the tests speak of; any required field they leave out
+gets one from the form's schema (`adtools.forms.samples.complete`), so a field
+added to the catalog needs no edit here.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +17,10 @@ from openpyxl.utils import get_column_letter
 
 from adtools.config import config_from_dict
 from adtools.forms.catalog import FORMS
-from adtools.forms.schema import RawCell, RawWorkbook
+from adtools.forms.parse import parse_value
+from adtools.forms.samples import complete
+from adtools.forms.schema import Field, RawCell, RawWorkbook
+from adtools.forms.template import yes_no_choices
 
 CFG = config_from_dict(
     {"people": [{"name": "张伟", "email": "zhang.wei@agency.example", "department": "account"}]},
@@ -130,6 +137,41 @@ CLEAN: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
         [{"section": "效果 Effect", "text": "到达率高于预期"}, {"section": "next_steps", "text": "第二波加大晚报投放"}],
     ),
 }
+
+
+def _as_read(f: Field, value: Any) -> Any:
+    """A typed value as a spreadsheet engine hands it over."""
+    if value is None:
+        return None
+    if f.type == "enum":
+        return next(c.label for c in f.choices_for(CFG) if c.key == value)
+    if f.type == "bool":
+        return yes_no_choices()[0 if value else 1].label
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    if isinstance(value, (int, Decimal)):
+        return float(value)
+    return value
+
+
+def _with_every_required_field(form_id: str, header: dict[str, Any], rows: list[dict[str, Any]]):
+    """The records with a value, as read, for every required field they leave out."""
+    form = FORMS[form_id]
+
+    def typed(record: dict[str, Any]) -> dict[str, Any]:  # the rules that say what is required read typed values
+        return {k: parse_value(form.field(k), v, CFG).value for k, v in record.items()}
+
+    done_header, done_rows = complete(form, CFG, typed(header), [typed(r) for r in rows], seed=form_id)
+
+    def added(given: dict[str, Any], done: dict[str, Any]) -> dict[str, Any]:
+        return {**given, **{k: _as_read(form.field(k), v) for k, v in done.items() if k not in given}}
+
+    return added(header, done_header), [added(r, d) for r, d in zip(rows, done_rows)]
+
+
+CLEAN = {form_id: _with_every_required_field(form_id, *records) for form_id, records in CLEAN.items()}
 
 
 def header_address(form_id: str, key: str) -> str:

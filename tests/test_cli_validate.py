@@ -157,14 +157,9 @@ def test_without_config_the_fix_is_named(tmp_path, monkeypatch):
     assert result.exit_code == 1 and "adtools init" in result.output
 
 
-def test_validate_checks_job_numbers_against_the_ledger(tmp_path):
+def test_validate_checks_job_numbers_against_the_ledger(tmp_path, demo_workspace):
     """Once the ledger holds work orders, a job number it does not know is a warning; no ledger is created."""
-    from datetime import date
-
-    from adtools.demo import run_demo
-
-    root = tmp_path / "demo"
-    run_demo(root, today=date(2026, 11, 26))
+    root = demo_workspace.root
     cfg_path = root / "config.toml"
     ts = next((root / "inbox").rglob("工时表_*.xlsx"))
     wb = openpyxl.load_workbook(ts)

@@ -7,15 +7,15 @@ import openpyxl
 
 from adtools.demo import DEMO_STEPS, run_demo
 from adtools.forms.catalog import FORMS
-from adtools.forms.samples import demo_documents
+from adtools.demo.story import demo_documents
 from adtools.workflow import last_friday
 
 TODAY = date(2026, 11, 26)
 STORY = last_friday(TODAY)  # the demo's story runs up to the day the Monday report covers
 
 
-def test_demo_writes_the_inbox(tmp_path):
-    result = run_demo(tmp_path / "demo", today=TODAY)
+def test_demo_writes_the_inbox(demo_built):
+    result = demo_built.result
     inbox = result.root / "inbox"
     docs = demo_documents(_config(result.root), STORY)
     files = sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*.xlsx"))
@@ -29,11 +29,11 @@ def test_demo_writes_the_inbox(tmp_path):
     assert wb.worksheets[0].title == FORMS["sign_off"].sheet_name
 
 
-def test_demo_twice_keeps_the_inbox(tmp_path):
-    first = run_demo(tmp_path, today=TODAY)
+def test_demo_twice_keeps_the_inbox(demo_workspace):
+    first = demo_workspace.result
     inbox = first.root / "inbox"
     before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in inbox.rglob("*.xlsx")}
-    second = run_demo(tmp_path, today=TODAY)
+    second = run_demo(first.root, today=TODAY)
     after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in inbox.rglob("*.xlsx")}
     assert after == before
     assert all("kept" in ln.produced for ln in second.lines if ln.step.startswith("样例表格"))

@@ -19,9 +19,9 @@ pytestmark = pytest.mark.dates  # CI runs these again under faketime (.ci/run)
 TODAY = date(2026, 11, 26)
 
 
-def test_demo_end_to_end_and_again(tmp_path):
-    root = tmp_path / "demo"
-    first = run_demo(root, today=TODAY)
+def test_demo_end_to_end_and_again(demo_workspace):
+    root = demo_workspace.root
+    first = demo_workspace.result
     steps = [line.step for line in first.lines]
     for wanted in ("读入 Ingest", "周报 Weekly progress", "收费清单 Fee statement", "报价 Priced quote", "邮件 Mail"):
         assert wanted in steps, steps
@@ -74,21 +74,19 @@ def test_demo_cli_json(tmp_path):
     assert data["steps"] and data["root"].endswith("d")
 
 
-def test_run_command_runs_a_job(tmp_path):
-    run_demo(tmp_path / "demo", today=TODAY)
-    cfg_path = str(tmp_path / "demo" / "config.toml")
+def test_run_command_runs_a_job(demo_workspace):
+    cfg_path = str(demo_workspace.root / "config.toml")
     out = CliRunner().invoke(main, ["--config", cfg_path, "run", "ingest", "--json"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
-    cfg = load_config(tmp_path / "demo" / "config.toml")
+    cfg = load_config(demo_workspace.root / "config.toml")
     assert data["job"] == "ingest" and data["status"] == "ok" and data["summary"]["unchanged"] == _workbooks(cfg)
 
 
-def test_jobs_modules_call_the_tasks(tmp_path):
+def test_jobs_modules_call_the_tasks(demo_workspace):
     from jobs import JOBS
 
-    run_demo(tmp_path / "demo", today=TODAY)
-    cfg = load_config(tmp_path / "demo" / "config.toml")
+    cfg = load_config(demo_workspace.root / "config.toml")
     now = datetime.combine(TODAY, time(9, 30), tzinfo=cfg.tz)
     assert set(JOBS) <= set(cfg.schedule)
     result = JOBS["weekly_progress"](cfg, now=now)
@@ -98,7 +96,7 @@ def test_jobs_modules_call_the_tasks(tmp_path):
 
 def _workbooks(cfg) -> int:
     """How many workbooks the demo's story writes."""
-    from adtools.forms.samples import demo_documents
+    from adtools.demo.story import demo_documents
     from adtools.workflow import last_friday
 
     return len(demo_documents(cfg, last_friday(TODAY)))

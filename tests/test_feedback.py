@@ -122,7 +122,7 @@ def test_feedback_marks_cells_lists_findings_and_keeps_the_form(filled, tmp_path
     assert [wb[s].sheet_state for s in ("_lists", "_meta")] == ["hidden", "hidden"]
     meta = dict(wb["_meta"].iter_rows(min_col=1, max_col=2, values_only=True))
     assert meta["form_id"] == "timesheet" and meta["sheet"] == SHEET
-    assert {n for n in wb.defined_names if n.startswith("f_")} == {"f_staff", "f_department", "f_week_start"}
+    assert {n for n in wb.defined_names if n.startswith("f_")} == {f"f_{f.key}" for f in FORMS["timesheet"].header}
     ws = wb[SHEET]
     assert list(ws.tables) == ["t_timesheet"]
     assert len(ws.data_validations.dataValidation) == len(wb0[SHEET].data_validations.dataValidation)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from adtools.errors import Finding, InputError, LockedError
+from adtools.forms.catalog import FORMS
 from adtools.ledger import frames
 from adtools.ledger.store import Ledger
 from adtools.ledger.tables import documents, form_table
@@ -82,9 +83,9 @@ def test_frames_types_and_provenance(ledger):
     assert frames.source(df.iloc[0], "nope") == "[a.xlsx]工时表"
 
     docs = frames.documents(ledger, "timesheet")
+    header = [f.key for f in FORMS["timesheet"].header]  # staff, department, week_start, and any field added since
     assert list(docs.columns) == [
-        "staff", "department", "week_start", "_document_id", "_version", "_file", "_sheet", "_row",
-        "_cell_staff", "_cell_department", "_cell_week_start",
+        *header, "_document_id", "_version", "_file", "_sheet", "_row", *(f"_cell_{k}" for k in header),
     ]
     assert len(docs) == 1 and pd.isna(docs["_row"].iloc[0])
 

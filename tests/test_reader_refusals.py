@@ -96,6 +96,16 @@ def test_damaged_part_crc(tmp_path, cfg, good):
     refused(path, cfg, "corrupt")
 
 
+def test_zip_version_too_new(tmp_path, cfg, good):
+    """A damaged byte in the directory can claim a zip version Python cannot read: corrupt, not our crash."""
+    data = bytearray(good.read_bytes())
+    at = data.index(b"PK\x01\x02")  # the first central directory entry; +6: version needed to extract
+    data[at + 6] = 115
+    path = tmp_path / "version.xlsx"
+    path.write_bytes(bytes(data))
+    refused(path, cfg, "corrupt")
+
+
 def test_encrypted_workbook(tmp_path, cfg):
     path = tmp_path / "secret.xlsx"
     path.write_bytes(cfb_file(["EncryptionInfo", "EncryptedPackage", "\x06DataSpaces"]))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -13,9 +14,11 @@ import pytest
 
 from adtools.config import config_from_dict, load_config
 from adtools.forms.catalog import FORMS
-from adtools.forms.demo_story import START
-from adtools.forms.fill import fill_workbook, write_demo_inbox
-from adtools.forms.samples import Workdays, demo_documents, job_numbers, quote_total, sample_rows
+from adtools.demo.inbox import write_demo_inbox
+from adtools.demo.story import START, Workdays, demo_documents, quote_amount
+from adtools.fees import price_quote
+from adtools.forms.fill import fill_workbook
+from adtools.forms.samples import complete, job_numbers, sample_rows
 from formcheck import problems
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,6 +72,23 @@ def test_sample_rows_follow_a_custom_job_number_pattern(cfg, tmp_path):
         header, rows = sample_rows(FORMS[fid], custom, 6, 1)
         errors = [p for p in problems(FORMS[fid], custom, header, rows) if "unknown_staff" not in p]
         assert errors == []
+
+
+@pytest.mark.parametrize("form_id", sorted(FORMS))
+def test_complete_fills_what_a_record_leaves_out_and_keeps_what_it_gives(cfg, form_id):
+    """Records written by hand name only some fields: complete gives the rest valid values (a new field: no edit)."""
+    form = FORMS[form_id]
+    header, rows = sample_rows(form, cfg, 6, 3)
+    rng = random.Random(form_id)
+    given_header = {k: v for k, v in header.items() if rng.random() < 0.5}
+    given_rows = [{k: v for k, v in r.items() if rng.random() < 0.5} for r in rows]
+    done_header, done_rows = complete(form, cfg, given_header, given_rows, seed=1)
+    assert {k: done_header[k] for k in given_header} == given_header
+    assert [{k: d[k] for k in g} for g, d in zip(given_rows, done_rows)] == given_rows
+    assert all(f.key in done_header for f in form.header if f.required)
+    assert all(f.key in d for d in done_rows for f in form.columns if f.required)
+    assert complete(form, cfg, header, rows, seed=1) == (header, rows)  # nothing left out: nothing changes
+    assert complete(form, cfg, given_header, given_rows, seed=1) == (done_header, done_rows)
 
 
 # ----------------------------------------------------------------- the demo story
@@ -189,13 +209,13 @@ def test_one_timesheet_is_missing(cfg, docs):
 def test_sign_off_amounts_are_the_quotes_and_schedules(cfg, docs):
     sign = {(r["document"], r["version"]): r["amount"] for r in _rows(docs, "sign_off")}
     quotes = {d.header["quote_type"]: d for d in docs if d.form_id == "quote"}
-    assert sign[("design_quote", 2)] == quote_total(cfg, quotes["creative"].rows, quotes["creative"].header["quote_date"])
-    assert sign[("artwork_production_quote", 1)] == quote_total(cfg, quotes["production"].rows, quotes["production"].header["quote_date"])
+    assert sign[("design_quote", 2)] == price_quote(quotes["creative"].header, quotes["creative"].rows, cfg).total
+    assert sign[("artwork_production_quote", 1)] == price_quote(quotes["production"].header, quotes["production"].rows, cfg).total
     flight1 = next(d for d in docs if d.form_id == "media_schedule" and d.header["version"] == 1)
     assert sign[("media_schedule", 1)] == sum(r["net"] for r in flight1.rows)
 
 
-def test_quote_total_prices_each_line_kind(cfg):
+def test_quote_amount_prices_each_line_kind(cfg):
     lines = [
         {"line_type": "hours", "category": "print_creative", "hours": Decimal("2.5")},  # 2000
         {"line_type": "film", "category": "bw", "width_cm": Decimal("42.0"), "height_cm": Decimal("29.7"), "quantity": 1},  # 240
@@ -203,7 +223,20 @@ def test_quote_total_prices_each_line_kind(cfg):
         {"line_type": "postage", "amount": Decimal("10.00")},
     ]
     # 2350.00 + 6 % tax
-    assert quote_total(cfg, lines, TODAY) == Decimal("2491.00")
+    assert quote_amount(cfg, lines, TODAY) == Decimal("2491.00")
+
+
+def test_stated_quote_amounts_are_price_quote_totals(cfg):
+    """2,000 random quotes, film cut to any size (where rounding per line and once differ): the amount the
+    demo states for a quote is the total `adtools quote price` gives it."""
+    rng = random.Random(2026)
+    for seed in range(2000):
+        header, rows = sample_rows(FORMS["quote"], cfg, 1 + seed % 8, seed)
+        for r in rows:
+            if r["line_type"] == "film":
+                r["width_cm"], r["height_cm"] = (Decimal(rng.randrange(10, 1200)) / 10 for _ in range(2))
+                r["quantity"] = rng.randrange(1, 9)
+        assert quote_amount(cfg, rows, header["quote_date"]) == price_quote(header, rows, cfg).total, seed
 
 
 def test_story_starts_start_working_days_back(cfg, docs):

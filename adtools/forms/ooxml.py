@@ -211,8 +211,8 @@ class Package:
         self._tables: dict[str, list[TableInfo]] = {}
         try:
             self._zf = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-            raise Refused("corrupt", detail=f"zip: {exc}") from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            raise Refused("corrupt", detail=f"zip: {exc}") from None  # NotImplementedError: "zip file version 11.5"
         try:
             self._index()
             self._open_workbook()

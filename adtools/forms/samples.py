@@ -1,10 +1,11 @@
-"""Sample data from the schemas: valid rows for any form, and the demo's one coherent campaign.
+"""Sample data from the schemas: valid rows for any form, and the world's names they use.
 
 `sample_rows` walks a form's fields and fills each by its type (and, for the few
 fields whose values must hang together, by the form's own rules), so tests get
-realistic, rule-abiding records for every form.  `demo_documents` tells the demo's
-story (one fridge campaign, two flights, six staff, two months) as a list of
-`SampleDocument`s; `adtools.forms.fill` turns them into workbooks.
+realistic, rule-abiding records for every form.  `complete` gives records
+written by hand (the demo's story, test fixtures) a value for every required
+field they leave out, so a field added to the catalog is one edit.  The demo's
+story (`adtools.demo.story`) takes its names from here.
 
 Values are typed as the validator returns them: str, int, Decimal, date, naive
 datetime (local time, as typed in Excel), bool, and enum keys.
@@ -16,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from ..money import round_fen
 from .catalog import COST_TYPES
@@ -26,12 +27,9 @@ if TYPE_CHECKING:
     from ..config import Config
 
 __all__ = [
-    "SampleDocument",
-    "Workdays",
     "sample_rows",
-    "demo_documents",
+    "complete",
     "job_numbers",
-    "quote_total",
     "staff_by_department",
 ]
 
@@ -57,42 +55,6 @@ FRIDGE_MODELS = {
 
 
 # ----------------------------------------------------------------- shared helpers
-@dataclass(frozen=True)
-class SampleDocument:
-    """One filled-in workbook of the demo: which form, where in the inbox, what is typed, by whom."""
-
-    form_id: str
-    filename: str  # relative path inside the inbox, POSIX separators: account/工作布置单_BZD-2026-001.xlsx
-    header: dict[str, Any]
-    rows: list[dict[str, Any]]
-    author: str
-    saved_at: datetime | None = None  # local time the author saved it (docProps modified, file mtime)
-
-
-class Workdays:
-    """The working days the story counts in: adtools.calendar.WorkCalendar of the config."""
-
-    def __init__(self, cfg: "Config"):
-        from ..calendar import WorkCalendar
-
-        self._cal = WorkCalendar.from_config(cfg)
-
-    def is_workday(self, d: date) -> bool:
-        return self._cal.is_workday(d)
-
-    def before(self, d: date) -> Iterator[date]:
-        """Working days strictly before `d`, latest first."""
-        cur = d - timedelta(days=1)
-        while True:
-            if self._cal.is_workday(cur):
-                yield cur
-            cur -= timedelta(days=1)
-
-    def add(self, d: date, n: int) -> date:
-        """The n-th working day after `d` (n >= 1; `d` itself never counts), as the turnaround rule counts."""
-        return self._cal.add_workdays(d, n)
-
-
 def job_numbers(cfg: "Config", year: int, count: int, prefix: str = "HRFR") -> list[str]:
     """`count` distinct job numbers that match `[forms] job_no_pattern`: HRFR-2026-001 … when it allows."""
     rx = re.compile(cfg.forms.job_no_pattern)
@@ -167,26 +129,6 @@ def _class_char(items, const) -> str:
         if op is const.CATEGORY:
             return "A"
     return "A"
-
-
-def quote_total(cfg: "Config", lines: list[dict[str, Any]], on: date) -> Decimal:
-    """What a quote comes to, tax included: hours × rate, film pro rata by area, costs and postage."""
-    rates = cfg.rates_on(on)
-    base_area = cfg.film.base_width_cm * cfg.film.base_height_cm
-    subtotal = D(0)
-    for ln in lines:
-        qty = ln.get("quantity") or 1
-        if ln["line_type"] == "hours":
-            subtotal += rates[ln["category"]] * ln["hours"]
-        elif ln["line_type"] == "film":
-            unit = cfg.film.bw if ln["category"] == "bw" else cfg.film.colour_proof
-            subtotal += unit * ln["width_cm"] * ln["height_cm"] / base_area * qty
-        elif ln["line_type"] == "cost":
-            subtotal += ln["amount"] * (1 + cfg.fees.oop_markup)
-        else:
-            subtotal += ln["amount"]
-    subtotal = round_fen(subtotal)
-    return round_fen(subtotal + subtotal * cfg.fees.tax_rate)
 
 
 def staff_by_department(cfg: "Config") -> dict[str, list[str]]:
@@ -471,16 +413,32 @@ _SHAPERS: dict[str, Shaper] = {
 }
 
 
-def _repair_required_when(form: Form, h: dict[str, Any], rows: list[dict[str, Any]], ctx: _Ctx) -> None:
-    """Fill any field a `required_when_*` rule still asks for (covers rules added later)."""
+def _repair_required_when(form: Form, h: dict[str, Any], rows: list[dict[str, Any]], ctx: _Ctx, *,
+                          only_absent: bool = False) -> None:
+    """Fill any field a `required_when_*` rule still asks for (covers rules added later).
+
+    With `only_absent`, a field a record holds (even as None) is left as it is.
+    """
     for rule in form.rules:
         if not rule.code.startswith("required_when_"):
             continue
         targets = [h] if rule.scope == "header" else rows
         fld = form.field(rule.field)
         for r in targets:
+            if only_absent and rule.field in r:
+                continue
             if not rule.test(r, h, ctx.cfg):
                 r[rule.field] = _field_value(fld, ctx, r)
+
+
+def _context(form: Form, cfg: "Config", rng: random.Random, start: date, jobs: list[str] | None = None,
+             campaign: str | None = None) -> _Ctx:
+    return _Ctx(
+        form=form, cfg=cfg, rng=rng, start=start,
+        jobs=list(jobs) if jobs else job_numbers(cfg, start.year, 3),
+        campaign=campaign or f"「鲜活冰箱」{start.year}推广",
+        people=list(cfg.people),
+    )
 
 
 def sample_rows(form: Form, cfg: "Config", n: int, seed: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -493,12 +451,7 @@ def sample_rows(form: Form, cfg: "Config", n: int, seed: int) -> tuple[dict[str,
     """
     rng = random.Random(f"adtools-samples:{form.form_id}:{seed}")
     start = date(2026, 1, 5) + timedelta(weeks=seed % 50)  # a Monday
-    ctx = _Ctx(
-        form=form, cfg=cfg, rng=rng, start=start,
-        jobs=job_numbers(cfg, start.year, 3),
-        campaign=f"「鲜活冰箱」{start.year}推广",
-        people=list(cfg.people),
-    )
+    ctx = _context(form, cfg, rng, start)
     header = _fill(form.header, ctx)
     rows = [_fill(form.columns, ctx) for _ in range(n)]
     shaper = _SHAPERS.get(form.form_id)
@@ -508,9 +461,35 @@ def sample_rows(form: Form, cfg: "Config", n: int, seed: int) -> tuple[dict[str,
     return header, rows
 
 
-# ----------------------------------------------------------------- the demo's story
-def demo_documents(cfg: "Config", today: date) -> list[SampleDocument]:
-    """The demo's filled-in workbooks: one fridge campaign told across every form, anchored on `today`."""
-    from .demo_story import build_story
+def complete(
+    form: Form,
+    cfg: "Config",
+    header: Mapping[str, Any],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    seed: int | str,
+    start: date | None = None,
+    jobs: list[str] | None = None,
+    campaign: str | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Copies of `header` and `rows` with every required field they leave out filled as `sample_rows` would.
 
-    return build_story(cfg, today)
+    Records written by hand (the demo's story, test fixtures) set the fields they
+    tell something with; a required field they do not name, and a required-when
+    field whose rule asks for it, gets a valid value from the schema, so a field
+    added to the catalog needs no edit to them.  A key that is present, even as
+    None, is kept as given.  `start` (dates fall in the four weeks from it),
+    `jobs` and `campaign` give generated values the records' world.
+    Deterministic for (form, config, records, seed).
+    """
+    start = start or date(2026, 1, 5)
+    ctx = _context(form, cfg, random.Random(f"adtools-complete:{form.form_id}:{seed}"), start, jobs, campaign)
+    h = dict(header)
+    rs = [dict(r) for r in rows]
+    for fields, records in ((form.header, [h]), (form.columns, rs)):
+        for r in records:
+            for f in fields:
+                if f.required and f.key not in r:
+                    r[f.key] = _field_value(f, ctx, r)
+    _repair_required_when(form, h, rs, ctx, only_absent=True)
+    return h, rs

@@ -11,10 +11,10 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable
 
-from .config import Config, load_config
-from . import clock, registry
-from .money import fmt_money
-from .workspace import init_workspace
+from .. import clock, registry
+from ..config import Config, load_config
+from ..money import fmt_money
+from ..workspace import init_workspace
 
 __all__ = ["DemoContext", "DemoLine", "DemoResult", "DEMO_STEPS", "run_demo"]
 
@@ -69,9 +69,9 @@ def _step_samples(ctx: DemoContext) -> list[DemoLine]:
     """
     from collections import Counter
 
-    from .forms.catalog import FORMS
-    from .forms.fill import write_demo_inbox
-    from .forms.samples import demo_documents
+    from ..forms.catalog import FORMS
+    from .inbox import write_demo_inbox
+    from .story import demo_documents
 
     inbox = ctx.config.watch_dirs[0]
     written = set(write_demo_inbox(ctx.config, inbox, ctx.story_day))
@@ -99,7 +99,7 @@ def _demo_now(ctx: DemoContext) -> datetime:
 
 def _step_ingest(ctx: DemoContext) -> list[DemoLine]:
     """The first job: read the workbooks of the watch folders into the ledger."""
-    from .tasks import ingest_task
+    from ..tasks import ingest_task
 
     # the demo's workbooks were written a moment ago and are complete: no settling time
     cfg = replace(ctx.config, intake=replace(ctx.config.intake, settle_seconds=0))
@@ -129,7 +129,7 @@ def _report_step(declared: registry.Report) -> Callable[[DemoContext], list[Demo
     """A registered report's job, run at the demo's moment and queued to its recipients."""
 
     def step(ctx: DemoContext) -> list[DemoLine]:
-        from .tasks import run_task
+        from ..tasks import run_task
 
         result = run_task(declared.job, ctx.config, now=_demo_now(ctx))
         return _report_line(ctx, declared.title, result, registry.resolve(declared.headline)(result.summary))
@@ -140,7 +140,7 @@ def _report_step(declared: registry.Report) -> Callable[[DemoContext], list[Demo
 
 def _step_quotes(ctx: DemoContext) -> list[DemoLine]:
     """Price the demo's filled-in quotes into client-facing quotes to print and sign."""
-    from .reports.quote import price_quote_file
+    from ..reports.quote import price_quote_file
 
     lines = []
     for src in ctx.state.get("quotes", []):
@@ -152,7 +152,7 @@ def _step_quotes(ctx: DemoContext) -> list[DemoLine]:
 
 def _step_mail(ctx: DemoContext) -> list[DemoLine]:
     """Deliver the queued mail; the demo's transport is the file outbox (.eml files)."""
-    from .tasks import mail_flush_task
+    from ..tasks import mail_flush_task
 
     result = mail_flush_task(ctx.config, now=_demo_now(ctx))
     sent = result.summary.get("sent", 0)

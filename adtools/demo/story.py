@@ -17,31 +17,31 @@ find is planted on purpose (with the default config.toml):
   a booked placement the monitoring did not see, a cancelled booking;
 - a model release whose rights end within `[sla] rights_alert_days`.
 
+The story sets the fields it tells something with; every other required field
+gets a value from the form's schema (`adtools.forms.samples.complete`), so a
+field added to the catalog needs no edit here.  A quote's amount is what
+`adtools.fees.price_quote` makes of its lines.
+
 Deterministic for a given (config, today).
 """
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
+from ..calendar import WorkCalendar
+from ..fees import price_quote
+from ..forms.catalog import FORMS
+from ..forms.samples import CLIENT_CONTACTS, FRIDGE_MODELS, MEDIA_CITIES, complete, job_numbers, staff_by_department
 from ..money import round_fen
-from .samples import (
-    CLIENT_CONTACTS,
-    FRIDGE_MODELS,
-    MEDIA_CITIES,
-    SampleDocument,
-    Workdays,
-    job_numbers,
-    quote_total,
-    staff_by_department,
-)
 
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["START", "build_story"]
+__all__ = ["START", "SampleDocument", "Workdays", "demo_documents", "quote_amount"]
 
 D = Decimal
 START = 42  # working days before today that the campaign's first work order arrives
@@ -49,8 +49,51 @@ _FULL_PAGE = (D(480000), D(180000), D(260000), D(300000))  # gross rate of a ful
 _SHAPE = {"整版": D("1"), "半版": D("0.55"), "通栏": D("0.3"), "1/4版": D("0.3")}
 
 
-def build_story(cfg: "Config", today: date) -> list[SampleDocument]:
-    """Every workbook of the demo, in the order staff would have saved them."""
+@dataclass(frozen=True)
+class SampleDocument:
+    """One filled-in workbook of the demo: which form, where in the inbox, what is typed, by whom."""
+
+    form_id: str
+    filename: str  # relative path inside the inbox, POSIX separators: account/工作布置单_BZD-2026-001.xlsx
+    header: dict[str, Any]
+    rows: list[dict[str, Any]]
+    author: str
+    saved_at: datetime | None = None  # local time the author saved it (docProps modified, file mtime)
+
+
+class Workdays:
+    """The working days the story counts in: adtools.calendar.WorkCalendar of the config."""
+
+    def __init__(self, cfg: "Config"):
+        self._cal = WorkCalendar.from_config(cfg)
+
+    def is_workday(self, d: date) -> bool:
+        return self._cal.is_workday(d)
+
+    def before(self, d: date) -> Iterator[date]:
+        """Working days strictly before `d`, latest first."""
+        cur = d - timedelta(days=1)
+        while True:
+            if self._cal.is_workday(cur):
+                yield cur
+            cur -= timedelta(days=1)
+
+    def add(self, d: date, n: int) -> date:
+        """The n-th working day after `d` (n >= 1; `d` itself never counts), as the turnaround rule counts."""
+        return self._cal.add_workdays(d, n)
+
+
+def quote_amount(cfg: "Config", lines: list[dict[str, Any]], on: date) -> Decimal:
+    """What a quote of these lines dated `on` comes to, tax included: `adtools.fees.price_quote`'s total.
+
+    The sign-off register and the payments state this amount; `adtools quote price`
+    makes the same of the quote's workbook.
+    """
+    return price_quote({"quote_date": on}, lines, cfg).total
+
+
+def demo_documents(cfg: "Config", today: date) -> list[SampleDocument]:
+    """Every workbook of the demo, in the order staff would have saved them, anchored on `today`."""
     story = _Story(cfg, today)
     docs = (
         story.work_orders()
@@ -64,7 +107,7 @@ def build_story(cfg: "Config", today: date) -> list[SampleDocument]:
         + story.monitoring()
         + [story.payments(), story.archive(), story.flight_notes()]
     )
-    return sorted(docs, key=lambda d: (d.saved_at or datetime.min, d.filename))
+    return sorted((story.complete(d) for d in docs), key=lambda d: (d.saved_at or datetime.min, d.filename))
 
 
 class _Story:
@@ -95,6 +138,13 @@ class _Story:
         self.flight2 = (self.b(3), self.ahead(10) + timedelta(days=2))
         self._f1 = self._flight1_rows()
         self._f2 = self._flight2_rows()
+
+    def complete(self, doc: SampleDocument) -> SampleDocument:
+        """`doc` with every required field the story leaves out filled from the form's schema."""
+        monday = self.e(0) - timedelta(days=self.e(0).weekday())
+        header, rows = complete(FORMS[doc.form_id], self.cfg, doc.header, doc.rows, seed=doc.filename, start=monday,
+                                jobs=[self.job_a, self.job_b], campaign=self.campaign)
+        return replace(doc, header=header, rows=rows)
 
     # ---- the calendar of the story
     def b(self, k: int) -> date:
@@ -169,9 +219,9 @@ class _Story:
             (a, "minutes", 1, e(5), "approved", e(6), None, None),
             (b, "media_schedule", 1, e(8), "approved", e(10), None, f1),
             (a, "design_quote", 1, e(13), "revise", e(14), "主画面色调偏冷，请突出保鲜卖点；创意工时请压缩",
-             quote_total(self.cfg, q1, e(13))),
-            (a, "design_quote", 2, e(15), "approved", e(16), None, quote_total(self.cfg, q2, e(15))),
-            (a, "artwork_production_quote", 1, e(18), "approved", e(19), None, quote_total(self.cfg, qp, e(17))),
+             quote_amount(self.cfg, q1, e(13))),
+            (a, "design_quote", 2, e(15), "approved", e(16), None, quote_amount(self.cfg, q2, e(15))),
+            (a, "artwork_production_quote", 1, e(18), "approved", e(19), None, quote_amount(self.cfg, qp, e(17))),
             (b, "media_schedule", 2, self.b(16), "approved", self.b(14), None, f2),
             (b, "minutes", 1, self.b(7), None, None, None, None),  # pending longer than the SLA
         ]
@@ -530,7 +580,7 @@ class _Story:
         client = self.cfg.client.name
         f1 = sum(r["net"] for r in self._f1)
         f2 = sum(r["net"] for r in self._f2 if r["status"] != "planned")
-        q2 = quote_total(self.cfg, self._creative_lines(220), self.e(15))
+        q2 = quote_amount(self.cfg, self._creative_lines(220), self.e(15))
         rows = [
             (self.e(11), "in", client, "media_prepayment", self.job_b, f1),
             (self.b(18), "in", client, "creative_fee", self.job_a, q2),
