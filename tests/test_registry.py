@@ -153,3 +153,10 @@ def test_the_registry_refuses_two_reports_of_one_key(monkeypatch):
 def test_options_default_from_the_moment_a_report_is_made(tmp_path):
     """`adtools report weekly` without --as-of covers the last Friday of the clock's day (pinned: 2026-11-26)."""
     assert registry.report("weekly").defaults(datetime(2026, 11, 26, 12, 0))["as_of"] == date(2026, 11, 20)
+
+
+def test_the_readmes_table_of_jobs_is_the_registry():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## The jobs", 1)[1].split("\n\n|", 1)[1].split("\n\n", 1)[0]
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in ("|" + table).splitlines()[2:]]
+    assert [(r[0].strip("`"), r[1]) for r in rows] == [(j.name, j.schedule) for j in registry.JOBS]
