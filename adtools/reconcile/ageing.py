@@ -135,7 +135,7 @@ def ageing(cfg: Any, bills: pd.DataFrame, payments: pd.DataFrame, as_of: date) -
     names = names[~names.index.duplicated()]
     names.loc["\x00client"] = cfg.client.name
     parties = sorted(set(b["_key"]) | set(settled.index), key=lambda k: (k != "\x00client", names.get(k, k)))
-    table = pd.DataFrame({"_key": parties})
+    table = pd.DataFrame({"_key": pd.Series(parties, dtype=object)})
     table["counterparty"] = table["_key"].map(names)
     table["side"] = table["_key"].map(sides).fillna(
         table["_key"].map(lambda k: "receivable" if k == "\x00client" else "payable"))
@@ -145,6 +145,7 @@ def ageing(cfg: Any, bills: pd.DataFrame, payments: pd.DataFrame, as_of: date) -
     for k in keys:
         table[k] = table["_key"].map(wide[k] if k in wide.columns else pd.Series(dtype=np.int64)).fillna(0).astype(np.int64)
     table["outstanding"] = table["billed"] - table["settled"]
+    aged["_key"] = aged["_key"].astype(object)
     aged = aged.merge(table[["_key", "counterparty"]].rename(columns={"counterparty": "party"}), on="_key", how="left")
     return table.drop(columns="_key"), aged.drop(columns="_key")
 

@@ -303,15 +303,18 @@ def _clipping_notes(ins: pd.DataFrame, won: pd.DataFrame, lost: pd.DataFrame, cl
 def _attach(ins: pd.DataFrame, cl: pd.DataFrame, inv: pd.DataFrame, clip_won: pd.DataFrame, clip_lost: pd.DataFrame,
             inv_won: pd.DataFrame, days: int) -> pd.DataFrame:
     out = ins.copy()
-    c = clip_won.merge(cl[["clipping", "clipping_ref", "date", "source"]], on="clipping", how="left").set_index("insertion")
-    out["clipping"] = out["insertion"].map(c["clipping"]).astype("Int64")
-    out["clipping_ref"] = out["insertion"].map(c["clipping_ref"]).astype(object)
-    out["clipping_ref"] = out["clipping_ref"].where(out["clipping_ref"].notna(), None)
-    out["clipping_date"] = out["insertion"].map(c["date"])
-    out["clipping_source"] = out["insertion"].map(c["source"]).astype(object)
-    out["clipping_source"] = out["clipping_source"].where(out["clipping_source"].notna(), None)
+    won = clip_won[["insertion", "clipping"]].astype(np.int64)
+    c = won.merge(cl[["clipping", "clipping_ref", "date", "source"]].rename(
+        columns={"date": "clipping_date", "source": "clipping_source"}), on="clipping", how="left")
+    out = out.merge(c, on="insertion", how="left")
+    out.index = ins.index
+    out["clipping"] = out["clipping"].astype("Int64")
+    for col in ("clipping_ref", "clipping_source"):
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    out["clipping_date"] = _as_datetime(out["clipping_date"])
     out["clipping_note"] = _clipping_notes(out, clip_won, clip_lost, cl, days)
 
+    inv_won = inv_won.astype({"line": np.int64, "insertion": np.int64})
     lines = inv_won.merge(inv[["line", "invoice_no", "amount_fen", "source", "_order"]], on="line", how="left")
     lines = lines.sort_values("_order", kind="stable")
     g = lines.groupby("insertion", sort=False)

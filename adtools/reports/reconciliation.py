@@ -69,11 +69,11 @@ INSERTION_COLUMNS = (
     Column("date", "刊登日期", "Run date", "date", 11),
     Column("size", "规格", "Size", width=9),
     Column("booking_ref", "订位号", "Booking ref", width=15),
-    Column("net", "订位净价", "Booked net", "money", 13),
+    Column("net", "订位净价", "Booked net", "money", 15),
     Column("clipping_ref", "剪报编号", "Clipping ref", width=14),
     Column("invoice_no", "发票号", "Invoice No.", width=12),
-    Column("invoiced", "发票金额", "Invoiced", "money", 13),
-    Column("difference", "差额", "Difference", "money", 12),
+    Column("invoiced", "发票金额", "Invoiced", "money", 15),
+    Column("difference", "差额", "Difference", "money", 13),
     Column("note", "说明", "Note", width=36),
     Column("source", "订位来源", "Booking source", width=30),
     Column("other_source", "剪报/发票来源", "Clipping / invoice source", width=34),
@@ -270,6 +270,7 @@ def _prepayment_sheet(wb: ReportWorkbook, rec: Reconciliation, rows: list[dict[s
         subtitle="余额 = 已收预付款 − (媒体发票 + 服务费及成本)；下方每个广告活动的瀑布图，数字在图左表中。 / Balance = received − "
                  "(invoiced media + fees and costs); each campaign's waterfall below, its numbers in the table at its left.")
     r = first + max(n, 1) + 2
+    ws.set_column(9, 9, 14)  # the waterfall table's last helper column, beyond the statement's columns
     head = wb.fmt(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, valign="top")
     helper = wb.fmt(italic=True, font_color="#777777", text_wrap=True, valign="top")
     for row in rec.campaigns.to_dict("records"):
