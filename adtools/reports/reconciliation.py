@@ -257,8 +257,7 @@ def _summary_sheet(wb: ReportWorkbook, cfg: "Config", rec: Reconciliation, title
                     "outstanding: paid ahead.", wb.subtitle_fmt)
     r += 2
     sign = wb.fmt(top=1, valign="top", text_wrap=True)
-    for c, who in enumerate(("代理商财务 Agency finance", "客户财务 Client finance")):
-        ws.write_string(r, c * 2, f"{who}\n签字 Signature / 日期 Date", sign)
+    ws.write_string(r, 0, "代理商财务 Agency finance\n签字 Signature / 日期 Date", sign)
     ws.set_row(r, 34)
     ws.merge_range(r, 2, r, 3, "客户财务 Client finance\n签字 Signature / 日期 Date", sign)
     ws.print_area(0, 0, r, 3)
