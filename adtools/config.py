@@ -287,6 +287,23 @@ class Monitoring:
     )
 
 
+def _buckets(v: Any) -> tuple[int, ...]:
+    days = _list(_int(1, 3650, 30), "[30, 60, 90]", non_empty=True)(v)
+    if any(b <= a for a, b in zip(days, days[1:])):
+        raise _Bad(f"the bucket limits {list(days)} must rise strictly", "write rising day counts, e.g. [30, 60, 90]")
+    return days
+
+
+@dataclass(frozen=True)
+class Reconcile:
+    tolerance_amount: Decimal = _opt(_dec("0", example="0"), Decimal("0"),
+                                     "an invoice within this many RMB of the booked net is within tolerance")
+    tolerance_share: Decimal = _opt(_dec("0", "1", example="0.01"), Decimal("0"), "… or within this share of it (0.01 = 1%)")
+    allow_negative: bool = _opt(_bool, False, "may an invoice below the booked net count as within tolerance")
+    payment_terms_days: int = _opt(_int(0, 3650, 30), 30, "due date = invoice or billing date + this")
+    ageing_buckets: tuple[int, ...] = _opt(_buckets, (30, 60, 90), "days past due: current, 1–30, 31–60, 61–90, over 90")
+
+
 @dataclass(frozen=True)
 class CalendarSection:
     extra_holidays: tuple[date, ...] = _opt(_list(_date, "[2027-02-08]"), ())
@@ -406,6 +423,7 @@ class Config:
     fees: Fees = field(default_factory=Fees)
     sla: Sla = field(default_factory=Sla)
     monitoring: Monitoring = field(default_factory=Monitoring)
+    reconcile: Reconcile = field(default_factory=Reconcile)
     calendar: CalendarSection = field(default_factory=CalendarSection)
     forms: Forms = field(default_factory=Forms)
     people: tuple[Person, ...] = ()
@@ -595,6 +613,7 @@ _TOP = {
     "fees": Fees,
     "sla": Sla,
     "monitoring": Monitoring,
+    "reconcile": Reconcile,
     "calendar": CalendarSection,
     "forms": Forms,
     "mail": Mail,

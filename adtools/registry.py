@@ -61,7 +61,8 @@ class Option:
 AS_OF = Option("as_of", "--as-of", "YYYY-MM-DD", "The end of this day in the configured time zone")
 MONTH = Option("month", "--month", "YYYY-MM", "The month, e.g. 2026-11", required=True)
 JOB_NO = Option("job", "--job", "JOB", "Only this job number, e.g. HRFR-2026-001")
-OPTIONS: Mapping[str, Option] = MappingProxyType({o.name: o for o in (AS_OF, MONTH, JOB_NO)})
+CAMPAIGN = Option("campaign", "--campaign", "CAMPAIGN", "Only this campaign, as written on its media schedule")
+OPTIONS: Mapping[str, Option] = MappingProxyType({o.name: o for o in (AS_OF, MONTH, JOB_NO, CAMPAIGN)})
 
 
 # --------------------------------------------------------------------------- declarations
@@ -113,6 +114,15 @@ def _weekly_defaults(now: datetime) -> dict[str, Any]:
 
 def _fees_defaults(now: datetime) -> dict[str, Any]:
     return {"month": clock.previous_month(now.date()), "as_of": now.date()}
+
+
+def _today_defaults(now: datetime) -> dict[str, Any]:
+    return {"as_of": now.date()}
+
+
+def _iso_campaign(options: Mapping[str, Any]) -> str:
+    campaign = options.get("campaign")
+    return f"{_iso(options)} {campaign}" if campaign else _iso(options)
 
 
 def _iso(options: Mapping[str, Any]) -> str:
@@ -175,6 +185,36 @@ REPORTS: tuple[Report, ...] = (
         subject_tag="收费清单 Fees",
         subject_topic="收费清单",
         recipients=("finance@agency.example",),
+    ),
+    Report(
+        key="reconciliation",
+        title_zh="对账报告",
+        title_en="Reconciliation",
+        summary="media three-way match (booked · ran · invoiced), prepayment statement, payment reconciliation with ageing",
+        description=(
+            "Writes 对账报告_reconciliation_<as-of>.xlsx: a one-page summary to sign, the prepayment statement per "
+            "campaign with its waterfall chart, every booked insertion with its reconciliation code (coloured, "
+            "filtered) and source cells, the exceptions, the payment reconciliation list with ageing buckets and "
+            "the media invoices ready to pay (pay when paid)."
+        ),
+        example="adtools report reconciliation --as-of 2026-11-30 --send",
+        build="adtools.reports.reconciliation:build_reconciliation",
+        show="adtools.reports.reconciliation:show",
+        headline="adtools.reports.reconciliation:headline",
+        options=(AS_OF, CAMPAIGN),
+        defaults=_today_defaults,
+        period=_iso_campaign,
+        option_help={
+            "as_of": "The end of this day (default: today): clippings and payments up to then count.",
+            "campaign": "Only this campaign (as written on its media schedule).",
+        },
+        job="reconciliation",
+        job_help="the media match, prepayment statement and payment reconciliation as of today, queued to "
+                 "[mail.recipients] reconciliation",
+        schedule="monday 10:00",
+        subject_tag="对账 Reconciliation",
+        subject_topic="媒体核对及付款对账",
+        recipients=("finance@agency.example", "client.finance@client.example"),
     ),
 )
 

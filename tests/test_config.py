@@ -63,13 +63,6 @@ def test_repo_config_names_every_contract_key(repo):
 PENDING_CONTRACT_KEYS = {
     "mail.recipients.weekly_internal": "issue 11 (the internal weekly report)",
     "schedule.dashboard": "issue 11 (the dashboard workbook)",
-    "mail.recipients.reconciliation": "issue 12 (reconciliation)",
-    "schedule.reconciliation": "issue 12",
-    "reconcile.tolerance_amount": "issue 12",
-    "reconcile.tolerance_share": "issue 12",
-    "reconcile.allow_negative": "issue 12",
-    "reconcile.payment_terms_days": "issue 12",
-    "reconcile.ageing_buckets": "issue 12",
     "mail.recipients.monitoring": "issue 13 (monitoring reports)",
     "mail.recipients.flight": "issue 13 (flight reports)",
     "schedule.monitoring": "issue 13",

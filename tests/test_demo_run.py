@@ -23,13 +23,14 @@ def test_demo_end_to_end_and_again(demo_workspace):
     root = demo_workspace.root
     first = demo_workspace.result
     steps = [line.step for line in first.lines]
-    for wanted in ("读入 Ingest", "周报 Weekly progress", "收费清单 Fee statement", "报价 Priced quote", "邮件 Mail"):
+    for wanted in ("读入 Ingest", "周报 Weekly progress", "收费清单 Fee statement", "对账报告 Reconciliation", "报价 Priced quote",
+                   "邮件 Mail"):
         assert wanted in steps, steps
     cfg = load_config(root / "config.toml")
 
     # every report has its workbook and exactly one .eml carrying it
     emls = sorted(cfg.outbox_dir.glob("*.eml"))
-    assert len(emls) == 2, emls
+    assert len(emls) == 3, emls
     subjects = {}
     for eml in emls:
         msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
@@ -39,6 +40,7 @@ def test_demo_end_to_end_and_again(demo_workspace):
     assert subjects == {
         "【周报 Weekly】海尔冰箱 工作进展 截至 2026-11-20": ["周报_weekly_2026-11-20.xlsx"],
         "【收费清单 Fees】海尔冰箱 收费清单 2026-10": ["收费清单_fees_2026-10.xlsx"],
+        "【对账 Reconciliation】海尔冰箱 媒体核对及付款对账 截至 2026-11-26": ["对账报告_reconciliation_2026-11-26.xlsx"],
     }
     weekly = openpyxl.load_workbook(cfg.reports_dir / "weekly" / "周报_weekly_2026-11-20.xlsx")
     assert weekly.sheetnames[0] == "摘要 Summary"

@@ -30,10 +30,12 @@ One concern per module:
 - `charges`: timesheet hours and cost-log lines priced, and each job's figures per month;
 - `budget`: estimate against actual (approved quotes against what was billed);
 - `statement`: the monthly fee statement that assembles them;
-- `quote`: a quote document priced line by line.
+- `quote`: a quote document priced line by line;
+- `billed`: each job's fees and costs billed through a day (the reconciliation's prepayment statement).
 """
 from __future__ import annotations
 
+from .billed import billed_to_date
 from .budget import QUOTE_DOCUMENTS
 from .charges import NON_BILLABLE
 from .periods import Workdays, month_bounds, statement_weeks
@@ -43,6 +45,7 @@ from .statement import MONEY_KEYS, FeeStatement, fee_statement
 
 __all__ = [
     "NON_BILLABLE",
+    "billed_to_date",
     "QUOTE_DOCUMENTS",
     "Workdays",
     "MONEY_KEYS",
