@@ -21,8 +21,10 @@ from adtools.errors import ERROR
 from adtools.forms.reader import read_workbook
 
 REPO = Path(__file__).resolve().parents[1]
-PER_FILE_SECONDS = 5.0
-TOTAL_SECONDS = 60.0
+# Hang guards, not speed targets (speed is measured by benchmarks/read_bench.py against a baseline
+# in the same run): a file that takes a minute to refuse is a hang, on any machine under any load.
+PER_FILE_SECONDS = 60.0
+TOTAL_SECONDS = 900.0
 
 # what any file may end as (the broken ones are checked more tightly below)
 READ = "unknown_form"
