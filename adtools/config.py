@@ -258,6 +258,14 @@ class Fees:
     budget_warning: Decimal = _opt(_dec("0", "10", example="0.9"), Decimal("0.9"))
 
 
+def _alert_steps(v: Any) -> tuple[int, ...]:
+    """Days before a right ends at which archive_watch alerts: distinct whole numbers, kept largest first."""
+    steps = _list(_int(0, 3650, 30), "[90, 60, 30, 7]")(v)
+    if len(set(steps)) != len(steps):
+        raise _Bad(f"{_toml(list(steps))} names a step twice", "list each number of days once, e.g. [90, 60, 30, 7]")
+    return tuple(sorted(steps, reverse=True))
+
+
 @dataclass(frozen=True)
 class Sla:
     minutes_hours: int = _opt(_int(1, 24 * 30, 24), 24)
@@ -269,6 +277,8 @@ class Sla:
     execution_report_days: int = _opt(_int(0, 365, 10), 10)
     market_analysis_days: int = _opt(_int(0, 365, 15), 15)
     rights_alert_days: int = _opt(_int(0, 3650, 30), 30)
+    rights_alert_steps: tuple[int, ...] = _opt(_alert_steps, (90, 60, 30, 7),
+                                               "days before rights end: each step mailed once per document")
 
 
 @dataclass(frozen=True)

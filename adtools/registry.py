@@ -89,6 +89,7 @@ class Report:
     subject_topic: str  # the topic after `[client] product`
     recipients: tuple[str, ...]  # default [mail.recipients] addresses
     job_help: str = ""
+    job_run: str = ""  # "module:function" of a job that does more than build and queue the report once a period
 
     @property
     def title(self) -> str:
@@ -216,6 +217,34 @@ REPORTS: tuple[Report, ...] = (
         subject_topic="媒体核对及付款对账",
         recipients=("finance@agency.example", "client.finance@client.example"),
     ),
+    Report(
+        key="archive",
+        title_zh="存档与授权",
+        title_en="Archive and rights",
+        summary="rights about to end, ads that ran after their rights ended, outside their scope, gaps in the archive",
+        description=(
+            "Writes 存档与授权_archive_<as-of>.xlsx: a summary, then one sheet per concern (expiring rights with "
+            "days left, insertions after the rights end with the clipping that proves the ad ran, insertions "
+            "outside the rights scope, signed documents missing from the archive, signed creative not copied "
+            "to the client), each row with its source cell; red = a legal risk or overdue, amber = attention."
+        ),
+        example="adtools report archive --as-of 2026-11-27 --send",
+        build="adtools.reports.archive:build_archive",
+        show="adtools.reports.archive:show",
+        headline="adtools.reports.archive:headline",
+        options=(AS_OF,),
+        defaults=_today_defaults,
+        period=_iso,
+        option_help={"as_of": "The end of this day (default: today); days left are calendar days after it."},
+        job="archive_watch",
+        job_help="rights alerts at each [sla] rights_alert_steps step, each mailed once per document to "
+                 "[mail.recipients] archive",
+        job_run="adtools.tasks:archive_watch_task",
+        schedule="daily 08:30",
+        subject_tag="存档 Archive",
+        subject_topic="存档与授权",
+        recipients=("account.haier@agency.example",),
+    ),
 )
 
 
@@ -231,7 +260,8 @@ _OTHER_JOBS: tuple[Job, ...] = (
 
 
 def _report_job(r: Report) -> Job:
-    return Job(r.job, r.job_help or r.summary, r.schedule, "", lambda now, r=r: r.period(r.defaults(now)), report=r.key)
+    return Job(r.job, r.job_help or r.summary, r.schedule, r.job_run, lambda now, r=r: r.period(r.defaults(now)),
+               report=r.key)
 
 
 JOBS: tuple[Job, ...] = _OTHER_JOBS[:1] + tuple(_report_job(r) for r in REPORTS) + _OTHER_JOBS[1:]
@@ -252,7 +282,7 @@ def _check() -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", j.name):
             raise RuntimeError(f"registry: job name {j.name!r} must be lower_snake_case")
     for r in REPORTS:
-        for path in (r.build, r.show, r.headline):
+        for path in (r.build, r.show, r.headline) + ((r.job_run,) if r.job_run else ()):
             if not re.fullmatch(r"adtools(\.\w+)+:\w+", path):
                 raise RuntimeError(f"registry: report {r.key}: {path!r} is not a module:function path")
         unknown = set(r.option_help) - {o.name for o in r.options}

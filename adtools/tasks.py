@@ -31,6 +31,7 @@ __all__ = [
     "mail_flush_task",
     "queue_report",
     "send_pending_notices",
+    "archive_watch_task",
     "previous_month",
 ]
 
@@ -152,6 +153,48 @@ def report_task(name: str, cfg: Config, *, now: datetime | None = None, send: bo
     return _recorded(name, period, cfg, now, body)
 
 
+# --------------------------------------------------------------------------- archive report → rights alerts, each once
+def archive_watch_task(cfg: Config, *, now: datetime | None = None) -> TaskResult:
+    """The archive report as of today, and one mail per rights alert step reached, each mailed once.
+
+    Each alert (`adtools.rights.rights_alerts`: a right whose days left have reached
+    a step of `[sla] rights_alert_steps`) is queued to `[mail.recipients]` of the
+    archive report under the key (report, `rights <doc_id>|<rights end>|<step>`,
+    recipients): run twice a day or every day, the job mails each step of each
+    document once; a right renewed with a new end date is alerted again.  The
+    workbook is attached to each alert; the whole report is mailed by
+    `adtools report archive --send`.
+    """
+    from .mail import MailKey, Message, queue
+    from .reports.archive import KEY, alert_mails, build_archive
+
+    declared = registry.report(KEY)
+    now = _now(cfg, now)
+    options = declared.defaults(now)
+    period = declared.period(options)
+
+    def body(ledger: Any) -> TaskResult:
+        report = build_archive(cfg, ledger, as_of=options["as_of"])
+        mails = alert_mails(cfg, ledger, as_of=options["as_of"], attachments=report.files)
+        recipients = tuple(cfg.mail.recipients.get(KEY, ()))
+        if mails and not recipients:
+            raise MailError(
+                f"授权提醒没有收件人 / The rights alerts have no recipients. "
+                f'Fix: add {KEY} = ["name@example.com"] under [mail.recipients] in the config.'
+            )
+        queued, already = [], []
+        for mail in mails:
+            message = Message(sender=cfg.mail.sender, to=recipients, subject=mail.subject, html=mail.html,
+                              text=mail.text, attachments=tuple(mail.attachments))
+            q = queue(cfg, ledger.engine, message, MailKey.of(KEY, f"rights {mail.key}", recipients), now=now)
+            (queued if q.queued else already).append(q.id)
+        summary = {**report.data, "alerts": [m.key for m in mails], "alerts_queued": len(queued),
+                   "alerts_already_mailed": len(already)}
+        return TaskResult(declared.job, period, summary=summary, files=list(report.files), queued=queued)
+
+    return _recorded(declared.job, period, cfg, now, body)
+
+
 # --------------------------------------------------------------------------- ingest → rejection notices → outbox
 def _queue_notice(cfg: Config, ledger: Any, notice: Any, *, now: datetime) -> bool:
     """Hand a rejection notice to the outbox (idempotent by its key); False when it could not be queued."""
@@ -250,6 +293,6 @@ def run_task(name: str, cfg: Config, *, now: datetime | None = None) -> TaskResu
     except KeyError:
         names = ", ".join(j.name for j in registry.JOBS)
         raise InputError(f"没有这个任务 / No job {name!r}. Fix: use one of {names}.") from None
-    if declared.report is not None:
+    if declared.report is not None and not declared.run:
         return report_task(name, cfg, now=now)
     return registry.resolve(declared.run)(cfg, now=now)

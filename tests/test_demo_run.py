@@ -28,9 +28,9 @@ def test_demo_end_to_end_and_again(demo_workspace):
         assert wanted in steps, steps
     cfg = load_config(root / "config.toml")
 
-    # every report has its workbook and exactly one .eml carrying it
+    # every report has its workbook and exactly one .eml carrying it; the archive's job mails its rights alert
     emls = sorted(cfg.outbox_dir.glob("*.eml"))
-    assert len(emls) == 3, emls
+    assert len(emls) == 4, emls
     subjects = {}
     for eml in emls:
         msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
@@ -41,6 +41,8 @@ def test_demo_end_to_end_and_again(demo_workspace):
         "【周报 Weekly】海尔冰箱 工作进展 截至 2026-11-20": ["周报_weekly_2026-11-20.xlsx"],
         "【收费清单 Fees】海尔冰箱 收费清单 2026-10": ["收费清单_fees_2026-10.xlsx"],
         "【对账 Reconciliation】海尔冰箱 媒体核对及付款对账 截至 2026-11-26": ["对账报告_reconciliation_2026-11-26.xlsx"],
+        "【存档 Archive】海尔冰箱 授权到期提醒 Rights ending MR-2026-001 还剩 14 天 14 days left":
+            ["存档与授权_archive_2026-11-26.xlsx"],
     }
     weekly = openpyxl.load_workbook(cfg.reports_dir / "weekly" / "周报_weekly_2026-11-20.xlsx")
     assert weekly.sheetnames[0] == "摘要 Summary"
@@ -59,7 +61,8 @@ def test_demo_end_to_end_and_again(demo_workspace):
     second = run_demo(root, today=TODAY)
     ingest = next(line for line in second.lines if line.step == "读入 Ingest")
     assert "读入 ingested 0" in ingest.produced and f"未变 unchanged {_workbooks(cfg)}" in ingest.produced
-    assert all("mail already queued" in line.produced for line in second.lines if line.step in ("周报 Weekly progress", "收费清单 Fee statement"))
+    assert all("mail already queued" in line.produced for line in second.lines if line.step in ("周报 Weekly progress", "收费清单 Fee statement",
+                                                                                        "存档与授权 Archive and rights"))
     assert "发出 sent 0" in next(line for line in second.lines if line.step == "邮件 Mail").produced
     assert sorted(cfg.outbox_dir.glob("*.eml")) == emls
 
@@ -67,6 +70,7 @@ def test_demo_end_to_end_and_again(demo_workspace):
     with Ledger.open(cfg) as ledger:
         assert ledger.last_run("weekly_progress")["period"] == "2026-11-20"
         assert ledger.last_run("fees_statement")["period"] == "2026-10"
+        assert ledger.last_run("archive_watch")["period"] == "2026-11-26"
 
 
 def test_demo_cli_json(tmp_path):

@@ -15,7 +15,11 @@ find is planted on purpose (with the default config.toml):
 - one person (the second creative) missing last week's timesheet;
 - a media invoice that does not match its booking, a booking not yet invoiced,
   a booked placement the monitoring did not see, a cancelled booking;
-- a model release whose rights end within `[sla] rights_alert_days`.
+- a model release whose rights end within `[sla] rights_alert_days`;
+- a footage licence of the media job that ended on the day of flight 1's fifth
+  insertion: the strip ad the next day (its clipping is the proof) and the booked
+  insertions of flight 2 run after it;
+- the minutes of the flight 1 review meeting missing from the archive.
 
 The story sets the fields it tells something with; every other required field
 gets a value from the form's schema (`adtools.forms.samples.complete`), so a
@@ -612,7 +616,12 @@ class _Story:
             (f"MR-{y}-001", a, "model_release", "模特肖像权协议（林小雨）", e(17), e(17), soon, "平面广告及卖场POP，中国大陆", None),
             (f"FL-{y}-001", a, "footage_licence", "图库图片授权（视界图库 VJ-88213）", e(16), e(16), later, "平面广告，中国大陆", None),
             (f"SM-{y}-002", b, "signed_media_plan", "第二波媒体排期签字版", self.b(14), None, None, None, self.b(13)),
-        ]
+            (f"MN-{y}-002", a, "minutes", "内部布置会会议纪要", e(1), None, None, None, None),
+            # ends on the day of flight 1's fifth insertion: the strip the next day (seen by the monitoring)
+            # and flight 2 still use the image after it
+            (f"FL-{y}-002", b, "footage_licence", "第一波报纸稿背景图授权（视界图库 VJ-90417）", e(8), e(8), self.b(13),
+             "平面广告，中国大陆", None),
+        ]  # the minutes of the flight 1 review meeting have no entry: a missing archive entry
         rows = [{"doc_id": i, "job_no": j, "doc_type": t, "title": ti, "signed_on": s, "rights_start": rs,
                  "rights_end": re_, "scope": sc, "location": f"{shelf}/{j}", "client_copy_on": cc}
                 for i, j, t, ti, s, rs, re_, sc, cc in lines]
