@@ -35,12 +35,13 @@ from .schema import Field, Form, RawCell, RawWorkbook
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["read_workbook", "READ_ENGINES", "label_key", "column_matcher"]
+__all__ = ["read_workbook", "READ_ENGINES", "ERRORS_SHEET", "label_key", "column_matcher"]
 
 log = logging.getLogger("adtools.forms.reader")
 
 READ_ENGINES = ("auto", "calamine", "openpyxl")
 META_SHEET = "_meta"
+ERRORS_SHEET = "错误 Errors"  # the findings sheet of a feedback copy (forms.feedback): never read as data
 HEADER_SCAN_ROWS = 100  # the table's header row is looked for in these first rows
 RECOGNISE_ROWS = 50  # rows of a sheet read to recognise a form without _meta
 RECOGNISE_SHEETS = 5
@@ -257,7 +258,7 @@ class _FormReader:
                     return self._no_meta(_Located(form, sheet, "table"))
         # else sheet names and header labels
         best: tuple[float, int, int, Form, SheetInfo] | None = None
-        candidates = [s for s in worksheets if not s.name.startswith("_")]
+        candidates = [s for s in worksheets if not s.name.startswith("_") and s.name != ERRORS_SHEET]
         candidates.sort(key=lambda s: (not s.visible, s.index))
         for sheet in candidates[:RECOGNISE_SHEETS]:
             grid = self._grid(sheet, RECOGNISE_ROWS)
@@ -336,7 +337,8 @@ class _FormReader:
         read: an error, so that its rows are not silently lost.  Other sheets are the author's."""
         required = {f.key for f in form.columns if f.required}
         for sheet in self.pkg.sheets:
-            if sheet is input_sheet or sheet.kind != "worksheet" or sheet.part is None or sheet.name.startswith("_"):
+            if (sheet is input_sheet or sheet.kind != "worksheet" or sheet.part is None or sheet.name.startswith("_")
+                    or sheet.name == ERRORS_SHEET):
                 continue
             grid = self._grid(sheet, HEADER_SCAN_ROWS)
             header_row, matched = _best_header_row(grid, form, HEADER_SCAN_ROWS)
