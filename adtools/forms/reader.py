@@ -243,8 +243,8 @@ class _FormReader:
             if form_id not in (None, ""):
                 form = FORMS.get(str(form_id).strip())
                 if form is None:
-                    return self._refuse("unknown_form", detail_zh=f"_meta 中的 form_id「{form_id}」不是已知表单",
-                                        detail_en=f"form_id '{form_id}' in _meta is not a known form")
+                    return self._refuse("unknown_form", detail_zh=f"模板的识别信息「{form_id}」不是已知的表格（也许是更新版本的模板）",
+                                        detail_en=f"the template's identification '{form_id}' names no known form (a newer template, perhaps?)")
                 sheet = self._input_sheet(form, worksheets)
                 if sheet is None:
                     return self._refuse("unknown_form", detail_zh=f"找不到「{_form_name(form)}」的输入工作表",
@@ -278,15 +278,14 @@ class _FormReader:
                         best = score
         if best is not None:
             return self._no_meta(_Located(best[3], best[4], "headers"))
-        return self._refuse("unknown_form", detail_zh="没有 _meta 工作表，各工作表的表头也不符合任何表单",
-                            detail_en="no _meta sheet, and no sheet's headers match a form")
+        return self._refuse("unknown_form", detail_zh="它不是用标准模板填写的，各工作表的表头也不符合任何表格",
+                            detail_en="it was not filled in from a standard template, and no sheet's headers match a form")
 
     def _no_meta(self, loc: _Located) -> _Located:
-        how_zh, how_en = ("表格名 " + loc.form.table_name, "table " + loc.form.table_name) if loc.via == "table" \
-            else ("工作表名和表头", "headers")
+        how_zh, how_en = ("表格", "table") if loc.via == "table" else ("工作表名和表头", "headers")
         self._add("no_meta",
-                  f"没有 _meta 工作表：根据{how_zh}识别为「{_form_name(loc.form)}」；请使用最新的模板填写。",
-                  f"no _meta: recognised by its {how_en} as {_form_name(loc.form)}; please fill in the current template.",
+                  f"文件中没有模板的隐藏识别信息：根据{how_zh}识别为「{_form_name(loc.form)}」；请使用最新的模板填写。",
+                  f"the file lacks the template's hidden identification: recognised by its {how_en} as {_form_name(loc.form)}; please fill in the current template.",
                   sheet=loc.sheet.name)
         return loc
 
@@ -489,8 +488,8 @@ class _FormReader:
             self.raw.rows.append((row, cells))
         if over:
             self._add("too_many_rows",
-                      f"表格超过 {self.max_rows} 行（[intake] max_rows），第 {last_allowed} 行之后未读取；请把数据分成几个文件。",
-                      f"The table has more than {self.max_rows} rows ([intake] max_rows); rows after row {last_allowed} "
+                      f"表格超过 {self.max_rows} 行（上限由管理员设置），第 {last_allowed} 行之后未读取；请把数据分成几个文件。",
+                      f"The table has more than {self.max_rows} rows (a limit set by the administrator); rows after row {last_allowed} "
                       f"were not read; split the data into several files.",
                       severity=ERROR, sheet=sheet.name, cell=cell_address(last_allowed + 1, 1))
 
