@@ -67,22 +67,22 @@ _SUGGESTION_SOURCES: Mapping[str, Callable[["Config"], tuple[str, ...]]] = Mappi
 })
 
 
+def _from_config(sources: Mapping[str, Callable[["Config"], Any]], what: str, source: str, cfg: "Config") -> Any:
+    try:
+        values = sources[source]
+    except KeyError:
+        raise KeyError(f"unknown {what} source {source!r}; sources are: {', '.join(sources)}") from None
+    return values(cfg)
+
+
 def config_suggestions(source: str, cfg: "Config") -> tuple[str, ...]:
     """The texts a `suggest_from` field's cells offer as a dropdown (may be empty)."""
-    try:
-        values = _SUGGESTION_SOURCES[source]
-    except KeyError:
-        raise KeyError(f"unknown suggestions source {source!r}; sources are: {', '.join(_SUGGESTION_SOURCES)}") from None
-    return values(cfg)
+    return _from_config(_SUGGESTION_SOURCES, "suggestions", source, cfg)
 
 
 def config_choices(source: str, cfg: "Config") -> tuple[Choice, ...]:
     """Enum values whose list lives in config.toml."""
-    try:
-        values = _CHOICE_SOURCES[source]
-    except KeyError:
-        raise KeyError(f"unknown choices source {source!r}; sources are: {', '.join(_CHOICE_SOURCES)}") from None
-    return values(cfg)
+    return _from_config(_CHOICE_SOURCES, "choices", source, cfg)
 
 
 def _enum(*triples: tuple[str, str, str]) -> tuple[Choice, ...]:
