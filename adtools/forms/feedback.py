@@ -21,6 +21,7 @@ the fill each marked cell had before is kept in the very hidden sheet `_feedback
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -334,7 +335,12 @@ def write_feedback(result: FormResult, out_dir: str | Path) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         if target.resolve() == source.resolve():  # never overwrite the file we were given
             target = target.with_name(f"{target.stem}-2{target.suffix}")
-        wb.save(target)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # complete or not at all: a mail attaches it
+        try:
+            wb.save(tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
     except OSError as exc:
         raise FileError(
             f"无法写入反馈文件 / Cannot write the feedback workbook {target}: {exc}. "
