@@ -151,3 +151,11 @@ def test_fixed_feedback_copy_resaved_by_libreoffice_is_the_next_version(tmp_path
     by_name = {Path(f.path).name: (f.status, f.reason) for f in summary.files}
     assert by_name[copy.name][0] == "ingested", by_name
     _no_trace(cfg)
+
+
+def test_feedback_workbook_golden(tmp_path):
+    """The feedback copy staff receive, cell by cell (its Errors sheet, the marked input cells, the hidden marks)."""
+    from golden_xlsx import check_golden
+
+    cfg, original, mail = _rejected(tmp_path)
+    check_golden(_attachment(mail, tmp_path), "feedback_timesheet")

@@ -235,7 +235,9 @@ def _errors_sheet(wb, result: FormResult, findings: list[Finding], previous: dic
     ws["A2"].font = Font(color="595959")
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(f"A2:{_LAST_COL}2")
-    ws.row_dimensions[2].height = 15 * lines_needed(ws["A2"].value, sum(w for _, w in _HEADERS))
+    # each language on its own lines; LibreOffice and Excel wrap earlier than the character count: keep a margin
+    width = 0.85 * sum(w for _, w in _HEADERS)
+    ws.row_dimensions[2].height = 15 * (sum(lines_needed(part, width) for part in ws["A2"].value.split("\n")) + 1)
     bold = Font(bold=True)
     for c, (title, width) in enumerate(_HEADERS, start=1):
         cell = ws.cell(_HEADER_ROW, c, title)
