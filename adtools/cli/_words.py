@@ -9,8 +9,6 @@ click's defaults; `HelpFormatter` gives `--help` bilingual headings.
 from __future__ import annotations
 
 import re
-from typing import Callable
-
 import click
 
 __all__ = ["Context", "bilingual", "show_usage_error", "show_click_error", "interrupted", "aborted", "exit_for", "HelpFormatter",
@@ -23,7 +21,7 @@ _CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 
 # (pattern of click's English, the Chinese); groups are put into the Chinese as {0}, {1}, …
 # A group named `inner` is itself translated (the reason inside "Invalid value for …: reason").
-_SENTENCES: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
+_SENTENCES: tuple[tuple[str, str], ...] = (
     (r"Missing option '?(?P<a>[^'.]+)'?\.?", "缺少选项 {a}"),
     (r"Missing argument '?(?P<a>[^'.]+)'?\.?", "缺少参数 {a}"),
     (r"Missing parameter:? ?'?(?P<a>[^'.]*)'?\.?", "缺少参数 {a}"),
@@ -63,7 +61,7 @@ def _zh(text: str) -> str | None:
         if "inner" in parts:
             inner = parts["inner"]
             parts["inner"] = inner if _CJK.search(inner) else (_zh(inner) or inner)
-        return zh(m) if callable(zh) else zh.format(**parts)
+        return zh.format(**parts)
     return None
 
 
