@@ -98,7 +98,12 @@ def _digest(path: Path) -> str:
 
 def _errors_rows(ws):
     header_row = next(r for r in range(1, 10) if ws.cell(r, 1).value == "严重程度\nSeverity")
-    return header_row, list(ws.iter_rows(min_row=header_row + 1, max_col=8))
+    return header_row, list(ws.iter_rows(min_row=header_row + 1, max_col=7))
+
+
+def _rule(result: FormResult, row) -> str:
+    """The rule of a listed finding (the sheet shows its message, never the internal rule code)."""
+    return next(f.rule for f in result.findings if f.message_zh == row[5].value)
 
 
 def test_feedback_marks_cells_lists_findings_and_keeps_the_form(filled, tmp_path):
@@ -114,9 +119,9 @@ def test_feedback_marks_cells_lists_findings_and_keeps_the_form(filled, tmp_path
     assert _digest(filled) == before, "the original file must never change"
     assert out == tmp_path / "feedback" / "张伟 工时表.反馈 feedback.xlsx"
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == [ERRORS_SHEET, SHEET, "_lists", "_meta"]
+    assert wb.sheetnames == [ERRORS_SHEET, SHEET, "_lists", "_meta", "_feedback"]
     assert wb.active.title == ERRORS_SHEET
-    assert [ws.sheet_view.tabSelected for ws in wb.worksheets] == [True, False, False, False]
+    assert [ws.sheet_view.tabSelected for ws in wb.worksheets] == [True, False, False, False, False]
 
     # still a valid form: _meta, names, table, validation, protection kept
     assert [wb[s].sheet_state for s in ("_lists", "_meta")] == ["hidden", "hidden"]
@@ -150,7 +155,7 @@ def test_feedback_marks_cells_lists_findings_and_keeps_the_form(filled, tmp_path
     es = wb[ERRORS_SHEET]
     header_row, rows = _errors_rows(es)
     assert "4 个错误" in es["A1"].value and "3 warning(s)" in es["A1"].value
-    listed = [(r[0].value, r[1].value, r[2].value, r[5].value) for r in rows]
+    listed = [(r[0].value, r[1].value, r[2].value, _rule(result, r)) for r in rows]
     assert listed == [
         ("错误 Error", SHEET, week_cell, "not_monday"),
         ("错误 Error", SHEET, f"D{first + 1}", "not_a_number"),
@@ -160,17 +165,23 @@ def test_feedback_marks_cells_lists_findings_and_keeps_the_form(filled, tmp_path
         ("警告 Warning", SHEET, f"E{first + 1}", "formula_text"),
         ("警告 Warning", SHEET, f"D{first + 2}", "daily_hours"),
     ]
-    by_rule = {r[5].value: r for r in rows}
+    by_rule = {_rule(result, r): r for r in rows}
     link = by_rule["not_a_number"][2].hyperlink
     assert link.location == f"'{SHEET}'!D{first + 1}" and not link.target
     assert by_rule["no_meta"][2].hyperlink is None
-    assert by_rule["not_a_number"][3].value == "小时 Hours (hours)"
+    assert by_rule["not_a_number"][3].value == "小时 Hours"  # the label staff see, no internal key
     assert by_rule["not_a_number"][4].value == "三"
-    assert by_rule["not_a_number"][6].value.startswith("“三”不是数字")
-    assert by_rule["not_a_number"][7].value == "'三' is not a number; write e.g. 3.5"
+    assert by_rule["not_a_number"][5].value.startswith("“三”不是数字")
+    assert by_rule["not_a_number"][6].value == "'三' is not a number; write e.g. 3.5"
     formula_value = by_rule["formula_text"][4]
     assert formula_value.value == "=SUM(1,2)" and formula_value.data_type == "s"  # shown, never calculated
     assert es.freeze_panes == f"A{header_row + 1}"
+    # nothing internal in what staff read: no rule codes, field keys or fill codes
+    shown = " ".join(str(c.value) for row in es.iter_rows() for c in row if c.value is not None)
+    for internal in ("not_a_number", "unknown_job", "(hours)", "(job_no)", "solid:", "FFF8DC"):
+        assert internal not in shown
+    assert wb["_feedback"].sheet_state == "veryHidden"
+    assert WARNING_FILL != INPUT_FILL and WARNING_FILL[2:4] == "FF" and int(WARNING_FILL[6:], 16) < 0x80  # orange, not pale
 
 
 def test_a_resubmitted_copy_is_marked_afresh(filled, tmp_path):
@@ -198,7 +209,7 @@ def test_a_resubmitted_copy_is_marked_afresh(filled, tmp_path):
     assert ws[f"D{first + 2}"].fill.fgColor.rgb == INPUT_FILL  # last round's warning is gone too
     assert ws[f"B{first + 2}"].fill.fgColor.rgb == ERROR_FILL
     _, rows = _errors_rows(wb[ERRORS_SHEET])
-    assert [r[5].value for r in rows] == ["required_when_job_no"]
+    assert [r[5].value for r in rows] == ["计费工时时必须填写"]
 
 
 def test_feedback_into_the_source_folder_never_overwrites(filled, tmp_path):
@@ -220,7 +231,7 @@ def test_unreadable_file_gets_a_findings_only_workbook(tmp_path):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [ERRORS_SHEET]
     _, rows = _errors_rows(wb[ERRORS_SHEET])
-    assert [(r[5].value, r[7].value) for r in rows] == [("xls", "save it as .xlsx")]
+    assert [(r[5].value, r[6].value) for r in rows] == [("请另存为 .xlsx", "save it as .xlsx")]
 
 
 def test_feedback_filename():
@@ -260,4 +271,4 @@ def test_a_finding_inside_a_merged_input_marks_its_first_cell(cfg, tmp_path):
     assert wb[form.sheet_name][cell].comment.text.startswith("错误 Error: 必须填写")
     _, rows = _errors_rows(wb[ERRORS_SHEET])
     assert rows[0][2].hyperlink.location == f"'{form.sheet_name}'!{cell}"
-    assert rows[0][3].value == "布置单编号 Order No. (order_no)"
+    assert rows[0][3].value == "布置单编号 Order No."

@@ -284,8 +284,38 @@ def test_a_job_with_nothing_charged_in_the_month_is_a_warning(tmp_path):
     ts = ts_frame([("张伟", "2026-11-02", JOB_A, "print_creative", "1")])
     s = fee_statement(ts, None, None, cfg, "2026-11", job="HRFR-2026-01")
     assert s.totals["total"] == D("0.00")
-    assert s.warnings == ("HRFR-2026-01 在 2026-11 没有可收费的工时或外付成本 / HRFR-2026-01 has no chargeable hours "
-                          "or costs in 2026-11: check the job number",)
+    assert s.warnings == ("台账中没有工作编号 HRFR-2026-01；您是不是要找 HRFR-2026-001？ / There is no job HRFR-2026-01 "
+                          "in the ledger. Did you mean HRFR-2026-001?",)
+    # a job known to the ledger with nothing in the month says so
+    s = fee_statement(ts, None, None, cfg, "2026-12", job=JOB_A)
+    assert any("has no chargeable hours or costs in 2026-12" in w for w in s.warnings)
+
+
+def test_a_lower_case_job_is_read_as_the_job_it_names(tmp_path):
+    cfg = make_cfg(tmp_path)
+    ts = ts_frame([("张伟", "2026-11-02", JOB_A, "print_creative", "1")])
+    s = fee_statement(ts, None, None, cfg, "2026-11", job=JOB_A.lower())
+    assert s.job == JOB_A and s.totals["total"] > D("0")
+    assert s.warnings[0] == f"工作编号按 {JOB_A} 读取（写作 {JOB_A.lower()}） / The job number '{JOB_A.lower()}' was read as {JOB_A}."
+
+
+def test_a_month_before_the_first_timesheet_has_no_missing_timesheets_but_says_so(tmp_path):
+    cfg = make_cfg(tmp_path)
+    ts = ts_frame([("张伟", "2026-11-02", JOB_A, "print_creative", "1")])
+    s = fee_statement(ts, None, None, cfg, "2025-01", as_of=date(2026, 11, 26))
+    assert s.missing_timesheets == ()
+    assert "The ledger's first timesheet is for the week of 2026-11-02: 2025-01 is before it and has no data." in s.warnings[0]
+    assert any("no chargeable hours or costs in 2025-01" in w for w in s.warnings)
+    # the month the data begins in: only the weeks from the first one count
+    late = ts_frame([("张伟", "2026-11-16", JOB_A, "print_creative", "1")])
+    s = fee_statement(late, None, None, cfg, "2026-11", as_of=date(2026, 11, 26))
+    assert {w for _, w in s.missing_timesheets} == {date(2026, 11, 16), date(2026, 11, 23)}
+    assert any("earlier weeks are not counted as missing" in w for w in s.warnings)
+    s = fee_statement(ts, None, None, cfg, "2026-11", as_of=date(2026, 11, 26))
+    assert not any("first timesheet" in w for w in s.warnings)
+    # a month that has not begun
+    s = fee_statement(ts, None, None, cfg, "2027-05", as_of=date(2026, 11, 26))
+    assert s.missing_timesheets == () and "2027-05 has not begun as of 2026-11-26." in s.warnings[0]
 
 
 # --------------------------------------------------------------------------- estimate against actual

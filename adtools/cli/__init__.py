@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from .. import __version__
 from ..errors import AdtoolsError
 from ._common import AppContext, fail
+from ._words import VERSION_OPTION_HELP, Context, exit_for
 from .forms import validate_command
 from .ledger import ingest_command, ledger_group
 from .mail import mail_group
@@ -27,13 +27,36 @@ __all__ = ["main"]
 
 
 class _Group(click.Group):
-    """Turns library errors into clean messages (exit 1) instead of tracebacks."""
+    """Turns library errors into clean messages (exit 1) instead of tracebacks; click's own errors and
+    Ctrl-C are said in Chinese and English (cli._words), never as a traceback."""
+
+    context_class = Context
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except AdtoolsError as exc:
             fail(str(exc))
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ANN001, ANN201
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except (click.ClickException, click.exceptions.Abort, KeyboardInterrupt) as exc:
+            sys.exit(exit_for(exc))
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _use_context(cmd)
+        super().add_command(cmd, name)
+
+
+def _use_context(cmd: click.Command) -> None:
+    """Every command below `adtools` gets the bilingual context (help headings in both languages)."""
+    cmd.context_class = Context
+    for sub in getattr(cmd, "commands", {}).values():
+        _use_context(sub)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -51,7 +74,7 @@ class _Group(click.Group):
     "configured time zone). Default: $ADTOOLS_NOW, else the clock. Reports and jobs cover the periods of that moment.",
 )
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
-@click.version_option(__version__, "--version", prog_name="adtools")
+@click.version_option(None, "--version", package_name="adtools", prog_name="adtools", help=VERSION_OPTION_HELP)
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None, now: str | None, verbose: int) -> None:
     """adtools: 客户服务工具 / the account-service toolkit of the agency.

@@ -1,22 +1,64 @@
-"""Shared pieces of the CLI: lazy config, JSON output, stderr console and progress."""
+"""Shared pieces of the CLI: lazy config, JSON output, stderr console and progress.
+
+Light on purpose: `adtools --help` imports every command module, so nothing here or
+at the top of a command module imports pandas, openpyxl, xlsxwriter, SQLAlchemy or
+rich; a command imports what it needs when it runs (benchmarks/cli_help_bench.py).
+"""
 from __future__ import annotations
 
 import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.markup import escape
-
-from ..config import Config, find_config_path, load_config
 from ..errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Config
 
 __all__ = ["AppContext", "emit_json", "err_console", "out_console", "fail"]
 
-err_console = Console(stderr=True, highlight=False)
-out_console = Console(highlight=False)
+class _LazyConsole:
+    """A rich Console made on first use (rich is imported only by a command that prints with it).
+
+    Attributes set on it (a test's `width`) are kept as overrides of the console made, and
+    deleting one restores the console's own value, as for an ordinary object.
+    """
+
+    def __init__(self, stderr: bool):
+        self._stderr = stderr
+        self._console: Any = None
+        self._overrides: dict[str, Any] = {}
+
+    def _get(self) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, highlight=False)
+            for name, value in self._overrides.items():
+                setattr(self._console, name, value)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+            return
+        self._overrides[name] = value
+        setattr(self._get(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name not in self._overrides:
+            raise AttributeError(name)
+        del self._overrides[name]
+        self._console = None  # made again, with the remaining overrides
+
+
+err_console: Any = _LazyConsole(stderr=True)
+out_console: Any = _LazyConsole(stderr=False)
 
 
 @dataclass
@@ -29,6 +71,8 @@ class AppContext:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from ..config import find_config_path, load_config
+
             path = find_config_path(self.config_path)
             if path is None:
                 raise ConfigError(
@@ -47,6 +91,31 @@ def emit_json(data: Any) -> None:
 
 def fail(message: str, code: int = 1) -> None:
     """A clean error for people: message on stderr, non-zero exit, no traceback."""
+    from rich.markup import escape
+
     err_console.print(f"[bold red]错误 Error:[/] {escape(message)}", soft_wrap=True)
     raise SystemExit(code)
 
+
+
+class LazyChoice:
+    """A click.Choice whose values are read from `module:NAME` when first needed (keeps --help light)."""
+
+    def __new__(cls, path: str):
+        import click
+
+        class _Choice(click.Choice):
+            def __init__(self) -> None:
+                self.case_sensitive = True
+                self._values: tuple[str, ...] | None = None
+
+            @property
+            def choices(self):  # noqa: ANN201
+                if self._values is None:
+                    import importlib
+
+                    module, _, name = path.partition(":")
+                    self._values = tuple(getattr(importlib.import_module(module), name))
+                return self._values
+
+        return _Choice()

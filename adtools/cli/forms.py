@@ -3,18 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 
 from ..errors import AdtoolsError
-from ..forms.catalog import field_label
-from ..forms.feedback import write_feedback
-from ..forms.schema import FormResult
-from ..forms.validate import result_json, validate_file
-from ..ledger.store import known_jobs_in_ledger
 from ._common import AppContext, emit_json, err_console, fail, out_console
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..forms.schema import FormResult
 
 __all__ = ["validate_command"]
 
@@ -52,6 +49,12 @@ def validate_command(app: AppContext, files: tuple[Path, ...], as_json: bool, fe
 
     Example: adtools validate inbox/工时表-张伟.xlsx --feedback var/feedback
     """
+    from rich.text import Text
+
+    from ..forms.feedback import write_feedback
+    from ..forms.validate import result_json, validate_file
+    from ..ledger.store import known_jobs_in_ledger
+
     cfg = app.config
     paths = _expand(files)
     if not paths:
@@ -80,6 +83,12 @@ def validate_command(app: AppContext, files: tuple[Path, ...], as_json: bool, fe
 
 
 def _print(results: list[FormResult], feedback: dict[Path, Path]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..forms.catalog import field_label
+
     for r in results:
         n_err, n_warn = len(r.errors), len(r.warnings)
         what = f"{r.form_id}" + (f" [{r.document_key}]" if r.document_key else "") if r.form_id else "?"

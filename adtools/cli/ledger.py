@@ -4,22 +4,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from ..errors import InputError
-from ..forms.catalog import FORMS
-from ..ledger import frames
-from ..ledger.ingest import IngestSummary
-from ..ledger.store import Ledger
 from ..money import fmt2
-from ..tasks import ingest
 from ._common import emit_json, err_console, out_console
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..forms.schema import Field
+    from ..ledger.ingest import IngestSummary
 
 __all__ = ["ingest_command", "ledger_group"]
 
@@ -60,6 +55,11 @@ def ingest_command(app, as_json: bool, show_all: bool) -> None:
 
     Example: adtools ingest --json
     """
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ..tasks import ingest
+
     cfg = app.config
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("[dim]{task.fields[path]}"),
@@ -80,6 +80,9 @@ def ingest_command(app, as_json: bool, show_all: bool) -> None:
 
 
 def _print_summary(summary: IngestSummary, cfg, show_all: bool) -> None:  # noqa: ANN001
+    from rich.markup import escape
+    from rich.table import Table
+
     counts = Table(title="读入结果 Ingest summary")
     counts.add_column("文件 Files")
     counts.add_column("数量 Count", justify="right")
@@ -118,6 +121,8 @@ def ledger_group() -> None:
 
 
 def _form_option(value: str | None) -> str | None:
+    from ..forms.catalog import FORMS
+
     if value is not None and value not in FORMS:
         raise InputError(f"没有此表格 / There is no form {value!r}. Fix: use one of {', '.join(FORMS)}.")
     return value
@@ -136,6 +141,11 @@ def history_command(app, key: str, form_id: str | None, as_json: bool) -> None:
 
     Example: adtools ledger history "张伟|2026-11-02" --form timesheet
     """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..ledger.store import Ledger
+
     cfg = app.config
     _form_option(form_id)
     with Ledger.open(cfg) as led:
@@ -164,6 +174,8 @@ def history_command(app, key: str, form_id: str | None, as_json: bool) -> None:
 
 
 def _json_value(field_type: str | None, key: str, value: Any) -> Any:
+    import pandas as pd
+
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and pd.isna(value):
@@ -177,6 +189,26 @@ def _json_value(field_type: str | None, key: str, value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return value
+
+
+def _shown(f: Field, value: Any, cfg: Any) -> str:
+    """A value as staff read it: an enum or Y/N as its `中文 English` label, money and hours with two decimals."""
+    v = _json_value(f.type, f.key, value)
+    if v is None:
+        return ""
+    if f.type == "bool":
+        return "是 Yes" if v else "否 No"
+    if f.type == "enum":
+        return next((c.label for c in f.choices_for(cfg) if c.key == v), str(v))
+    if f.type == "datetime" and isinstance(v, str):
+        return v[:16].replace("T", " ")
+    return str(v)
+
+
+def _source_text(rec: dict[str, Any]) -> str:
+    """`inbox/张伟.xlsx 第 9 行 row 9`: the file and row a record came from."""
+    row = _json_value("int", "_row", rec.get("_row"))
+    return f"{rec['_file']}" + (f" 第 {row} 行 row {row}" if row is not None else "")
 
 
 def _day(text: str) -> date:
@@ -200,6 +232,13 @@ def show_command(app, form_id: str, as_of: str | None, header_only: bool, limit:
 
     Example: adtools ledger show timesheet --as-of 2026-11-30 --limit 20
     """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..forms.catalog import FORMS
+    from ..ledger import frames
+    from ..ledger.store import Ledger
+
     cfg = app.config
     _form_option(form_id)
     form = FORMS[form_id]
@@ -219,13 +258,18 @@ def show_command(app, form_id: str, as_of: str | None, header_only: bool, limit:
         return
     part = df.head(limit or 50)
     title = f"{form.zh} {form.en}" + (f" · {day.isoformat()}" if day else "") + f" · {total} 条 records"
+    if not total:
+        out_console.print(f"台账中没有{form.zh}的记录" + (f"（截至 {day.isoformat()}）" if day else "")
+                          + f" / The ledger holds no {form.en} records" + (f" as of {day.isoformat()}" if day else "")
+                          + ".", soft_wrap=True)
+        return
     t = Table(title=escape(title))
-    cols = [f.key for f in fields] + ["_file", "_row"]
-    for c in cols:
-        t.add_column(c, overflow="fold")
+    for f in fields:  # what staff read: labels and words, never keys, True/False or internal columns
+        t.add_column(escape(f"{f.zh}\n{f.en}"), overflow="fold")
+    t.add_column("来源\nSource", overflow="fold")
     for rec in part.to_dict("records"):
-        cells = (_json_value(types.get(c), c, rec[c]) for c in cols)
-        t.add_row(*("" if v is None else escape(str(v)) for v in cells))
+        cells = [_shown(f, rec[f.key], cfg) for f in fields] + [_source_text(rec)]
+        t.add_row(*(escape(v) for v in cells))
     out_console.print(t)
     if total > len(part):
         out_console.print(f"[dim]… 另有 {total - len(part)} 条 / {total - len(part)} more (use --limit or --json)[/]")

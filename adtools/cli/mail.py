@@ -5,9 +5,7 @@ from typing import Any
 
 import click
 
-from ..mail import flush, list_messages, open_outbox, requeue, test_connection
-from ..mail.outbox import STATES
-from ._common import emit_json
+from ._common import LazyChoice, emit_json
 
 __all__ = ["mail_group"]
 
@@ -34,6 +32,8 @@ def flush_command(ctx: click.Context, as_json: bool) -> None:
 
     Example: adtools mail flush --json
     """
+    from ..mail import flush, open_outbox
+
     config = _config(ctx)
     result = flush(config, open_outbox(config))
     if as_json:
@@ -55,7 +55,7 @@ def flush_command(ctx: click.Context, as_json: bool) -> None:
 
 
 @mail_group.command("list")
-@click.option("--state", type=click.Choice(STATES), help="Only messages in this state.")
+@click.option("--state", type=LazyChoice("adtools.mail.outbox:STATES"), help="Only messages in this state.")
 @click.option("--limit", type=click.IntRange(1, None), default=50, show_default=True, help="Newest messages shown.")
 @click.option("--json", "as_json", is_flag=True, help="Print the messages as JSON on stdout.")
 @click.pass_context
@@ -64,6 +64,8 @@ def list_command(ctx: click.Context, state: str | None, limit: int, as_json: boo
 
     Example: adtools mail list --state failed
     """
+    from ..mail import list_messages, open_outbox
+
     config = _config(ctx)
     entries = list_messages(config, open_outbox(config), state=state, limit=limit)
     if as_json:
@@ -90,6 +92,8 @@ def retry_command(ctx: click.Context, ids: tuple[int, ...], as_json: bool) -> No
 
     Example: adtools mail retry 12 13
     """
+    from ..mail import open_outbox, requeue
+
     config = _config(ctx)
     done = requeue(config, open_outbox(config), ids or None)
     if as_json:
@@ -106,6 +110,8 @@ def test_command(ctx: click.Context, as_json: bool) -> None:
 
     Example: adtools mail test
     """
+    from ..mail import test_connection
+
     config = _config(ctx)
     info = test_connection(config)
     if as_json:

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import click
-from rich.table import Table
-from rich.text import Text
 
-from ..errors import Finding
 from ..money import fmt_money
 from ._common import AppContext, emit_json, err_console, out_console
 
 __all__ = ["quote_group"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..errors import Finding
 
 
 @click.group("quote")
@@ -23,7 +23,10 @@ def quote_group() -> None:
     """
 
 
-def _findings_table(path: Path, findings: Sequence[Finding]) -> Table:
+def _findings_table(path: Path, findings: Sequence[Finding]) -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=f"问题 Findings: {path.name}", show_lines=True)
     table.add_column("位置 Where", overflow="fold")
     table.add_column("字段 Field", overflow="fold")
@@ -55,6 +58,9 @@ def price_command(app: AppContext, file: Path, out: Path | None, as_json: bool) 
 
     Example: adtools quote price inbox/报价单-HRFR-2026-001.xlsx --out 报价单.xlsx
     """
+    from rich.table import Table
+    from rich.text import Text
+
     from ..reports.quote import InvalidQuoteError, price_quote_file
 
     try:

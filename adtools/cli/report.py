@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.text import Text
 
 from .. import registry
 from ..errors import InputError
@@ -37,8 +36,20 @@ def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     try:
         month_bounds(value)
     except InputError as exc:
-        raise click.BadParameter(str(exc)) from None
+        near = _month_meant(value)
+        hint = f" 您是不是要写 --month {near}？ / Did you mean --month {near}?" if near else ""
+        raise click.BadParameter(f"{exc}{hint}") from None
     return value.strip()
+
+
+def _month_meant(value: str) -> str | None:
+    """`2026-01` for `2026-1`, `2026/1` or `2026年1月`: the accepted form of a month written another way."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*", value)
+    if m is None or not 1 <= int(m.group(2)) <= 12:
+        return None
+    return f"{m.group(1)}-{int(m.group(2)):02d}"
 
 
 def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -59,6 +70,8 @@ _CALLBACKS = {"as_of": _as_of, "month": _month}
 
 def _queued_line(cfg: Any, result: Any, queued: Any) -> None:
     """Say whether the report was newly queued (progress goes to stderr)."""
+    from rich.text import Text
+
     to = ", ".join(cfg.mail.recipients.get(result.key, ()))
     if queued.queued:
         err_console.print(Text(f"已加入发件箱 Queued for {to} (message {queued.id}); `adtools mail flush` sends it."),
@@ -73,6 +86,8 @@ def _command(declared: registry.Report) -> click.Command:
 
     @click.pass_obj
     def run(app: AppContext, as_json: bool, out_dir: Path | None, send: bool, **options: Any) -> None:
+        from rich.text import Text
+
         from ..tasks import make_report
 
         cfg = app.config

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
-from rich.text import Text
 
 from .. import registry
 from ._common import AppContext, emit_json, err_console, out_console
@@ -28,6 +26,8 @@ Example: adtools run weekly_progress""")
 @click.option("--json", "as_json", is_flag=True, help="Print the job's result as JSON on stdout.")
 @click.pass_obj
 def run_command(app: AppContext, job: str, as_json: bool) -> None:
+    from rich.text import Text
+
     from ..tasks import run_task
 
     result = run_task(job, app.config)
@@ -52,6 +52,9 @@ def jobs_command(app: AppContext, as_json: bool) -> None:
 
     Example: adtools jobs
     """
+    from rich.table import Table
+    from rich.text import Text
+
     from .. import clock
 
     cfg = app.config

@@ -4,10 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
-from ..demo import run_demo
-from ..workspace import init_workspace
 from ._common import emit_json, err_console, out_console
 
 __all__ = ["init_command", "demo_command"]
@@ -23,6 +20,8 @@ def init_command(directory: Path, force: bool) -> None:
 
     Example: adtools init D:\\adtools   (then edit D:\\adtools\\config.toml)
     """
+    from ..workspace import init_workspace
+
     ws = init_workspace(directory, overwrite_config=force)
     out_console.print(f"工作文件夹 Workspace: [bold]{ws.root.resolve()}[/]")
     for p in ws.created:
@@ -45,6 +44,10 @@ def demo_command(app, directory: Path, as_json: bool) -> None:
 
     Example: adtools demo ./adtools-demo
     """
+    from rich.markup import escape
+
+    from ..demo import run_demo
+
     result = run_demo(directory, config_path=app.config_path, progress=lambda msg: err_console.print(f"[dim]…[/] {msg}"))
     if as_json:
         emit_json(result.to_json())

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 
-from ..forms.template import TEMPLATES_DIR, build_templates
 from ._common import AppContext, out_console
 
 __all__ = ["templates_group"]
@@ -24,7 +23,7 @@ def templates_group() -> None:
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=TEMPLATES_DIR,
+    default=Path("workbooks", "templates"),  # forms.template.TEMPLATES_DIR (tests/test_cli.py checks they agree)
     show_default=True,
     help="Folder to write <form_id>.xlsx into, relative to the current folder; created if missing.",
 )
@@ -38,6 +37,8 @@ def build_command(app: AppContext, out_dir: Path) -> None:
 
     Example: adtools --config config.toml templates build --out workbooks/templates
     """
+    from ..forms.template import build_templates
+
     paths = build_templates(app.config, out_dir)
     out_console.print(f"模板 Templates: {len(paths)} → [bold]{out_dir.resolve()}[/]")
     for p in paths:

@@ -13,6 +13,7 @@ import pandas as pd
 from ..money import fmt2
 from ._money_frames import _centi_to_decimal, _fen_to_decimal
 from .budget import _budget
+from .coverage import known_jobs, resolve_job, weeks_with_data
 from .charges import _LINE_TYPES, NON_BILLABLE, _cost_lines, _hours_lines, _job_figures, _prepare_costs, _prepare_timesheets
 from .periods import Workdays, month_bounds, statement_weeks
 
@@ -114,7 +115,9 @@ def fee_statement(
     warnings: list[str] = []
     all_ts = _prepare_timesheets(timesheets, cfg, warnings)
     all_costs = _prepare_costs(costs, cfg, warnings)
-    missing = _missing_timesheets(all_ts, cfg, month, calendar, as_of)
+    job, said = resolve_job(job, known_jobs(all_ts, all_costs, sign_offs))
+    warnings.extend(said)
+    missing = _missing_timesheets(all_ts, cfg, month, calendar, as_of, warnings)
     if calendar is not None and hasattr(calendar, "warnings_for"):
         warnings.extend(calendar.warnings_for(first, last))
 
@@ -144,9 +147,11 @@ def fee_statement(
     jobs = _fen_to_decimal(jobs_fen, MONEY_KEYS)
     totals = {k: Decimal(v).scaleb(-2) for k, v in totals_fen.items()}
 
-    if job is not None and month_lines.empty:
+    if job is not None and month_lines.empty and not said:
         warnings.append(f"{job} 在 {label} 没有可收费的工时或外付成本 / {job} has no chargeable hours or costs in {label}: "
                         "check the job number")
+    elif job is None and month_lines.empty:
+        warnings.append(f"{label} 没有可收费的工时或外付成本 / There are no chargeable hours or costs in {label}.")
     detail = _hours_detail(in_month_ts, row_rate, month_lines)
     nb = int(in_month_ts.loc[in_month_ts["category"].eq(NON_BILLABLE), "hours_c"].sum())
     budget = _budget(per_job, jobs_fen["job_no"], sign_offs, cfg, last, job, warnings)
@@ -235,8 +240,13 @@ def _hours_by_staff(ts: pd.DataFrame, cfg: Any) -> pd.DataFrame:
     return out.reset_index().rename(columns={"index": "staff"}).sort_values("staff", kind="stable").reset_index(drop=True)
 
 
-def _missing_timesheets(ts: pd.DataFrame, cfg: Any, month: str, calendar: Workdays | None, as_of: date | None) -> list[tuple[str, date]]:
+def _missing_timesheets(ts: pd.DataFrame, cfg: Any, month: str, calendar: Workdays | None, as_of: date | None,
+                        warnings: list[str]) -> list[tuple[str, date]]:
     weeks = [w for w in statement_weeks(month, calendar) if as_of is None or w <= as_of]
+    if as_of is not None and not weeks and month_bounds(month)[0] > as_of:
+        warnings.append(f"{month} 尚未开始（截至 {as_of}） / {month} has not begun as of {as_of}.")
+    weeks, said = weeks_with_data(weeks, ts["week_start"] if "week_start" in ts.columns else None, month)
+    warnings.extend(said)
     sent = ts.loc[ts["week_start"].isin(pd.to_datetime(weeks)), ["staff", "week_start"]].drop_duplicates()
     present = set(zip(sent["staff"], sent["week_start"].dt.date))
     return [(p.name, w) for w in weeks for p in cfg.people if (p.name, w) not in present]

@@ -61,13 +61,28 @@ _CHOICE_SOURCES: Mapping[str, Callable[["Config"], tuple[Choice, ...]]] = Mappin
 })
 
 
+# Field.suggest_from -> the texts a text field's dropdown offers, from config.toml
+_SUGGESTION_SOURCES: Mapping[str, Callable[["Config"], tuple[str, ...]]] = MappingProxyType({
+    "people": lambda cfg: tuple(p.name for p in cfg.people),
+})
+
+
+def _from_config(sources: Mapping[str, Callable[["Config"], Any]], what: str, source: str, cfg: "Config") -> Any:
+    try:
+        values = sources[source]
+    except KeyError:
+        raise KeyError(f"unknown {what} source {source!r}; sources are: {', '.join(sources)}") from None
+    return values(cfg)
+
+
+def config_suggestions(source: str, cfg: "Config") -> tuple[str, ...]:
+    """The texts a `suggest_from` field's cells offer as a dropdown (may be empty)."""
+    return _from_config(_SUGGESTION_SOURCES, "suggestions", source, cfg)
+
+
 def config_choices(source: str, cfg: "Config") -> tuple[Choice, ...]:
     """Enum values whose list lives in config.toml."""
-    try:
-        values = _CHOICE_SOURCES[source]
-    except KeyError:
-        raise KeyError(f"unknown choices source {source!r}; sources are: {', '.join(_CHOICE_SOURCES)}") from None
-    return values(cfg)
+    return _from_config(_CHOICE_SOURCES, "choices", source, cfg)
 
 
 def _enum(*triples: tuple[str, str, str]) -> tuple[Choice, ...]:
@@ -282,10 +297,10 @@ def _staff_names(row, header, cfg) -> tuple[str, str]:
     names = [p.name for p in cfg.people]
     listed = "、".join(names[:12]) + ("…" if len(names) > 12 else "")
     if not names:
-        return ("配置 [[people]] 中还没有员工；请管理员在 config.toml 中添加",
-                "config.toml lists no [[people]] yet; ask the administrator to add the staff")
-    return (f"员工不在配置 [[people]] 名单中；请填写名单中的姓名（{listed}），新员工请管理员添加",
-            f"the staff name is not in [[people]] of config.toml; write a name from it ({', '.join(names[:12])}"
+        return ("员工名单还是空的；请管理员添加员工",
+                "the staff list is empty; ask the administrator to add the staff")
+    return (f"员工姓名不在员工名单中；请从下拉列表选择（{listed}），新员工请管理员添加",
+            f"the staff name is not on the staff list; pick one from the list ({', '.join(names[:12])}"
             f"{', …' if len(names) > 12 else ''}), or ask the administrator to add a new colleague")
 
 
@@ -431,11 +446,12 @@ MINUTES = Form(
 TIMESHEET = Form(
     "timesheet", "工时表", "Timesheet",
     header=(
-        Field("staff", "员工", "Staff", required=True, canonical=_people_name,
-              help_zh="须为配置中的员工", help_en="a name in [[people]]"),
+        Field("staff", "员工", "Staff", required=True, canonical=_people_name, suggest_from="people",
+              help_zh="从下拉列表选择您的姓名；名单中没有时请联系管理员",
+              help_en="pick your name from the list; if it is missing, ask the administrator"),
         Field("department", "部门", "Department", "enum", required=True, choices=DEPARTMENT),
         Field("week_start", "周起始日", "Week starting", "date", required=True,
-              help_zh="星期一", help_en="a Monday"),
+              help_zh="星期一", help_en="a Monday", example="2026-11-23"),
     ),
     columns=(
         Field("date", "日期", "Date", "date", required=True),
@@ -449,7 +465,7 @@ TIMESHEET = Form(
     rules=(
         RowRule("not_monday", "week_start", "周起始日必须是星期一", "the week must start on a Monday",
                 _is_monday, needs=("week_start",), scope="header", explain=_monday_should_be),
-        RowRule("unknown_staff", "staff", "员工不在配置 [[people]] 名单中", "the staff name is not in [[people]] of config.toml",
+        RowRule("unknown_staff", "staff", "员工姓名不在员工名单中", "the staff name is not on the staff list",
                 _staff_known, needs=("staff",), scope="header", explain=_staff_names),
         _within("date", _week, "outside_week", "日期不在本周内", "the date is not within the week"),
         required_when("job_no", lambda r: r.get("category") not in (None, "non_billable"),
@@ -681,6 +697,9 @@ def build_catalog(*forms: Form) -> Mapping[str, Form]:
                 problems.append(f"{n} forms have the {what} {value!r}")
     for f in forms:
         for fld in f.fields:
+            if fld.suggest_from is not None and fld.suggest_from not in _SUGGESTION_SOURCES:
+                problems.append(f"form {f.form_id!r}, field {fld.key!r}: suggest_from {fld.suggest_from!r} is none of "
+                                f"{', '.join(_SUGGESTION_SOURCES)}")
             if fld.choices_from is not None and fld.choices_from not in _CHOICE_SOURCES:
                 problems.append(f"form {f.form_id!r}, field {fld.key!r}: choices_from {fld.choices_from!r} is none of "
                                 f"{', '.join(_CHOICE_SOURCES)}")

@@ -8,12 +8,20 @@ link to its cell.  The rest of the file (input sheet, `_meta`, `_lists`, defined
 names, table, validation) is kept, so the copy is still a valid form: staff fix
 it and submit it again.  The original file is never modified.
 
+The loop staff follow is one (`HOW_TO_FIX_ZH`/`_EN`, the same words in the
+rejection mail and the README): fix the original file where it is, or fix the
+marked cells in this copy and save it into their folder.  A fixed copy is read as
+the document's next version: the reader ignores the `错误 Errors` sheet, the fills
+and the comments (they are never data).
+
 A feedback copy that is checked again and still has findings gets a fresh copy:
-the earlier marks (fills, comments, the old `错误 Errors` sheet) are removed first.
+the earlier marks (fills, comments, the old `错误 Errors` sheet) are removed first;
+the fill each marked cell had before is kept in the very hidden sheet `_feedback`.
 """
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,31 +35,42 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..errors import ERROR, FileError, Finding
 from .catalog import FORMS, field_label
+from .reader import ERRORS_SHEET
 from .schema import FormResult
 from .template import lines_needed
 
-__all__ = ["write_feedback", "feedback_filename", "ERRORS_SHEET", "FEEDBACK_MARK", "ERROR_FILL", "WARNING_FILL"]
+__all__ = ["write_feedback", "feedback_filename", "ERRORS_SHEET", "FEEDBACK_MARK", "ERROR_FILL", "WARNING_FILL",
+           "HOW_TO_FIX_ZH", "HOW_TO_FIX_EN"]
 
 log = logging.getLogger("adtools.forms.feedback")
 
-ERRORS_SHEET = "错误 Errors"
 FEEDBACK_MARK = ".反馈 feedback"
 ERROR_FILL = "FFFFC7CE"  # Excel's light red
-WARNING_FILL = "FFFFEB9C"  # Excel's light amber
+WARNING_FILL = "FFFFC000"  # Excel's orange: far from the pale yellow (FFF8DC) of input cells
 _AUTHOR = "adtools"
 _ORIGINAL_COMMENT = "—— 原批注 original comment ——"
 _HEADERS = (
     ("严重程度\nSeverity", 12),
     ("工作表\nSheet", 12),
     ("单元格\nCell", 8),
-    ("字段\nField", 20),
-    ("值\nValue", 16),
-    ("规则\nRule", 20),
-    ("说明\nMessage (中文)", 40),
-    ("说明\nMessage (English)", 44),
-    ("原底色\nprevious fill", 14),  # hidden: lets a later round undo this round's fills
+    ("字段\nField", 22),
+    ("填写值\nValue", 16),
+    ("说明\nMessage (中文)", 44),
+    ("说明\nMessage (English)", 48),
 )
+_LAST_COL = "G"
 _HEADER_ROW = 3
+_MARKS_SHEET = "_feedback"  # very hidden: sheet, cell, the fill a marked cell had before (to undo a round)
+
+# One instruction, the same in the rejection mail, this workbook and the README.
+HOW_TO_FIX_ZH = ("两种改法，任选其一：① 直接修改您原来的文件并保存；或 ② 打开反馈表格（邮件附件），"
+                 "改正红色（错误）的单元格、核对橙色（警告）的单元格，把它保存到您提交原文件的文件夹。"
+                 "下次读入时会自动重新检查，改好的文件作为该表格的新版本读入；“错误 Errors”工作表和标记不必删除。")
+HOW_TO_FIX_EN = ("Either of two ways: (1) correct your original file where it is and save it; or (2) open the "
+                 "feedback workbook (attached to the mail), correct the red (error) cells, check the orange "
+                 "(warning) ones and save it into the folder where you submitted the original. The next scan "
+                 "checks it automatically and reads the corrected file as the form's next version; you need not "
+                 "delete the 错误 Errors sheet or the marks.")
 _SEVERITY_TEXT = {ERROR: "错误 Error", "warning": "警告 Warning"}
 
 
@@ -84,9 +103,11 @@ def _put_text(cell, value: Any) -> None:
 
 
 def _field_label(form_id: str | None, key: str) -> str:
-    """`中文 English (key)` of a finding's field; the bare key when the form does not know it."""
+    """`中文 English` of a finding's field; blank when the form does not know it (never an internal key)."""
+    if not key:
+        return ""
     label = field_label(form_id, key)
-    return f"{label} ({key})" if label != key else key
+    return label if label != key else ""
 
 
 def _fill_text(fill: PatternFill) -> str:
@@ -133,10 +154,9 @@ def _undo_previous_round(wb) -> None:
     if ERRORS_SHEET not in wb.sheetnames:
         return
     old = wb[ERRORS_SHEET]
-    for row in old.iter_rows(min_row=_HEADER_ROW + 1, values_only=True):
-        if len(row) < len(_HEADERS):
-            continue
-        sheet, address, previous = row[1], row[2], row[len(_HEADERS) - 1]
+    marks = wb[_MARKS_SHEET] if _MARKS_SHEET in wb.sheetnames else None
+    rows = [] if marks is None else list(marks.iter_rows(min_row=2, max_col=3, values_only=True))
+    for sheet, address, previous in rows:
         found = _target(wb, str(sheet or ""), str(address or ""))
         if found is None:
             continue
@@ -153,6 +173,8 @@ def _undo_previous_round(wb) -> None:
             else:
                 cell.comment = None
     wb.remove(old)
+    if marks is not None:
+        wb.remove(marks)
 
 
 def _sort_key(wb, finding: Finding, order: int):
@@ -204,16 +226,18 @@ def _errors_sheet(wb, result: FormResult, findings: list[Finding], previous: dic
     ws["A1"] = f"{result.path.name}：{n_err} 个错误，{n_warn} 个警告  /  {n_err} error(s), {n_warn} warning(s)"
     ws["A1"].font = Font(bold=True, size=13, color="C00000")
     if linkable:
-        ws["A2"] = (f"请在“{sheet}”中修改红色（错误）和黄色（警告）的单元格，点击“单元格”列可跳转，改好后保存并重新提交本文件。  "
-                    f"Fix the red (error) and amber (warning) cells in '{sheet}' (click a Cell to jump there), "
-                    "then save and submit this file again.")
+        ws["A2"] = (f"要改的单元格在“{sheet}”中（点击“单元格”列可跳转）。{HOW_TO_FIX_ZH}\n"
+                    f"The cells to fix are in '{sheet}' (click a Cell to jump there). {HOW_TO_FIX_EN}")
     else:
-        ws["A2"] = ("无法打开此文件，请按说明处理后重新提交。  "
-                    "The file could not be opened; do what the message says and submit it again.")
+        ws["A2"] = ("无法打开此文件：请按下列说明处理原文件并保存，下次读入时会自动重新检查。\n"
+                    "The file could not be opened: do what the messages below say to the original file and "
+                    "save it; the next scan checks it again automatically.")
     ws["A2"].font = Font(color="595959")
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells("A2:H2")
-    ws.row_dimensions[2].height = 30
+    ws.merge_cells(f"A2:{_LAST_COL}2")
+    # each language on its own lines; LibreOffice and Excel wrap earlier than the character count: keep a margin
+    width = 0.85 * sum(w for _, w in _HEADERS)
+    ws.row_dimensions[2].height = 15 * (sum(lines_needed(part, width) for part in ws["A2"].value.split("\n")) + 1)
     bold = Font(bold=True)
     for c, (title, width) in enumerate(_HEADERS, start=1):
         cell = ws.cell(_HEADER_ROW, c, title)
@@ -222,7 +246,7 @@ def _errors_sheet(wb, result: FormResult, findings: list[Finding], previous: dic
         cell.fill = PatternFill(fill_type="solid", fgColor="FFD9D9D9")
         ws.column_dimensions[cell.column_letter].width = width
     ws.row_dimensions[_HEADER_ROW].height = 32
-    ws.column_dimensions["I"].hidden = True
+    kept: list[tuple[str, str, str]] = []
     wrap = Alignment(wrap_text=True, vertical="top")
     link_font = Font(color="0563C1", underline="single")
     for r, f in enumerate(findings, start=_HEADER_ROW + 1):
@@ -233,7 +257,6 @@ def _errors_sheet(wb, result: FormResult, findings: list[Finding], previous: dic
             f.cell,
             _field_label(result.form_id, f.field),
             f.value,
-            f.rule,
             f.message_zh,
             f.message_en,
         ]
@@ -253,9 +276,17 @@ def _errors_sheet(wb, result: FormResult, findings: list[Finding], previous: dic
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{tws.title}'!{coord}",
                                        tooltip=f"转到 Go to {tws.title}!{coord}")
             link.font = link_font
-            _put_text(ws.cell(r, len(_HEADERS)), previous.get(_Mark(tws.title, coord), ""))
+            mark = _Mark(tws.title, coord)
+            if mark in previous:
+                kept.append((tws.title, coord, previous.pop(mark)))
+    if kept:
+        marks = wb.create_sheet(_MARKS_SHEET)
+        marks.sheet_state = "veryHidden"
+        marks.append(["sheet", "cell", "previous_fill"])
+        for row in kept:
+            marks.append(list(row))
     last = _HEADER_ROW + max(len(findings), 1)
-    ws.auto_filter.ref = f"A{_HEADER_ROW}:H{last}"
+    ws.auto_filter.ref = f"A{_HEADER_ROW}:{_LAST_COL}{last}"
     ws.freeze_panes = f"A{_HEADER_ROW + 1}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
@@ -263,7 +294,7 @@ def _errors_sheet(wb, result: FormResult, findings: list[Finding], previous: dic
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{_HEADER_ROW}:{_HEADER_ROW}"
-    ws.print_area = f"A1:H{last}"
+    ws.print_area = f"A1:{_LAST_COL}{last}"
     # open on this sheet, and only this one selected (several selected tabs = grouped sheets)
     for other in wb.worksheets:
         other.sheet_view.tabSelected = False
@@ -306,7 +337,12 @@ def write_feedback(result: FormResult, out_dir: str | Path) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         if target.resolve() == source.resolve():  # never overwrite the file we were given
             target = target.with_name(f"{target.stem}-2{target.suffix}")
-        wb.save(target)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # complete or not at all: a mail attaches it
+        try:
+            wb.save(tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
     except OSError as exc:
         raise FileError(
             f"无法写入反馈文件 / Cannot write the feedback workbook {target}: {exc}. "

@@ -32,12 +32,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This is a lock file Excel/WPS leaves while a workbook is open (name starting with ~$), not a workbook; close Excel and submit the workbook itself.",
     ),
     "too_large": (
-        "文件大小 {size_mb} MB，超过上限 {limit_mb} MB（[intake] max_file_mb）；请删除多余的工作表、图片后重新保存，或把数据分成几个文件。",
-        "The file is {size_mb} MB, over the {limit_mb} MB limit ([intake] max_file_mb); delete extra sheets and pictures and save again, or split the data into several files.",
+        "文件大小 {size_mb} MB，超过上限 {limit_mb} MB（上限由管理员设置）；请删除多余的工作表、图片后重新保存，或把数据分成几个文件。",
+        "The file is {size_mb} MB, over the {limit_mb} MB limit (set by the administrator); delete extra sheets and pictures and save again, or split the data into several files.",
     ),
     "unzipped_too_large": (
-        "文件解压后超过 {limit_mb} MB（[intake] max_unzipped_mb），可能是恶意压缩文件；请在 Excel 中打开并另存为新的 .xlsx。",
-        "Unpacked, the file exceeds {limit_mb} MB ([intake] max_unzipped_mb), which may be a zip bomb; open it in Excel and save it as a new .xlsx.",
+        "文件解压后超过 {limit_mb} MB（上限由管理员设置），可能是恶意压缩文件；请在 Excel 中打开并另存为新的 .xlsx。",
+        "Unpacked, the file exceeds {limit_mb} MB (a limit set by the administrator), which may be a zip bomb; open it in Excel and save it as a new .xlsx.",
     ),
     "encrypted": (
         "工作簿设有打开密码，无法读取；请在 Excel 中删除密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码并保存）后重新提交。",

@@ -35,12 +35,13 @@ from .schema import Field, Form, RawCell, RawWorkbook
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["read_workbook", "READ_ENGINES", "label_key", "column_matcher"]
+__all__ = ["read_workbook", "READ_ENGINES", "ERRORS_SHEET", "label_key", "column_matcher"]
 
 log = logging.getLogger("adtools.forms.reader")
 
 READ_ENGINES = ("auto", "calamine", "openpyxl")
 META_SHEET = "_meta"
+ERRORS_SHEET = "错误 Errors"  # the findings sheet of a feedback copy (forms.feedback): never read as data
 HEADER_SCAN_ROWS = 100  # the table's header row is looked for in these first rows
 RECOGNISE_ROWS = 50  # rows of a sheet read to recognise a form without _meta
 RECOGNISE_SHEETS = 5
@@ -242,8 +243,8 @@ class _FormReader:
             if form_id not in (None, ""):
                 form = FORMS.get(str(form_id).strip())
                 if form is None:
-                    return self._refuse("unknown_form", detail_zh=f"_meta 中的 form_id「{form_id}」不是已知表单",
-                                        detail_en=f"form_id '{form_id}' in _meta is not a known form")
+                    return self._refuse("unknown_form", detail_zh=f"模板的识别信息「{form_id}」不是已知的表格（也许是更新版本的模板）",
+                                        detail_en=f"the template's identification '{form_id}' names no known form (a newer template, perhaps?)")
                 sheet = self._input_sheet(form, worksheets)
                 if sheet is None:
                     return self._refuse("unknown_form", detail_zh=f"找不到「{_form_name(form)}」的输入工作表",
@@ -257,7 +258,7 @@ class _FormReader:
                     return self._no_meta(_Located(form, sheet, "table"))
         # else sheet names and header labels
         best: tuple[float, int, int, Form, SheetInfo] | None = None
-        candidates = [s for s in worksheets if not s.name.startswith("_")]
+        candidates = [s for s in worksheets if not s.name.startswith("_") and s.name != ERRORS_SHEET]
         candidates.sort(key=lambda s: (not s.visible, s.index))
         for sheet in candidates[:RECOGNISE_SHEETS]:
             grid = self._grid(sheet, RECOGNISE_ROWS)
@@ -277,15 +278,14 @@ class _FormReader:
                         best = score
         if best is not None:
             return self._no_meta(_Located(best[3], best[4], "headers"))
-        return self._refuse("unknown_form", detail_zh="没有 _meta 工作表，各工作表的表头也不符合任何表单",
-                            detail_en="no _meta sheet, and no sheet's headers match a form")
+        return self._refuse("unknown_form", detail_zh="它不是用标准模板填写的，各工作表的表头也不符合任何表格",
+                            detail_en="it was not filled in from a standard template, and no sheet's headers match a form")
 
     def _no_meta(self, loc: _Located) -> _Located:
-        how_zh, how_en = ("表格名 " + loc.form.table_name, "table " + loc.form.table_name) if loc.via == "table" \
-            else ("工作表名和表头", "headers")
+        how_zh, how_en = ("表格", "table") if loc.via == "table" else ("工作表名和表头", "headers")
         self._add("no_meta",
-                  f"没有 _meta 工作表：根据{how_zh}识别为「{_form_name(loc.form)}」；请使用最新的模板填写。",
-                  f"no _meta: recognised by its {how_en} as {_form_name(loc.form)}; please fill in the current template.",
+                  f"文件中没有模板的隐藏识别信息：根据{how_zh}识别为「{_form_name(loc.form)}」；请使用最新的模板填写。",
+                  f"the file lacks the template's hidden identification: recognised by its {how_en} as {_form_name(loc.form)}; please fill in the current template.",
                   sheet=loc.sheet.name)
         return loc
 
@@ -336,7 +336,8 @@ class _FormReader:
         read: an error, so that its rows are not silently lost.  Other sheets are the author's."""
         required = {f.key for f in form.columns if f.required}
         for sheet in self.pkg.sheets:
-            if sheet is input_sheet or sheet.kind != "worksheet" or sheet.part is None or sheet.name.startswith("_"):
+            if (sheet is input_sheet or sheet.kind != "worksheet" or sheet.part is None or sheet.name.startswith("_")
+                    or sheet.name == ERRORS_SHEET):
                 continue
             grid = self._grid(sheet, HEADER_SCAN_ROWS)
             header_row, matched = _best_header_row(grid, form, HEADER_SCAN_ROWS)
@@ -487,8 +488,8 @@ class _FormReader:
             self.raw.rows.append((row, cells))
         if over:
             self._add("too_many_rows",
-                      f"表格超过 {self.max_rows} 行（[intake] max_rows），第 {last_allowed} 行之后未读取；请把数据分成几个文件。",
-                      f"The table has more than {self.max_rows} rows ([intake] max_rows); rows after row {last_allowed} "
+                      f"表格超过 {self.max_rows} 行（上限由管理员设置），第 {last_allowed} 行之后未读取；请把数据分成几个文件。",
+                      f"The table has more than {self.max_rows} rows (a limit set by the administrator); rows after row {last_allowed} "
                       f"were not read; split the data into several files.",
                       severity=ERROR, sheet=sheet.name, cell=cell_address(last_allowed + 1, 1))
 

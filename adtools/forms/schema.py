@@ -65,6 +65,9 @@ class Field:
     # enum values that come from config.toml: "turnaround" (deliverables),
     # "rate_categories", "timesheet_categories" (+ non_billable)
     choices_from: str | None = None
+    # a text field whose cells offer a dropdown from config.toml ("people": the [[people]] names);
+    # the list guides, other text is still read (an alias, say) and the rules decide
+    suggest_from: str | None = None
     min: Decimal | None = None
     min_exclusive: bool = False
     max: Decimal | None = None
@@ -81,6 +84,7 @@ class Field:
     canonical: Callable[[Any, "Config"], Any] | None = None
     help_zh: str = ""
     help_en: str = ""
+    example: str = ""  # the example a date/month field's tip shows, when the generic one would be wrong
     width: int = 14  # template column width, in characters
 
     def __post_init__(self) -> None:

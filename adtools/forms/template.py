@@ -24,7 +24,7 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
 from ..errors import FileError
-from .catalog import FORMS
+from .catalog import FORMS, config_suggestions
 from .parse import YEAR_MAX, YEAR_MIN
 from .schema import Choice, Field, Form
 
@@ -195,15 +195,17 @@ def _range_text(f: Field) -> tuple[str, str]:
 
 _KIND_TEXT = {
     "text": ("文字", "text"),
-    "month": ("年-月，如 2026-11", "year-month, e.g. 2026-11"),
+    "month": ("年-月，如 {ex}", "year-month, e.g. {ex}"),
     "enum": ("从下拉列表选择", "pick from the list"),
     "bool": ("从下拉列表选择 是/否", "pick Yes or No from the list"),
     "int": ("整数", "a whole number"),
     "decimal": ("数字", "a number"),
     "money": ("金额（人民币元，两位小数）", "amount in RMB, 2 decimals"),
-    "date": ("日期，如 2026-11-26", "a date, e.g. 2026-11-26"),
-    "datetime": ("日期和时间，如 2026-11-26 14:30", "date and time, e.g. 2026-11-26 14:30"),
+    "date": ("日期，如 {ex}", "a date, e.g. {ex}"),
+    "datetime": ("日期和时间，如 {ex}", "date and time, e.g. {ex}"),
 }
+# a date example claims nothing about its weekday; a field that needs one (a Monday) gives its own `example`
+_EXAMPLES = {"month": "2026-11", "date": "2026-11-26", "datetime": "2026-11-26 14:30"}
 
 
 def _default_text(f: Field) -> tuple[str, str] | None:
@@ -229,8 +231,9 @@ def _prompt(f: Field) -> tuple[str, str]:
     en = ["Required" if f.required else "Optional"]
     if f.type != "text":
         kz, ke = _KIND_TEXT[f.type]
-        zh.append(kz)
-        en.append(ke)
+        example = f.example or _EXAMPLES.get(f.type, "")
+        zh.append(kz.format(ex=example))
+        en.append(ke.format(ex=example))
     rz, re_ = _range_text(f)
     if rz:
         zh.append(rz)
@@ -300,15 +303,21 @@ class _Builder:
         plain = self.fmt()
         col = 0
         for f in self.form.fields:
-            if f.type not in ("enum", "bool"):
+            if f.type in ("enum", "bool"):
+                choices = yes_no_choices() if f.type == "bool" else f.choices_for(self.cfg)
+                labels = [c.label for c in choices]
+            elif f.suggest_from is not None:
+                labels = list(config_suggestions(f.suggest_from, self.cfg))
+            else:
                 continue
-            choices = yes_no_choices() if f.type == "bool" else f.choices_for(self.cfg)
+            if not labels:  # nothing to offer (no [[people]] yet): the cell takes any text
+                continue
             ws.write_string(0, col, f.key, head)
-            for i, c in enumerate(choices, start=1):
-                ws.write_string(i, col, c.label, plain)
-            ws.set_column(col, col, math.ceil(max(_text_width(c.label) for c in choices)) + 2)
+            for i, label in enumerate(labels, start=1):
+                ws.write_string(i, col, label, plain)
+            ws.set_column(col, col, math.ceil(max(_text_width(label) for label in labels)) + 2)
             first = xl_rowcol_to_cell(1, col, row_abs=True, col_abs=True)
-            last = xl_rowcol_to_cell(len(choices), col, row_abs=True, col_abs=True)
+            last = xl_rowcol_to_cell(len(labels), col, row_abs=True, col_abs=True)
             self.list_refs[f.key] = f"={quote_sheetname(LISTS_SHEET)}!{first}:{last}"
             col += 1
         ws.protect("", {"format_columns": True})
@@ -348,7 +357,7 @@ class _Builder:
             "error_type": "warning",  # guided, not blocked: the validator has the last word
             "ignore_blank": True,
         }
-        if f.type in ("enum", "bool"):
+        if f.key in self.list_refs:  # an enum, Y/N, or a text field offering names from config.toml
             opts.update(validate="list", source=self.list_refs[f.key])
         elif f.type in ("date", "datetime"):
             lo, hi = (_DATE_MIN, _DATE_MAX) if f.type == "date" else (

@@ -146,8 +146,8 @@ def _validate(raw: RawWorkbook, cfg: "Config", known_jobs: Collection[str] | Non
     if not rows:
         out.add(
             WARNING, "empty_table",
-            f"表格 t_{form.form_id} 中没有填写任何行",
-            f"the table t_{form.form_id} has no rows filled in",
+            f"{form.zh}的表格中没有填写任何行",
+            f"the table of the {form.en} has no rows filled in",
         )
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .message import TOKEN_HEADER
 from .. import clock
+from ..sharing import make_shared
 from .transport import DeliveryError, Outgoing
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,6 +71,7 @@ class FileTransport:
                 fh.write(item.eml)
                 fh.flush()
                 os.fsync(fh.fileno())
+            make_shared(tmp)  # mkstemp made it private (0600): readable by whoever reads the outbox folder
             os.replace(tmp, target)
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)

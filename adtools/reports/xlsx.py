@@ -23,6 +23,7 @@ import pandas as pd
 import xlsxwriter
 
 from ..errors import FileError
+from ..sharing import make_shared
 
 __all__ = ["Column", "ReportWorkbook", "FIXED_CREATED", "RED", "AMBER", "text_lines", "row_points"]
 
@@ -242,6 +243,7 @@ class ReportWorkbook:
         """Write the file: complete or not at all (temp file, then replace)."""
         try:
             self.wb.close()
+            make_shared(self._tmp)  # mkstemp made it private (0600): readable by the group, as any saved file
             os.replace(self._tmp, self.path)
         except (OSError, xlsxwriter.exceptions.XlsxWriterException) as exc:
             self._tmp.unlink(missing_ok=True)
