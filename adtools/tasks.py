@@ -163,16 +163,24 @@ def _due_reports_task(name: str, cfg: Config, *, now: datetime, send: bool) -> T
 
     Every report of the job lists the option sets due at `now` (its `due` function);
     each is built and queued under its own period, so a period already in the outbox
-    is not queued again however often the job runs.  The summary lists what was due
-    (`due`: report, period, queued) and, per report, the figures of the last one built.
+    is neither built nor queued again however often the job runs (`send=False` builds
+    every one).  The summary lists what was due (`due`: report, period, queued, or
+    "sent before") and, per report, the figures of the last one built.
     """
+    from .mail import MailKey, is_queued
+
     period = registry.job(name).period(now)
 
     def body(ledger: Any) -> TaskResult:
         result = TaskResult(name, period, summary={"due": [], "by_report": {}})
         for declared in registry.reports_of_job(name):
             build = registry.resolve(declared.build)
+            to = tuple(cfg.mail.recipients.get(declared.recipients_key, ()))
             for options in registry.resolve(declared.due)(cfg, ledger, now):
+                key = MailKey.of(declared.key, declared.period(options), to)
+                if send and to and is_queued(ledger.engine, key):
+                    result.summary["due"].append({"report": declared.key, "period": key.period, "queued": "sent before"})
+                    continue
                 report = build(cfg, ledger, **{o.name: options.get(o.name) for o in declared.options})
                 queued = None
                 if send:

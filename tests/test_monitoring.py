@@ -321,3 +321,25 @@ def test_the_market_command_and_its_flight(demo_built):
     bad = CliRunner().invoke(main, ["--config", str(demo_built.root / "config.toml"), "report", "monitoring",
                                     "--month", "2026-10", "--part", "everything"])
     assert bad.exit_code == 2 and "placements" in bad.output
+
+
+def test_the_job_sends_each_part_on_its_day_once_per_month(demo_workspace):
+    from adtools.tasks import run_task
+
+    cfg = load_config(demo_workspace.root / "config.toml")
+
+    def run(day: int) -> tuple[list, list]:
+        r = run_task("monitoring", cfg, now=datetime(2026, 12, day, 9, 0, tzinfo=cfg.tz))
+        assert r.status == "ok", r.error
+        return [d["period"] for d in r.summary["due"] if d["queued"] != "sent before"], r.queued
+
+    assert run(4) == ([], [])  # nothing of November is due before [sla] monitoring_placements_day = 5
+    due, queued = run(5)
+    assert due == ["2026-11 placements"] and len(queued) == 1
+    r = run_task("monitoring", cfg, now=datetime(2026, 12, 6, 9, 0, tzinfo=cfg.tz))
+    assert r.summary["due"] == [{"report": "monitoring", "period": "2026-11 placements", "queued": "sent before"}]
+    assert r.queued == [] and r.files == []  # neither built nor mailed again
+    due, queued = run(12)  # the 10th was missed: the industry part catches up
+    assert due == ["2026-11 industry"] and len(queued) == 1
+    due, queued = run(15)
+    assert due == ["2026-11 competitors"] and len(queued) == 1
