@@ -36,7 +36,7 @@ __all__ = [
 
 DEPARTMENTS = ("account", "creative", "media", "production", "finance")
 TRANSPORTS = ("exchange", "graph", "smtp", "file")
-REPORT_KEYS = tuple(r.key for r in _registry.REPORTS)  # the [mail.recipients] keys: one per registered report
+REPORT_KEYS = tuple(_registry.default_recipients())  # the [mail.recipients] keys: one per registered report (or group)
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -284,6 +284,8 @@ class Sla:
 @dataclass(frozen=True)
 class Monitoring:
     match_days: int = _opt(_int(0, 31, 0), 0)
+    market_window_days: int = _opt(_int(0, 92, 14), 14)  # the market analysis: days before and after a flight
+    top_advertisers: int = _opt(_int(2, 50, 10), 10)  # the industry report's TOP list
     media: tuple[str, ...] = _opt(_list(_text(allow_empty=False), '["人民日报"]'), ("人民日报", "北京晚报", "新民晚报", "广州日报"))
     competitors: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
@@ -39,6 +39,8 @@ __all__ = [
     "report",
     "job",
     "report_of_job",
+    "reports_of_job",
+    "recipients_key",
     "subject",
     "resolve",
     "default_schedule",
@@ -56,13 +58,16 @@ class Option:
     metavar: str
     help: str
     required: bool = False
+    choices: tuple[str, ...] = ()  # the values the option accepts (the command refuses others); () = any
 
 
 AS_OF = Option("as_of", "--as-of", "YYYY-MM-DD", "The end of this day in the configured time zone")
 MONTH = Option("month", "--month", "YYYY-MM", "The month, e.g. 2026-11", required=True)
 JOB_NO = Option("job", "--job", "JOB", "Only this job number, e.g. HRFR-2026-001")
+PART = Option("part", "--part", "PART", "Only this part of the report", choices=("placements", "industry", "competitors"))
 CAMPAIGN = Option("campaign", "--campaign", "CAMPAIGN", "Only this campaign, as written on its media schedule")
-OPTIONS: Mapping[str, Option] = MappingProxyType({o.name: o for o in (AS_OF, MONTH, JOB_NO, CAMPAIGN)})
+FLIGHT = Option("flight", "--flight", "FLIGHT", "The flight, as in its media schedule, e.g. 第一波", required=True)
+OPTIONS: Mapping[str, Option] = MappingProxyType({o.name: o for o in (AS_OF, MONTH, JOB_NO, PART, CAMPAIGN, FLIGHT)})
 
 
 # --------------------------------------------------------------------------- declarations
@@ -90,6 +95,17 @@ class Report:
     recipients: tuple[str, ...]  # default [mail.recipients] addresses
     job_help: str = ""
     job_run: str = ""  # "module:function" of a job that does more than build and queue the report once a period
+    # "module:function": due(cfg, ledger, now) -> the option sets the job sends at `now` (each part of a
+    # month on its own day, each flight when due), each built and queued once by its period; "" = the one
+    # set `defaults(now)`
+    due: str = ""
+    # the [mail.recipients] key, when several reports go to one list (the flight reports: `flight`); "" = key
+    recipients_to: str = ""
+
+    @property
+    def recipients_key(self) -> str:
+        """The [mail.recipients] key this report is sent to."""
+        return self.recipients_to or self.key
 
     @property
     def title(self) -> str:
@@ -106,7 +122,8 @@ class Job:
     schedule: str  # default [schedule] phrase
     run: str  # "module:function": run(cfg, *, now, progress=None) -> TaskResult; "" for a report's job
     period: Callable[[datetime], str]  # the period key of a run at this moment
-    report: str | None = None  # the report it makes, for a report's job
+    report: str | None = None  # the report it makes, for a report's job (the first, when it makes several)
+    reports: tuple[str, ...] = ()  # every report it makes, in the registry's order
 
 
 def _weekly_defaults(now: datetime) -> dict[str, Any]:
@@ -245,6 +262,70 @@ REPORTS: tuple[Report, ...] = (
         subject_topic="存档与授权",
         recipients=("account.haier@agency.example",),
     ),
+    Report(
+        key="monitoring",
+        title_zh="媒体监测报告",
+        title_en="Media monitoring",
+        summary="the monthly media monitoring report (媒体监测报告) in three parts: placements and new clippings, "
+                "industry ad volume, competitors",
+        description=(
+            "Writes 媒体监测_monitoring_<month>[_<part>].xlsx: placements of the client and competitors (new "
+            "creatives first) with counts by brand and media; industry insertions and rate-card spend by advertiser "
+            "for the month and the trailing 12 months, share of voice, month-on-month and year-on-year change, "
+            "TOP list with rank change, new and stopped advertisers, by media; per competitor the change, top "
+            "media, size mix and new themes. Native charts, each with its numbers beside it; unmapped advertisers "
+            "with their counts (add them to the brand-alias register)."
+        ),
+        example="adtools report monitoring --month 2026-10 --part industry --send",
+        build="adtools.reports.monitoring:build_monitoring",
+        show="adtools.reports.monitoring:show",
+        headline="adtools.reports.monitoring:headline",
+        options=(MONTH, PART),
+        defaults=lambda now: {"month": clock.previous_month(now.date())},
+        period=lambda options: " ".join(str(options[k]) for k in ("month", "part") if options.get(k)),
+        option_help={
+            "month": "The month monitored, e.g. 2026-10.",
+            "part": "Only this part: placements, industry or competitors (default: all three in one workbook).",
+        },
+        job="monitoring",
+        job_help="each part of the previous month's monitoring report on its [sla] monitoring_<part>_day, "
+                 "queued once to [mail.recipients] monitoring",
+        schedule="daily 09:00",
+        subject_tag="媒体监测 Monitoring",
+        subject_topic="媒体监测报告",
+        recipients=("client.pm@client.example",),
+        due="adtools.reports.monitoring:due",
+    ),
+    Report(
+        key="market",
+        title_zh="市场分析",
+        title_en="Market analysis",
+        summary="the market analysis of a flight (市场分析): competitors around the flight against ours, share of voice, "
+                "the flight notes' competitor and response sections",
+        description=(
+            "Writes 市场分析_market_<campaign>_<flight>.xlsx: insertions and rate-card spend of the client and each "
+            "competitor in the [monitoring] market_window_days before, during and after the flight, share of voice "
+            "during the flight against the same number of days before it, the window's clippings, and the flight "
+            "notes' competitors and response sections. Native charts, each with its numbers beside it."
+        ),
+        example="adtools report market --campaign 2026鲜活冰箱上市 --flight 第一波 --send",
+        build="adtools.reports.market:build_market",
+        show="adtools.reports.market:show",
+        headline="adtools.reports.market:headline",
+        options=(replace(CAMPAIGN, required=True, help="The campaign, as in its media schedule"), FLIGHT),
+        defaults=lambda now: {},
+        period=lambda options: f"{options['campaign']} {options['flight']}",
+        option_help={},
+        job="flight_reports",
+        job_help="the reports of each flight when due ([sla] market_analysis_days after its end), "
+                 "queued once per flight to [mail.recipients] flight",
+        schedule="daily 09:30",
+        subject_tag="市场分析 Market",
+        subject_topic="市场分析",
+        recipients=("client.pm@client.example",),
+        due="adtools.reports.market:due",
+        recipients_to="flight",
+    ),
 )
 
 
@@ -259,12 +340,30 @@ _OTHER_JOBS: tuple[Job, ...] = (
 )
 
 
-def _report_job(r: Report) -> Job:
-    return Job(r.job, r.job_help or r.summary, r.schedule, r.job_run, lambda now, r=r: r.period(r.defaults(now)),
-               report=r.key)
+def _day(now: datetime) -> str:
+    return now.date().isoformat()
 
 
-JOBS: tuple[Job, ...] = _OTHER_JOBS[:1] + tuple(_report_job(r) for r in REPORTS) + _OTHER_JOBS[1:]
+def _report_jobs(reports: tuple[Report, ...]) -> tuple[Job, ...]:
+    """One job per job name: a report's own, or one that makes several reports (the flight reports).
+
+    A job whose reports say when each run is `due` has the day as its period (it
+    looks every day for what has fallen due); otherwise the period of its report's
+    default options.
+    """
+    names = list(dict.fromkeys(r.job for r in reports))
+    jobs = []
+    for name in names:
+        mine = tuple(r for r in reports if r.job == name)
+        first = mine[0]
+        period = _day if any(r.due for r in mine) else (lambda now, r=first: r.period(r.defaults(now)))
+        run = next((r.job_run for r in mine if r.job_run), "")
+        jobs.append(Job(name, first.job_help or first.summary, first.schedule, run, period, report=first.key,
+                        reports=tuple(r.key for r in mine)))
+    return tuple(jobs)
+
+
+JOBS: tuple[Job, ...] = _OTHER_JOBS[:1] + _report_jobs(REPORTS) + _OTHER_JOBS[1:]
 
 
 # --------------------------------------------------------------------------- checks at import
@@ -272,17 +371,24 @@ def _check() -> None:
     """Refuse a registry with two reports or jobs of one name, or a phrase or path that cannot work."""
     from .schedule_spec import parse_schedule
 
-    for what, names in (("report", [r.key for r in REPORTS]), ("job", [j.name for j in JOBS]),
-                        ("recipients key", [r.key for r in REPORTS])):
+    for what, names in (("report", [r.key for r in REPORTS]), ("job", [j.name for j in JOBS])):
         dup = {n for n in names if names.count(n) > 1}
         if dup:
             raise RuntimeError(f"registry: two {what}s named {sorted(dup)}")
+    for r in REPORTS:
+        for other in REPORTS:
+            if other.job == r.job and (other.schedule, bool(other.due)) != (r.schedule, bool(r.due)):
+                raise RuntimeError(f"registry: reports {r.key} and {other.key} share the job {r.job} "
+                                   "but not its schedule or its due function")
+            if other.recipients_key == r.recipients_key and other.recipients != r.recipients:
+                raise RuntimeError(f"registry: reports {r.key} and {other.key} share [mail.recipients] "
+                                   f"{r.recipients_key} but not its default addresses")
     for j in JOBS:
         parse_schedule(j.schedule)  # ValueError names the accepted phrases
         if not re.fullmatch(r"[a-z][a-z0-9_]*", j.name):
             raise RuntimeError(f"registry: job name {j.name!r} must be lower_snake_case")
     for r in REPORTS:
-        for path in (r.build, r.show, r.headline) + ((r.job_run,) if r.job_run else ()):
+        for path in (r.build, r.show, r.headline) + tuple(p for p in (r.job_run, r.due) if p):
             if not re.fullmatch(r"adtools(\.\w+)+:\w+", path):
                 raise RuntimeError(f"registry: report {r.key}: {path!r} is not a module:function path")
         unknown = set(r.option_help) - {o.name for o in r.options}
@@ -319,6 +425,16 @@ def report_of_job(name: str) -> Report | None:
     return report(j.report) if j.report else None
 
 
+def reports_of_job(name: str) -> tuple[Report, ...]:
+    """Every report a job makes, in the registry's order (none for ingest, mail_flush …)."""
+    return tuple(report(k) for k in job(name).reports)
+
+
+def recipients_key(key: str) -> str:
+    """The [mail.recipients] key of the report `key` (the flight reports share `flight`)."""
+    return report(key).recipients_key
+
+
 def subject(product: str, key: str, period: str, topic: str | None = None) -> str:
     """`【周报 Weekly】海尔冰箱 工作进展 截至 2026-11-27`: the report's tag, the product, the topic and the period.
 
@@ -342,6 +458,6 @@ def default_schedule() -> dict[str, str]:
 
 
 def default_recipients() -> dict[str, tuple[str, ...]]:
-    """report key -> its default [mail.recipients] addresses."""
-    return {r.key: r.recipients for r in REPORTS}
+    """[mail.recipients] key -> its default addresses, in the registry's order."""
+    return {r.recipients_key: r.recipients for r in REPORTS}
 

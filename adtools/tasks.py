@@ -88,11 +88,15 @@ def queue_report(config: Config, engine: Any, result: Any, force: bool = False, 
     """Queue a finished report to its `[mail.recipients]`, its workbooks attached; key = (report, period, recipients)."""
     from .mail import MailKey, Message, queue
 
-    recipients = tuple(config.mail.recipients.get(result.key, ()))
+    try:
+        to_key = registry.recipients_key(result.key)
+    except KeyError:
+        to_key = result.key
+    recipients = tuple(config.mail.recipients.get(to_key, ()))
     if not recipients:
         raise MailError(
             f"报告没有收件人 / The report {result.key!r} has no recipients. "
-            f'Fix: add {result.key} = ["name@example.com"] under [mail.recipients] in the config.'
+            f'Fix: add {to_key} = ["name@example.com"] under [mail.recipients] in the config.'
         )
     message = Message(
         sender=config.mail.sender,
@@ -138,6 +142,8 @@ def report_task(name: str, cfg: Config, *, now: datetime | None = None, send: bo
     if declared is None:
         raise InputError(f"任务 {name} 不生成报告 / The job {name!r} makes no report.")
     now = _now(cfg, now)
+    if any(r.due for r in registry.reports_of_job(name)):
+        return _due_reports_task(name, cfg, now=now, send=send)
     options = declared.defaults(now)
     period = declared.period(options)
     build = registry.resolve(declared.build)
@@ -193,6 +199,44 @@ def archive_watch_task(cfg: Config, *, now: datetime | None = None) -> TaskResul
         return TaskResult(declared.job, period, summary=summary, files=list(report.files), queued=queued)
 
     return _recorded(declared.job, period, cfg, now, body)
+
+
+def _due_reports_task(name: str, cfg: Config, *, now: datetime, send: bool) -> TaskResult:
+    """A job whose reports fall due by the ledger and the config (each monitoring part, each flight).
+
+    Every report of the job lists the option sets due at `now` (its `due` function);
+    each is built and queued under its own period, so a period already in the outbox
+    is neither built nor queued again however often the job runs (`send=False` builds
+    every one).  The summary lists what was due (`due`: report, period, queued, or
+    "sent before") and, per report, the figures of the last one built.
+    """
+    from .mail import MailKey, is_queued
+
+    period = registry.job(name).period(now)
+
+    def body(ledger: Any) -> TaskResult:
+        result = TaskResult(name, period, summary={"due": [], "by_report": {}})
+        for declared in registry.reports_of_job(name):
+            build = registry.resolve(declared.build)
+            to = tuple(cfg.mail.recipients.get(declared.recipients_key, ()))
+            for options in registry.resolve(declared.due)(cfg, ledger, now):
+                key = MailKey.of(declared.key, declared.period(options), to)
+                if send and to and is_queued(ledger.engine, key):
+                    result.summary["due"].append({"report": declared.key, "period": key.period, "queued": "sent before"})
+                    continue
+                report = build(cfg, ledger, **{o.name: options.get(o.name) for o in declared.options})
+                queued = None
+                if send:
+                    q = queue_report(cfg, ledger.engine, report, now=now)
+                    queued = q.queued
+                    if q.queued:
+                        result.queued.append(q.id)
+                result.files.extend(report.files)
+                result.summary["due"].append({"report": declared.key, "period": report.period, "queued": queued})
+                result.summary["by_report"][declared.key] = report.data
+        return result
+
+    return _recorded(name, period, cfg, now, body)
 
 
 # --------------------------------------------------------------------------- ingest → rejection notices → outbox

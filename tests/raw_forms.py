@@ -136,6 +136,12 @@ CLEAN: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
         {"campaign": "双十一", "flight": "第一波", "author": "张伟"},
         [{"section": "效果 Effect", "text": "到达率高于预期"}, {"section": "next_steps", "text": "第二波加大晚报投放"}],
     ),
+    "brand_aliases": (
+        {"register_id": "BA-2026"},
+        [{"alias": "美菱", "brand": "美菱 Meiling", "side": "竞争对手 Competitor"},
+         {"alias": "统帅", "brand": "统帅 Leader", "side": "client", "note": "海尔旗下品牌"},
+         {"alias": "ＭＥＩＬＩＮＧ", "brand": "美菱 meiling", "side": "competitor"}],  # one name, written twice
+    ),
 }
 
 

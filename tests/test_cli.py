@@ -93,7 +93,7 @@ def test_templates_build_in_a_workspace_refreshes_the_templates_init_made(tmp_pa
     ws = tmp_path / "ws"
     assert CliRunner().invoke(main, ["init", str(ws)]).exit_code == 0
     made = sorted(p.relative_to(ws) for p in ws.rglob("*.xlsx"))
-    assert len(made) == 13
+    assert len(made) == 14
     monkeypatch.chdir(ws)
     result = CliRunner().invoke(main, ["templates", "build"])
     assert result.exit_code == 0, result.output

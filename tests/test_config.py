@@ -63,10 +63,6 @@ def test_repo_config_names_every_contract_key(repo):
 PENDING_CONTRACT_KEYS = {
     "mail.recipients.weekly_internal": "issue 11 (the internal weekly report)",
     "schedule.dashboard": "issue 11 (the dashboard workbook)",
-    "mail.recipients.monitoring": "issue 13 (monitoring reports)",
-    "mail.recipients.flight": "issue 13 (flight reports)",
-    "schedule.monitoring": "issue 13",
-    "schedule.flight_reports": "issue 13",
     "schedule.sla_watch": "issue 15 (the scheduler's personal digests)",
     "schedule.catch_up.weekly_progress": "issue 15 (catch-up policies)",
     "schedule.catch_up.fees_statement": "issue 15",

@@ -30,7 +30,7 @@ def test_demo_end_to_end_and_again(demo_workspace):
 
     # every report has its workbook and exactly one .eml carrying it; the archive's job mails its rights alert
     emls = sorted(cfg.outbox_dir.glob("*.eml"))
-    assert len(emls) == 4, emls
+    assert len(emls) == 8, emls
     subjects = {}
     for eml in emls:
         msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
@@ -43,6 +43,14 @@ def test_demo_end_to_end_and_again(demo_workspace):
         "【对账 Reconciliation】海尔冰箱 媒体核对及付款对账 截至 2026-11-26": ["对账报告_reconciliation_2026-11-26.xlsx"],
         "【存档 Archive】海尔冰箱 授权到期提醒 Rights ending MR-2026-001 还剩 14 天 14 days left":
             ["存档与授权_archive_2026-11-26.xlsx"],
+        # each monitoring part of the previous month on its own (all three are due by the 26th)
+        "【媒体监测 Monitoring】海尔冰箱 媒体监测报告 刊登与新广告 2026-10 placements":
+            ["媒体监测_monitoring_2026-10_placements.xlsx"],
+        "【媒体监测 Monitoring】海尔冰箱 媒体监测报告 行业投放量 2026-10 industry": ["媒体监测_monitoring_2026-10_industry.xlsx"],
+        "【媒体监测 Monitoring】海尔冰箱 媒体监测报告 竞争对手 2026-10 competitors":
+            ["媒体监测_monitoring_2026-10_competitors.xlsx"],
+        # the first flight ended more than [sla] market_analysis_days ago; the second has not
+        "【市场分析 Market】海尔冰箱 市场分析 「鲜活冰箱」2026秋冬推广 第一波": ["市场分析_market_「鲜活冰箱」2026秋冬推广_第一波.xlsx"],
     }
     weekly = openpyxl.load_workbook(cfg.reports_dir / "weekly" / "周报_weekly_2026-11-20.xlsx")
     assert weekly.sheetnames[0] == "摘要 Summary"

@@ -203,6 +203,7 @@ RULE_CASES = [
     ("archive", 0, {"rights_end": None}, "required_when_rights_end", "rights_end", 0, ERROR),
     ("archive", 0, {"rights_end": D(2026, 10, 1)}, "before_rights_start", "rights_end", 0, ERROR),
     ("archive", 1, {"doc_id": "A-001"}, "unique_doc_id", "doc_id", 1, ERROR),
+    ("brand_aliases", 2, {"alias": "美 菱", "brand": "美菱集团"}, "alias_conflict", "brand", 2, ERROR),
 ]
 
 

@@ -105,7 +105,8 @@ def _command(declared: registry.Report) -> click.Command:
             out_console.print(Text(f"工作簿 Workbook: {path}"), soft_wrap=True)
 
     params: list[click.Parameter] = [
-        click.Option([o.flag, o.name], required=o.required, metavar=o.metavar, callback=_CALLBACKS.get(o.name),
+        click.Option([o.flag, o.name], required=o.required, metavar=None if o.choices else o.metavar,
+                     type=click.Choice(o.choices) if o.choices else None, callback=_CALLBACKS.get(o.name),
                      help=declared.option_help.get(o.name, o.help))
         for o in declared.options
     ]
@@ -114,7 +115,7 @@ def _command(declared: registry.Report) -> click.Command:
         click.Option(["--out", "out_dir"], type=click.Path(file_okay=False, path_type=Path),
                      help=f"Folder for the workbook (default: <reports>/{declared.key})."),
         click.Option(["--send"], is_flag=True,
-                     help=f"Queue the report for [mail.recipients] {declared.key} (delivered by `adtools mail flush`); "
+                     help=f"Queue the report for [mail.recipients] {declared.recipients_key} (delivered by `adtools mail flush`); "
                           "a period already queued is not queued again."),
     ]
     summary = declared.summary[0].upper() + declared.summary[1:]

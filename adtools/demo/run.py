@@ -132,7 +132,11 @@ def _report_step(declared: registry.Report) -> Callable[[DemoContext], list[Demo
         from ..tasks import run_task
 
         result = run_task(declared.job, ctx.config, now=_demo_now(ctx))
-        return _report_line(ctx, declared.title, result, registry.resolve(declared.headline)(result.summary))
+        summary = result.summary.get("by_report", {}).get(declared.key) if declared.due else result.summary
+        sent_before = [d["period"] for d in result.summary.get("due", []) if d.get("report") == declared.key]
+        figures = (registry.resolve(declared.headline)(summary) if summary
+                   else f"已发送 sent before: {', '.join(sent_before)}" if sent_before else "未到期 nothing due")
+        return _report_line(ctx, declared.title, result, figures)
 
     step.__doc__ = f"{declared.title}: the job {declared.job}, queued to [mail.recipients] {declared.key}."
     return step

@@ -108,8 +108,9 @@ def demo_documents(cfg: "Config", today: date) -> list[SampleDocument]:
         + [story.costs()]
         + story.media_schedules()
         + [story.media_invoices()]
+        + story.monitoring_history()
         + story.monitoring()
-        + [story.payments(), story.archive(), story.flight_notes()]
+        + [story.payments(), story.archive(), story.flight_notes(), story.brand_aliases()]
     )
     return sorted((story.complete(d) for d in docs), key=lambda d: (d.saved_at or datetime.min, d.filename))
 
@@ -573,6 +574,69 @@ class _Story:
             docs.append(SampleDocument("monitoring", f"media/媒体监测记录_{month:%Y-%m}.xlsx", header, rows,
                                        self.planner, saved))
         return docs
+
+    # ---- the year before the story: the industry's clippings, for the trailing 12 months and year on year
+    def _first_month(self) -> date:
+        seen = [r["date"] for r in self._f1 + self._f2 if r["status"] == "booked" and r["date"] < self.today]
+        return min([self.today.replace(day=1) - timedelta(days=1)] + seen).replace(day=1)
+
+    def monitoring_history(self) -> list[SampleDocument]:
+        """13 monthly clipping logs before the story's first month: the client, its sub-brand (mapped by the
+        brand-alias register), the competitors under their several spellings, and advertisers nobody mapped."""
+        first = self._first_month()
+        months = []
+        m = first
+        for _ in range(13):
+            m = (m - timedelta(days=1)).replace(day=1)
+            months.append(m)
+        competitors = [aliases for aliases in self.cfg.monitoring.competitors.values() if aliases]
+        client = [b for b in (self.client_brand, self.client_latin) if b]
+        docs = []
+        seen: set[str] = set()
+        for k, month in enumerate(sorted(months)):
+            nxt = (month + timedelta(days=32)).replace(day=1)
+            days = [month + timedelta(days=i) for i in range((nxt - month).days)]
+            rng = random.Random(f"monitoring-history:{month.isoformat()}")
+            season = 2 if month.month in (4, 5, 9, 10, 11) else 1  # the selling seasons run more
+            plan: list[tuple[str, str, str]] = []
+            for i in range(season + (k % 2)):
+                plan.append((client[i % len(client)], FRIDGE_MODELS["client"][i % len(FRIDGE_MODELS["client"])],
+                             f"海尔 冰箱 {month.month}月 焕新季"))
+            for ci, aliases in enumerate(competitors):
+                n = season + (k + ci) % 3
+                for i in range(n):
+                    plan.append((aliases[i % len(aliases)], FRIDGE_MODELS.get(aliases[0], (f"{aliases[0]} 冰箱",))[0],
+                                 f"{aliases[0]} 冰箱 {month.month}月 促销"))
+            plan.append(("统帅", "统帅 冰箱", "统帅 冰箱 年轻之选"))  # the register maps it to the client
+            if k % 3 == 0:
+                plan.append(("美菱", "美菱 M鲜生", "美菱 鲜生冰箱"))
+            if k % 4 == 1:
+                plan.append(("TCL", "TCL 冰箱", "TCL 冰箱 新品"))
+            rows = []
+            for n, (adv, product, theme) in enumerate(plan):
+                size = ("整版", "半版", "通栏", "1/4版")[(n + k) % 4]
+                media = self._title(n + k)
+                rows.append(self._clip(rng.choice(days), media, adv, product, size, "colour" if size != "通栏" else "bw",
+                                       ("A2版", "A6版", "B1版")[n % 3], theme, self._rate(media, size)))
+            rows.sort(key=lambda r: (r["date"], r["media"], r["advertiser"]))
+            for n, r in enumerate(rows, 1):
+                r["clipping_ref"] = f"JB-{month:%Y%m}-{n:03d}"
+                r["new_creative"] = r["theme"] not in seen  # a creative is new the first time it runs
+                seen.add(r["theme"])
+            header = {"month": month.strftime("%Y-%m"), "monitor": "华信广告监测"}
+            docs.append(SampleDocument("monitoring", f"media/媒体监测记录_{month:%Y-%m}.xlsx", header, rows,
+                                       self.planner, self.at(nxt + timedelta(days=1), 10, 0)))
+        return docs
+
+    # ---- the brand-alias register: what staff added for the monitoring reports
+    def brand_aliases(self) -> SampleDocument:
+        comp = [(display, aliases) for display, aliases in self.cfg.monitoring.competitors.items() if aliases]
+        rows = [{"alias": "统帅", "brand": "统帅 Leader", "side": "client", "note": "海尔旗下品牌 a Haier brand"}]
+        if comp:
+            display, aliases = comp[0]
+            rows.append({"alias": f"{aliases[0]}集团", "brand": display, "side": "competitor", "note": None})
+        return SampleDocument("brand_aliases", "media/品牌别名登记.xlsx", {"register_id": f"BA-{self.year}"}, rows,
+                              self.planner, self.at(self.b(30), 11, 0))
 
     def _clip(self, day, media, advertiser, product, size, colour, position, theme, est_cost) -> dict[str, Any]:
         return {"date": day, "media": media, "city": MEDIA_CITIES.get(media), "advertiser": advertiser,

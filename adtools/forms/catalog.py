@@ -1,10 +1,11 @@
-"""The 13 standard forms of FORMS.md, declared once.
+"""The 14 standard forms of FORMS.md, declared once.
 
 To add a field: add one Field here (and bump the form's `version`); the template,
 reader, validator, ledger table and samples follow.
 """
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,7 +20,7 @@ from .schema import Choice, Field, Form, RowRule, TableRule, Violation
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["FORMS", "build_catalog", "DELIVERABLE_LABELS", "CATEGORY_LABELS", "NON_BILLABLE", "config_choices", "form", "field_label"]
+__all__ = ["FORMS", "build_catalog", "brand_key", "DELIVERABLE_LABELS", "CATEGORY_LABELS", "NON_BILLABLE", "config_choices", "form", "field_label"]
 
 D = Decimal
 
@@ -686,6 +687,54 @@ FLIGHT_NOTES = Form(
 )
 
 
+def brand_key(text: Any) -> str:
+    """How an advertiser's name is compared: full width to half (NFKC), case folded, no spaces at all.
+
+    `Ｍｉｄｅａ`, `midea` and `MIDEA` are one key, and so are `美 的` and `美的`;
+    the monitoring reports and the brand-alias register match on this key.
+    """
+    return "".join(unicodedata.normalize("NFKC", str(text)).casefold().split()) if text is not None else ""
+
+
+def _alias_conflicts(rows, header, cfg) -> Iterable[Violation]:
+    """One alias (compared as `brand_key`) given two display names or sides: an error naming both rows."""
+    seen: dict[str, tuple[Any, Any, Any]] = {}
+    for i, r in enumerate(rows):
+        key, brand, side = brand_key(r.get("alias")), r.get("brand"), r.get("side")
+        if not key or brand is None:
+            continue
+        if key not in seen:
+            seen[key] = (brand, side, r.get("_row", i + 1))
+            continue
+        first_brand, first_side, first_row = seen[key]
+        if (brand_key(first_brand), first_side) != (brand_key(brand), side):
+            here = r.get("_row", i + 1)
+            yield Violation(
+                "brand",
+                f"别名「{r.get('alias')}」在第 {first_row} 行对应「{first_brand}」，在第 {here} 行对应「{brand}」：一个别名只能对应一个显示名",
+                f"the alias {r.get('alias')!r} is mapped to {first_brand!r} on row {first_row} and to {brand!r} on row "
+                f"{here}: one alias, one display name",
+                row_index=i,
+            )
+
+
+BRAND_ALIASES = Form(
+    "brand_aliases", "品牌别名登记", "Brand alias register",
+    header=(register_id(),),
+    columns=(
+        Field("alias", "剪报中的写法", "Alias as written", required=True, width=20,
+              help_zh="不分大小写、全角半角和空格", help_en="matched case-, width- and space-insensitively"),
+        Field("brand", "显示名", "Display name", required=True, width=20,
+              help_zh="客户品牌填品牌名，报告中归入客户名下", help_en="for the client: its brand, reported under the client's name"),
+        Field("side", "归属", "Belongs to", "enum", required=True, choices=_enum(
+            ("client", "客户", "Client"), ("competitor", "竞争对手", "Competitor"), ("other", "其他", "Other"))),
+        Field("note", "备注", "Note", width=30),
+    ),
+    key=("register_id",),
+    table_rules=(TableRule("alias_conflict", _alias_conflicts, fields=("brand",)),),
+)
+
+
 # ----------------------------------------------------------------- the catalog
 def build_catalog(*forms: Form) -> Mapping[str, Form]:
     """Forms by id, refusing (SchemaError) what each Form alone cannot see: two forms with one id
@@ -710,7 +759,7 @@ def build_catalog(*forms: Form) -> Mapping[str, Form]:
 
 FORMS: Mapping[str, Form] = build_catalog(
     WORK_ORDER, SIGN_OFF, PROGRESS, MINUTES, TIMESHEET, QUOTE, COSTS, MEDIA_SCHEDULE,
-    MEDIA_INVOICE, MONITORING, PAYMENTS, ARCHIVE, FLIGHT_NOTES,
+    MEDIA_INVOICE, MONITORING, PAYMENTS, ARCHIVE, FLIGHT_NOTES, BRAND_ALIASES,
 )
 
 

@@ -58,6 +58,7 @@ __all__ = [
     "FlushResult",
     "messages",
     "queue",
+    "is_queued",
     "flush",
     "list_messages",
     "message_bytes",
@@ -268,6 +269,15 @@ def _outgoing(row: Any) -> Outgoing:
 
 
 # --------------------------------------------------------------------------- queue
+def is_queued(engine: Engine, key: MailKey | str) -> bool:
+    """Whether a message was ever queued under `key` (whatever became of it): what `queue` would not add again."""
+    try:
+        with engine.connect() as conn:
+            return _last(conn, str(key)) is not None
+    except SQLAlchemyError as exc:
+        raise _db("be read", exc) from None
+
+
 def queue(
     config: "Config",
     engine: Engine,

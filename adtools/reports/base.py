@@ -17,7 +17,7 @@ __all__ = ["ReportResult", "report_subject"]
 class ReportResult:
     """A finished report: its figures (JSON-able), its mail body and the workbooks written."""
 
-    key: str  # the [mail.recipients] key: weekly, fees, monitoring, reconciliation, flight, archive
+    key: str  # the registry's report key; sent to [mail.recipients] registry.recipients_key(key) (market -> flight)
     period: str  # e.g. "2026-11-27" (as-of date) or "2026-11" (month): part of the mail idempotency key
     title_zh: str
     title_en: str
