@@ -42,6 +42,7 @@ __all__ = [
     "subject",
     "resolve",
     "default_schedule",
+    "default_catch_up",
     "default_recipients",
 ]
 
@@ -88,6 +89,7 @@ class Report:
     subject_topic: str  # the topic after `[client] product`
     recipients: tuple[str, ...]  # default [mail.recipients] addresses
     job_help: str = ""
+    catch_up: str = "latest"  # the job's default [schedule.catch_up] policy: latest | all | skip
 
     @property
     def title(self) -> str:
@@ -105,6 +107,13 @@ class Job:
     run: str  # "module:function": run(cfg, *, now, progress=None) -> TaskResult; "" for a report's job
     period: Callable[[datetime], str]  # the period key of a run at this moment
     report: str | None = None  # the report it makes, for a report's job
+    catch_up: str = "latest"  # default [schedule.catch_up] policy after downtime: latest | all | skip
+    repeatable: bool = False  # True: every run is its own period (ingest, mail_flush); False: once per period
+
+    @property
+    def once_per_period(self) -> bool:
+        """A second run of a done period does nothing (unless forced)."""
+        return not self.repeatable
 
 
 def _weekly_defaults(now: datetime) -> dict[str, Any]:
@@ -171,12 +180,17 @@ REPORTS: tuple[Report, ...] = (
         },
         job="fees_statement",
         job_help="the previous month's fee statement, queued to [mail.recipients] fees",
-        schedule="day 3 09:00",
+        schedule="workday 3 09:00",
+        catch_up="all",
         subject_tag="收费清单 Fees",
         subject_topic="收费清单",
         recipients=("finance@agency.example",),
     ),
 )
+
+
+def _day(now: datetime) -> str:
+    return now.date().isoformat()
 
 
 def _minute(now: datetime) -> str:
@@ -185,13 +199,18 @@ def _minute(now: datetime) -> str:
 
 _OTHER_JOBS: tuple[Job, ...] = (
     Job("ingest", "read new and changed workbooks of the watch folders into the ledger",
-        "every 10 minutes", "adtools.tasks:ingest_task", _minute),
-    Job("mail_flush", "send the queued mail that is due", "every 5 minutes", "adtools.tasks:mail_flush_task", _minute),
+        "every 10 minutes", "adtools.tasks:ingest_task", _minute, repeatable=True),
+    Job("mail_flush", "send the queued mail that is due", "every 5 minutes", "adtools.tasks:mail_flush_task", _minute,
+        repeatable=True),
+    Job("sla_watch", "each working morning, a personal digest to each person with something to act on "
+        "(deliverables due or overdue, minutes owed, approvals awaiting the client, last week's timesheet, "
+        "rejected workbooks)", "workdays 08:30", "adtools.tasks:sla_watch_task", _day, catch_up="latest"),
 )
 
 
 def _report_job(r: Report) -> Job:
-    return Job(r.job, r.job_help or r.summary, r.schedule, "", lambda now, r=r: r.period(r.defaults(now)), report=r.key)
+    return Job(r.job, r.job_help or r.summary, r.schedule, "", lambda now, r=r: r.period(r.defaults(now)),
+               report=r.key, catch_up=r.catch_up)
 
 
 JOBS: tuple[Job, ...] = _OTHER_JOBS[:1] + tuple(_report_job(r) for r in REPORTS) + _OTHER_JOBS[1:]
@@ -209,6 +228,8 @@ def _check() -> None:
             raise RuntimeError(f"registry: two {what}s named {sorted(dup)}")
     for j in JOBS:
         parse_schedule(j.schedule)  # ValueError names the accepted phrases
+        if j.catch_up not in ("latest", "all", "skip"):
+            raise RuntimeError(f"registry: job {j.name}: catch_up {j.catch_up!r} is not latest, all or skip")
         if not re.fullmatch(r"[a-z][a-z0-9_]*", j.name):
             raise RuntimeError(f"registry: job name {j.name!r} must be lower_snake_case")
     for r in REPORTS:
@@ -269,6 +290,11 @@ def resolve(path: str) -> Callable[..., Any]:
 def default_schedule() -> dict[str, str]:
     """job name -> its default [schedule] phrase, in the registry's order."""
     return {j.name: j.schedule for j in JOBS}
+
+
+def default_catch_up() -> dict[str, str]:
+    """job name -> its default [schedule.catch_up] policy."""
+    return {j.name: j.catch_up for j in JOBS}
 
 
 def default_recipients() -> dict[str, tuple[str, ...]]:

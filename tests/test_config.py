@@ -77,11 +77,7 @@ PENDING_CONTRACT_KEYS = {
     "mail.recipients.archive": "issue 14 (archive and rights)",
     "schedule.archive_watch": "issue 14",
     "sla.rights_alert_steps": "issue 14",
-    "schedule.sla_watch": "issue 15 (the scheduler's personal digests)",
-    "schedule.catch_up.weekly_progress": "issue 15 (catch-up policies)",
-    "schedule.catch_up.fees_statement": "issue 15",
-    "schedule.catch_up.monitoring": "issue 15",
-    "schedule.catch_up.max_late_days": "issue 15",
+    "schedule.catch_up.monitoring": "issue 13 (its job lands with monitoring)",
 }
 
 
