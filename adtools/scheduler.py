@@ -285,7 +285,8 @@ class Scheduler:
             stack.close()
             raise
         self.engine, self._stack = engine, stack
-        log.info("scheduler started (pid %s); periods counted from %s", self.pid, self.since.isoformat(timespec="minutes"))
+        log.info("scheduler started (pid %s); periods counted from %s", self.pid,
+                 self.since.astimezone(self.cfg.tz).isoformat(timespec="minutes"))
         return self
 
     def close(self, *, now: datetime | None = None) -> None:
