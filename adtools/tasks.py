@@ -101,8 +101,8 @@ def _recorded(job: str, period: str, cfg: Config, now: datetime, body: Callable[
         if result.status == "failed":
             summary["error"] = result.error
         recorded = ledger.finish_run(run_id, status=result.status, summary=summary, now=_now(cfg, None))
-        if recorded != result.status:  # another process completed the period meanwhile
-            result.status = "done" if result.status == "ok" else result.status
+        if once and recorded != result.status and result.status == "ok":  # another process completed it meanwhile
+            result.status = "done"
     return result
 
 

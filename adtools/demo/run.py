@@ -132,6 +132,9 @@ def _report_step(declared: registry.Report) -> Callable[[DemoContext], list[Demo
         from ..tasks import run_task
 
         result = run_task(declared.job, ctx.config, now=_demo_now(ctx))
+        if result.status == "done":  # made and queued by an earlier run: nothing made or sent again
+            return [DemoLine(declared.title, f"台账 ledger, {result.period}",
+                             "本期已完成 already done for this period; 邮件已在发件箱 mail already queued", "")]
         return _report_line(ctx, declared.title, result, registry.resolve(declared.headline)(result.summary))
 
     step.__doc__ = f"{declared.title}: the job {declared.job}, queued to [mail.recipients] {declared.key}."
