@@ -314,3 +314,29 @@ def test_plan_is_empty_when_everything_is_done(tmp_path):
     with Scheduler(cfg, runner=rec).open(now=monday - timedelta(minutes=1)) as s:
         s.tick(monday)
         assert plan(cfg, s.engine, monday, since=s.since, cal=WorkCalendar.from_config(cfg)) == []
+
+
+# --------------------------------------------------------------------------- the child process and its time limit
+def test_a_job_runs_in_a_child_process_and_is_stopped_at_its_time_limit(tmp_path):
+    from adtools.config import load_config
+    from adtools.scheduler import ChildRunner, JobTimeout
+
+    text = (REPO / "config.toml").read_text(encoding="utf-8")
+    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    cfg = load_config(tmp_path / "config.toml")
+    monday = at(cfg, 2026, 11, 30, 9, 0)
+    beats = []
+    result = ChildRunner(timedelta(minutes=5), poll_seconds=0.5, on_wait=lambda: beats.append(1))(
+        "weekly_progress", cfg, monday)
+    assert (result.status, result.period, len(result.queued)) == ("ok", "2026-11-27", 1)
+    assert result.files and result.files[0].is_file()
+    assert beats  # the heartbeat was kept while the child ran
+    # a child cannot even import pandas within 0.3 s: it is stopped, and the scheduler records the failure
+    with pytest.raises(JobTimeout, match="time_limit_minutes"):
+        ChildRunner(timedelta(seconds=0.3), poll_seconds=0.1)("fees_statement", cfg, monday)
+    s = Scheduler(cfg, runner=ChildRunner(timedelta(seconds=0.3), poll_seconds=0.1)).open(now=monday)
+    try:
+        out = s.tick(at(cfg, 2026, 12, 3, 9, 0))
+    finally:
+        s.close()
+    assert [(o.status, "time_limit_minutes" in (o.error or "")) for o in out if o.job == "fees_statement"] == [("failed", True)]
