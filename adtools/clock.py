@@ -4,11 +4,14 @@ Nothing else in adtools reads the time of day (a test searches the source).
 "Now" is, in this order:
 
 1. the moment pinned by `pinned(...)` (tests, the demo, the scheduler's catch-up);
-2. the moment in the environment variable `ADTOOLS_NOW` (`adtools --now` sets it
+2. a running clock started by `run_from(moment)`: `moment` plus the time elapsed
+   since (the monotonic clock), so that a scheduler started with `ADTOOLS_NOW`
+   at Monday 08:59 sees 09:00 a minute later (`start_running`);
+3. the moment in the environment variable `ADTOOLS_NOW` (`adtools --now` sets it
    for one run): `2026-11-30T08:59`, `2026-11-30 08:59:00+08:00` or a date
    alone, `2026-11-30`, meaning 00:00 of that day; a moment without an offset is
    in the configured time zone;
-3. the wall clock.
+4. the wall clock.
 
 The default periods are computed here once: the week a Monday report covers
 (`last_friday`), the month a statement covers (`previous_month`), the flight a
@@ -17,6 +20,7 @@ flight report covers (`current_flight`).
 from __future__ import annotations
 
 import os
+import time as _time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
@@ -29,6 +33,9 @@ __all__ = [
     "now",
     "today",
     "pinned",
+    "run_from",
+    "start_running",
+    "running_from",
     "parse_moment",
     "end_of_day",
     "last_friday",
@@ -40,6 +47,7 @@ ENV_NOW = "ADTOOLS_NOW"
 _EXAMPLE = "2026-11-30T08:59 (or 2026-11-30, or 2026-11-30T08:59+08:00)"
 
 _pinned: list[datetime] = []  # a stack: `pinned` nests
+_running: list[tuple[datetime, float]] = []  # (moment, monotonic reading then): at most one
 
 
 def _wall() -> datetime:
@@ -69,6 +77,9 @@ def now(tz: tzinfo) -> datetime:
     """The current moment in `tz` (aware): pinned, else `ADTOOLS_NOW`, else the wall clock."""
     if _pinned:
         return _pinned[-1].astimezone(tz)
+    if _running:
+        moment, mono = _running[-1]
+        return (moment + timedelta(seconds=_time.monotonic() - mono)).astimezone(tz)
     env = os.environ.get(ENV_NOW, "").strip()
     if env:
         return parse_moment(env, tz).astimezone(tz)
@@ -90,6 +101,31 @@ def pinned(moment: datetime) -> Iterator[datetime]:
         yield moment
     finally:
         _pinned.pop()
+
+
+def run_from(moment: datetime) -> None:
+    """From now on in this process, `now()` is `moment` plus the time elapsed since this call (it must be aware)."""
+    if moment.tzinfo is None:
+        raise ValueError(f"run_from({moment!r}): the moment needs a time zone")
+    _running[:] = [(moment, _time.monotonic())]
+
+
+def running_from() -> datetime | None:
+    """The moment a running clock started from (None when the clock is not a running one)."""
+    return _running[-1][0] if _running else None
+
+
+def start_running(tz: tzinfo) -> datetime | None:
+    """When `ADTOOLS_NOW` sets the moment, let it run on from there (the scheduler); the start moment, or None.
+
+    Without `ADTOOLS_NOW` the wall clock runs by itself and nothing changes.
+    """
+    env = os.environ.get(ENV_NOW, "").strip()
+    if not env or _pinned:
+        return None
+    moment = parse_moment(env, tz)
+    run_from(moment)
+    return moment
 
 
 def end_of_day(day: date, tz: tzinfo) -> datetime:

@@ -415,6 +415,33 @@ DEFAULT_RATES = MappingProxyType(
     }
 )
 DEFAULT_SCHEDULE = MappingProxyType(_registry.default_schedule())  # the registry's jobs, each with its default phrase
+CATCH_UP_POLICIES = ("latest", "all", "skip")
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """[schedule.catch_up]: per job, what the scheduler does with periods missed while it was down."""
+
+    policies: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(_registry.default_catch_up()))
+    max_late_days: int = 7  # a period due longer ago than this is recorded as skipped, not run
+
+    def policy(self, job: str) -> str:
+        """latest | all | skip for `job` (the registry's default when config.toml names none)."""
+        return self.policies.get(job, "latest")
+
+
+@dataclass(frozen=True)
+class Scheduler:
+    """[scheduler]: the loop of `adtools scheduler`."""
+
+    tick_seconds: int = _opt(_int(5, 3600, 30), 30, "how often the loop looks for due jobs")
+    time_limit_minutes: int = _opt(_int(1, 24 * 60, 30), 30, "a job running longer is stopped and recorded as failed")
+    heartbeat_stale_minutes: int = _opt(_int(1, 24 * 60, 10), 10, "`adtools jobs status` fails when the heartbeat is older")
+    retry_minutes: int = _opt(_int(1, 24 * 60, 10), 10, "a failed job is tried again after this long")
+    grace_minutes: int = _opt(_int(1, 24 * 60, 60), 60, "catch_up = skip: a period this late still runs")
+    log: str = _opt(_text(allow_empty=False), "var/log/scheduler.log")
+    log_max_mb: int = _opt(_int(1, 1024, 10), 10)
+    log_backups: int = _opt(_int(0, 100, 5), 5)
 
 
 @dataclass(frozen=True)
@@ -443,6 +470,8 @@ class Config:
     schedule: Mapping[str, ScheduleSpec] = field(
         default_factory=lambda: MappingProxyType({k: parse_schedule(v) for k, v in DEFAULT_SCHEDULE.items()})
     )
+    catch_up: CatchUp = field(default_factory=CatchUp)  # [schedule.catch_up]
+    scheduler: Scheduler = field(default_factory=Scheduler)
 
     # ---- derived values, so that callers never re-resolve paths themselves
     def path(self, p: str) -> Path:
@@ -475,6 +504,11 @@ class Config:
         if "://" in self.paths.ledger:
             return self.paths.ledger
         return "sqlite:///" + self.path(self.paths.ledger).as_posix()
+
+    @property
+    def scheduler_log(self) -> Path:
+        """`[scheduler] log`: the scheduler's rotating log file."""
+        return self.path(self.scheduler.log)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -629,6 +663,7 @@ _TOP = {
     "calendar": CalendarSection,
     "forms": Forms,
     "mail": Mail,
+    "scheduler": Scheduler,
 }
 _TABLES = ("turnaround", "rates", "rate_cards", "people", "schedule")
 
@@ -648,6 +683,9 @@ def config_from_dict(data: Mapping[str, Any], *, source: Path | None = None, bas
         elif key == "rates":
             kwargs[key] = _number_table(raw, key, DEFAULT_RATES, _dec("0", example="800"), errs)
         elif key == "schedule":
+            if isinstance(raw, dict) and "catch_up" in raw:
+                raw = dict(raw)
+                kwargs["catch_up"] = _catch_up(raw.pop("catch_up"), errs)
             kwargs[key] = _number_table(
                 _known_jobs(raw, errs), key, {k: parse_schedule(v) for k, v in DEFAULT_SCHEDULE.items()}, _schedule, errs,
                 allow_new=False,
@@ -667,6 +705,34 @@ def config_from_dict(data: Mapping[str, Any], *, source: Path | None = None, bas
         head = f"配置文件有误 / The configuration in {file} cannot be used:"
         raise ConfigError("\n".join([head, *("  - " + e for e in errs.items)]))
     return cfg
+
+
+def _catch_up(raw: Any, errs: _Errors) -> CatchUp:
+    """[schedule.catch_up]: a policy per registered job, and max_late_days."""
+    if not isinstance(raw, dict):
+        errs.add("[schedule.catch_up]", f"expected a table, got {_kind(raw)}", "write it as a [schedule.catch_up] section")
+        return CatchUp()
+    policies = dict(_registry.default_catch_up())
+    max_late = CatchUp.max_late_days
+    policy = _text(choices=CATCH_UP_POLICIES)
+    for key, v in raw.items():
+        if key == "max_late_days":
+            try:
+                max_late = _int(0, 366, 7)(v)
+            except _Bad as bad:
+                errs.add("[schedule.catch_up] max_late_days", bad.expected, bad.fix)
+            continue
+        if key not in DEFAULT_SCHEDULE:
+            close = difflib.get_close_matches(key, list(DEFAULT_SCHEDULE), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            errs.add(f"[schedule.catch_up] {key}", "unknown key: no such job (未知配置项：没有这个任务)",
+                     f"{hint}remove it or use one of: max_late_days, {', '.join(DEFAULT_SCHEDULE)}")
+            continue
+        try:
+            policies[key] = policy(v)
+        except _Bad as bad:
+            errs.add(f"[schedule.catch_up] {key}", bad.expected, bad.fix)
+    return CatchUp(MappingProxyType(policies), max_late)
 
 
 def _people(raw: Any, errs: _Errors) -> tuple[Person, ...]:

@@ -44,6 +44,7 @@ __all__ = [
     "subject",
     "resolve",
     "default_schedule",
+    "default_catch_up",
     "default_recipients",
 ]
 
@@ -106,6 +107,7 @@ class Report:
     def recipients_key(self) -> str:
         """The [mail.recipients] key this report is sent to."""
         return self.recipients_to or self.key
+    catch_up: str = "latest"  # the job's default [schedule.catch_up] policy: latest | all | skip
 
     @property
     def title(self) -> str:
@@ -124,6 +126,13 @@ class Job:
     period: Callable[[datetime], str]  # the period key of a run at this moment
     report: str | None = None  # the report it makes, for a report's job (the first, when it makes several)
     reports: tuple[str, ...] = ()  # every report it makes, in the registry's order
+    catch_up: str = "latest"  # default [schedule.catch_up] policy after downtime: latest | all | skip
+    repeatable: bool = False  # True: every run is its own period (ingest, mail_flush); False: once per period
+
+    @property
+    def once_per_period(self) -> bool:
+        """A second run of a done period does nothing (unless forced)."""
+        return not self.repeatable
 
 
 def _weekly_defaults(now: datetime) -> dict[str, Any]:
@@ -199,7 +208,8 @@ REPORTS: tuple[Report, ...] = (
         },
         job="fees_statement",
         job_help="the previous month's fee statement, queued to [mail.recipients] fees",
-        schedule="day 3 09:00",
+        schedule="workday 3 09:00",
+        catch_up="all",
         subject_tag="收费清单 Fees",
         subject_topic="收费清单",
         recipients=("finance@agency.example",),
@@ -294,6 +304,7 @@ REPORTS: tuple[Report, ...] = (
         subject_tag="媒体监测 Monitoring",
         subject_topic="媒体监测报告",
         recipients=("client.pm@client.example",),
+        catch_up="all",
         due="adtools.reports.monitoring:due",
     ),
     Report(
@@ -329,19 +340,23 @@ REPORTS: tuple[Report, ...] = (
 )
 
 
+def _day(now: datetime) -> str:
+    return now.date().isoformat()
+
+
 def _minute(now: datetime) -> str:
     return now.isoformat(timespec="minutes")
 
 
 _OTHER_JOBS: tuple[Job, ...] = (
     Job("ingest", "read new and changed workbooks of the watch folders into the ledger",
-        "every 10 minutes", "adtools.tasks:ingest_task", _minute),
-    Job("mail_flush", "send the queued mail that is due", "every 5 minutes", "adtools.tasks:mail_flush_task", _minute),
+        "every 10 minutes", "adtools.tasks:ingest_task", _minute, repeatable=True),
+    Job("mail_flush", "send the queued mail that is due", "every 5 minutes", "adtools.tasks:mail_flush_task", _minute,
+        repeatable=True),
+    Job("sla_watch", "each working morning, a personal digest to each person with something to act on "
+        "(deliverables due or overdue, minutes owed, approvals awaiting the client, last week's timesheet, "
+        "rejected workbooks)", "workdays 08:30", "adtools.tasks:sla_watch_task", _day, catch_up="latest"),
 )
-
-
-def _day(now: datetime) -> str:
-    return now.date().isoformat()
 
 
 def _report_jobs(reports: tuple[Report, ...]) -> tuple[Job, ...]:
@@ -359,7 +374,7 @@ def _report_jobs(reports: tuple[Report, ...]) -> tuple[Job, ...]:
         period = _day if any(r.due for r in mine) else (lambda now, r=first: r.period(r.defaults(now)))
         run = next((r.job_run for r in mine if r.job_run), "")
         jobs.append(Job(name, first.job_help or first.summary, first.schedule, run, period, report=first.key,
-                        reports=tuple(r.key for r in mine)))
+                        reports=tuple(r.key for r in mine), catch_up=first.catch_up))
     return tuple(jobs)
 
 
@@ -385,6 +400,8 @@ def _check() -> None:
                                    f"{r.recipients_key} but not its default addresses")
     for j in JOBS:
         parse_schedule(j.schedule)  # ValueError names the accepted phrases
+        if j.catch_up not in ("latest", "all", "skip"):
+            raise RuntimeError(f"registry: job {j.name}: catch_up {j.catch_up!r} is not latest, all or skip")
         if not re.fullmatch(r"[a-z][a-z0-9_]*", j.name):
             raise RuntimeError(f"registry: job name {j.name!r} must be lower_snake_case")
     for r in REPORTS:
@@ -455,6 +472,11 @@ def resolve(path: str) -> Callable[..., Any]:
 def default_schedule() -> dict[str, str]:
     """job name -> its default [schedule] phrase, in the registry's order."""
     return {j.name: j.schedule for j in JOBS}
+
+
+def default_catch_up() -> dict[str, str]:
+    """job name -> its default [schedule.catch_up] policy."""
+    return {j.name: j.catch_up for j in JOBS}
 
 
 def default_recipients() -> dict[str, tuple[str, ...]]:

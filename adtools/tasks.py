@@ -32,6 +32,8 @@ __all__ = [
     "queue_report",
     "send_pending_notices",
     "archive_watch_task",
+    "sla_digests",
+    "sla_watch_task",
     "previous_month",
 ]
 
@@ -46,7 +48,7 @@ class TaskResult:
 
     job: str
     period: str
-    status: str = "ok"  # ok | failed
+    status: str = "ok"  # ok | failed | done (its period was done already: nothing produced, nothing sent)
     summary: dict[str, Any] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     queued: list[int] = field(default_factory=list)  # outbox ids newly queued
@@ -68,18 +70,40 @@ def _now(cfg: Config, now: datetime | None) -> datetime:
     return now.astimezone(cfg.tz) if now is not None else clock.now(cfg.tz)
 
 
-def _recorded(job: str, period: str, cfg: Config, now: datetime, body: Callable[[Any], TaskResult]) -> TaskResult:
-    """Run `body(ledger)` inside a job_runs record; a library error becomes a failed result, never a crash."""
+def _recorded(job: str, period: str, cfg: Config, now: datetime, body: Callable[[Any], TaskResult],
+              force: bool = False) -> TaskResult:
+    """Run `body(ledger)` inside a job_runs record; a library error becomes a failed result, never a crash.
+
+    A job that runs once per period (a report, the digests) whose period is
+    already done does nothing and returns status `done` (no row, no file, no
+    mail), unless `force`: then the period's earlier run is marked `redone`.
+    """
+    from .ledger import runs
     from .ledger.store import Ledger
 
+    once = registry.job(job).once_per_period
     with Ledger.open(cfg) as ledger:
+        if once:
+            settled = runs.settled_run(ledger.engine, job, period)
+            if settled is not None and not force:
+                log.info("job %s (%s) already %s (run %s): nothing to do", job, period, settled["status"], settled["id"])
+                return TaskResult(job, period, status="done", summary={
+                    "already": settled["status"], "run": settled["id"],
+                    "finished_at": settled["finished_at"].isoformat() if settled["finished_at"] else None})
+            if settled is not None:
+                runs.supersede_done(ledger.engine, job, period)
         run_id = ledger.start_run(job, period, now=now)
         try:
             result = body(ledger)
         except AdtoolsError as exc:
             log.error("job %s (%s) failed: %s", job, period, exc)
             result = TaskResult(job, period, status="failed", error=str(exc))
-        ledger.finish_run(run_id, status=result.status, summary=result.to_json(), now=_now(cfg, None))
+        summary = result.to_json()
+        if result.status == "failed":
+            summary["error"] = result.error
+        recorded = ledger.finish_run(run_id, status=result.status, summary=summary, now=_now(cfg, None))
+        if once and recorded != result.status and result.status == "ok":  # another process completed it meanwhile
+            result.status = "done"
     return result
 
 
@@ -136,14 +160,19 @@ def make_report(
     return result, queued
 
 
-def report_task(name: str, cfg: Config, *, now: datetime | None = None, send: bool = True) -> TaskResult:
-    """The scheduled job of a registered report: the period its moment covers, built and queued once."""
+def report_task(name: str, cfg: Config, *, now: datetime | None = None, send: bool = True,
+                force: bool = False) -> TaskResult:
+    """The scheduled job of a registered report: the period its moment covers, built and queued once.
+
+    A period already done is neither built nor queued again unless `force`
+    (then the report is rebuilt and queued again, replacing a copy still waiting).
+    """
     declared = registry.report_of_job(name)
     if declared is None:
         raise InputError(f"任务 {name} 不生成报告 / The job {name!r} makes no report.")
     now = _now(cfg, now)
     if any(r.due for r in registry.reports_of_job(name)):
-        return _due_reports_task(name, cfg, now=now, send=send)
+        return _due_reports_task(name, cfg, now=now, send=send, force=force)
     options = declared.defaults(now)
     period = declared.period(options)
     build = registry.resolve(declared.build)
@@ -152,15 +181,15 @@ def report_task(name: str, cfg: Config, *, now: datetime | None = None, send: bo
         report = build(cfg, ledger, **{o.name: options.get(o.name) for o in declared.options})
         queued = []
         if send:
-            q = queue_report(cfg, ledger.engine, report, now=now)
+            q = queue_report(cfg, ledger.engine, report, force=force, now=now)
             queued = [q.id] if q.queued else []
         return TaskResult(name, period, summary=report.data, files=list(report.files), queued=queued)
 
-    return _recorded(name, period, cfg, now, body)
+    return _recorded(name, period, cfg, now, body, force=force)
 
 
 # --------------------------------------------------------------------------- archive report → rights alerts, each once
-def archive_watch_task(cfg: Config, *, now: datetime | None = None) -> TaskResult:
+def archive_watch_task(cfg: Config, *, now: datetime | None = None, force: bool = False) -> TaskResult:
     """The archive report as of today, and one mail per rights alert step reached, each mailed once.
 
     Each alert (`adtools.rights.rights_alerts`: a right whose days left have reached
@@ -198,10 +227,10 @@ def archive_watch_task(cfg: Config, *, now: datetime | None = None) -> TaskResul
                    "alerts_already_mailed": len(already)}
         return TaskResult(declared.job, period, summary=summary, files=list(report.files), queued=queued)
 
-    return _recorded(declared.job, period, cfg, now, body)
+    return _recorded(declared.job, period, cfg, now, body, force=force)
 
 
-def _due_reports_task(name: str, cfg: Config, *, now: datetime, send: bool) -> TaskResult:
+def _due_reports_task(name: str, cfg: Config, *, now: datetime, send: bool, force: bool = False) -> TaskResult:
     """A job whose reports fall due by the ledger and the config (each monitoring part, each flight).
 
     Every report of the job lists the option sets due at `now` (its `due` function);
@@ -236,7 +265,7 @@ def _due_reports_task(name: str, cfg: Config, *, now: datetime, send: bool) -> T
                 result.summary["by_report"][declared.key] = report.data
         return result
 
-    return _recorded(name, period, cfg, now, body)
+    return _recorded(name, period, cfg, now, body, force=force)
 
 
 # --------------------------------------------------------------------------- ingest → rejection notices → outbox
@@ -329,14 +358,80 @@ def mail_flush_task(cfg: Config, *, now: datetime | None = None) -> TaskResult:
     return _recorded("mail_flush", period, cfg, now, body)
 
 
+# --------------------------------------------------------------------------- sla_watch: the personal digests
+def sla_digests(cfg: Config, ledger: Any, day: Any) -> list[Any]:
+    """Every person's Digest for the morning of `day`: the ledger's frames through the workflow and fees calculators."""
+    from datetime import timedelta
+
+    from .calendar import WorkCalendar
+    from .fees.timesheets import missing_timesheets
+    from .ledger import frames
+    from .workflow import awaiting_client, deadlines, minutes_sla
+    from .workflow.digest import person_digests
+    from .workflow.rejections import unfixed_rejections
+
+    cal = WorkCalendar.from_config(cfg)
+    work_orders = frames.rows(ledger, "work_order")
+    week = day - timedelta(days=day.weekday() + 7)  # the Monday of last week
+    return person_digests(
+        cfg, day,
+        deadlines=deadlines(work_orders, frames.rows(ledger, "progress"), cfg, cal, day),
+        minutes=minutes_sla(frames.documents(ledger, "minutes"), cfg, day),
+        awaiting=awaiting_client(frames.rows(ledger, "sign_off"), cfg, cal, day),
+        work_orders=work_orders,
+        missing_timesheets=missing_timesheets(frames.documents(ledger, "timesheet"), [p.name for p in cfg.people], week, cal),
+        timesheet_week=week,
+        rejected=unfixed_rejections(frames.versions(ledger)),
+    )
+
+
+def sla_watch_task(cfg: Config, *, now: datetime | None = None, force: bool = False) -> TaskResult:
+    """Each working morning: a digest to each person of [[people]] with something to act on; nothing to act on, no mail.
+
+    One mail per person and day (idempotency key `sla_watch:<day>:<address>`).
+    """
+    from .mail import Message, queue
+    from .reports.sla_digest import render_digest
+
+    now = _now(cfg, now)
+    period = registry.job("sla_watch").period(now)
+
+    def body(ledger: Any) -> TaskResult:
+        queued: list[int] = []
+        sent, quiet, no_address = [], [], []
+        for digest in sla_digests(cfg, ledger, now.date()):
+            if digest.empty:
+                quiet.append(digest.name)
+                continue
+            if not digest.email:
+                log.warning("sla_watch: %s has things to act on but no email in [[people]]", digest.name)
+                no_address.append(digest.name)
+                continue
+            mail = render_digest(cfg, digest)
+            q = queue(cfg, ledger.engine, Message(sender=cfg.mail.sender, to=(mail.to,), subject=mail.subject,
+                                                   html=mail.html, text=mail.text),
+                      f"sla_watch:{period}:{mail.to.casefold()}", force, now=now)
+            if q.queued:
+                queued.append(q.id)
+            sent.append(digest.name)
+        return TaskResult("sla_watch", period, summary={"digests": sent, "nothing_to_act_on": quiet,
+                                                        "no_email": no_address}, queued=queued)
+
+    return _recorded("sla_watch", period, cfg, now, body, force=force)
+
+
 # --------------------------------------------------------------------------- any job by name
-def run_task(name: str, cfg: Config, *, now: datetime | None = None) -> TaskResult:
-    """Run one registered job by its [schedule] key, as of `now` (default: the clock's)."""
+def run_task(name: str, cfg: Config, *, now: datetime | None = None, force: bool = False) -> TaskResult:
+    """Run one registered job by its [schedule] key, as of `now` (default: the clock's).
+
+    A job that runs once per period does nothing when its period is done
+    (status `done`) unless `force`.
+    """
     try:
         declared = registry.job(name)
     except KeyError:
         names = ", ".join(j.name for j in registry.JOBS)
         raise InputError(f"没有这个任务 / No job {name!r}. Fix: use one of {names}.") from None
     if declared.report is not None and not declared.run:
-        return report_task(name, cfg, now=now)
-    return registry.resolve(declared.run)(cfg, now=now)
+        return report_task(name, cfg, now=now, force=force)
+    return registry.resolve(declared.run)(cfg, now=now, **({"force": force} if declared.once_per_period else {}))

@@ -63,11 +63,6 @@ def test_repo_config_names_every_contract_key(repo):
 PENDING_CONTRACT_KEYS = {
     "mail.recipients.weekly_internal": "issue 11 (the internal weekly report)",
     "schedule.dashboard": "issue 11 (the dashboard workbook)",
-    "schedule.sla_watch": "issue 15 (the scheduler's personal digests)",
-    "schedule.catch_up.weekly_progress": "issue 15 (catch-up policies)",
-    "schedule.catch_up.fees_statement": "issue 15",
-    "schedule.catch_up.monitoring": "issue 15",
-    "schedule.catch_up.max_late_days": "issue 15",
 }
 
 

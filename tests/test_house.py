@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 # the parts, by module prefix; a module in none of them (config, errors, money, clock, registry,
 # calendar's neighbours …) is the base, which may be imported by all
 PARTS = {
-    "face": ("adtools.cli", "adtools.tasks", "adtools.demo", "adtools.workspace", "adtools.__main__", "jobs"),
+    "face": ("adtools.cli", "adtools.tasks", "adtools.scheduler", "adtools.demo", "adtools.workspace", "adtools.__main__", "jobs"),
     "forms": ("adtools.forms",),
     "ledger": ("adtools.ledger",),
     "calc": ("adtools.calendar", "adtools.workflow", "adtools.fees", "adtools.reconcile", "adtools.monitoring",

@@ -147,7 +147,10 @@ def test_archive_watch_mails_each_alert_step_once(tmp_path):
     first = archive_watch_task(cfg, now=morning)
     again = archive_watch_task(cfg, now=morning.replace(hour=14))
     assert first.status == "ok" and (first.summary["alerts_queued"], len(first.queued)) == (2, 2)
-    assert again.status == "ok" and (again.summary["alerts_queued"], again.summary["alerts_already_mailed"]) == (0, 2)
+    assert again.status == "done" and again.queued == []  # the day's run is done: nothing made or mailed again
+    forced = archive_watch_task(cfg, now=morning.replace(hour=15), force=True)
+    assert forced.status == "ok", forced.error
+    assert (forced.summary["alerts_queued"], forced.summary["alerts_already_mailed"]) == (0, 2)  # each alert once
     assert first.summary["alerts"] == ["MR-1|2026-12-03|7", "MR-2|2026-12-27|60"]
     nxt = archive_watch_task(cfg, now=morning.replace(day=27))
     assert nxt.summary["alerts"] == ["MR-1|2026-12-03|7", "MR-2|2026-12-27|30"] and nxt.summary["alerts_queued"] == 1
@@ -159,6 +162,8 @@ def test_archive_watch_mails_each_alert_step_once(tmp_path):
     assert subject == "【存档 Archive】海尔冰箱 授权到期提醒 Rights ending MR-1 还剩 7 天 7 days left"
     # the job is the registry's: `adtools run archive_watch` runs the same task
     by_name = run_task(registry.report(KEY).job, cfg, now=morning.replace(day=27, hour=18))
+    assert by_name.status == "done" and by_name.queued == []  # the 27th's run is done already
+    by_name = run_task(registry.report(KEY).job, cfg, now=morning.replace(day=27, hour=18), force=True)
     assert by_name.summary["alerts_already_mailed"] == 2 and by_name.queued == []
 
 

@@ -19,7 +19,7 @@ from .ledger import ingest_command, ledger_group
 from .mail import mail_group
 from .quote import quote_group
 from .report import report_group
-from .run import jobs_command, run_command
+from .run import jobs_group, run_command, scheduler_command
 from .setup import demo_command, init_command
 from .templates import templates_group
 
@@ -112,4 +112,5 @@ main.add_command(report_group)
 main.add_command(quote_group)
 main.add_command(mail_group)
 main.add_command(run_command)
-main.add_command(jobs_command)
+main.add_command(jobs_group)
+main.add_command(scheduler_command)

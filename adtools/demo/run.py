@@ -132,6 +132,9 @@ def _report_step(declared: registry.Report) -> Callable[[DemoContext], list[Demo
         from ..tasks import run_task
 
         result = run_task(declared.job, ctx.config, now=_demo_now(ctx))
+        if result.status == "done":  # made and queued by an earlier run: nothing made or sent again
+            return [DemoLine(declared.title, f"台账 ledger, {result.period}",
+                             "本期已完成 already done for this period; 邮件已在发件箱 mail already queued", "")]
         summary = result.summary.get("by_report", {}).get(declared.key) if declared.due else result.summary
         sent_before = [d["period"] for d in result.summary.get("due", []) if d.get("report") == declared.key]
         figures = (registry.resolve(declared.headline)(summary) if summary

@@ -23,7 +23,7 @@ from .tables import CURRENT, REJECTED, cell_column, documents as documents_table
 if TYPE_CHECKING:
     from .store import Ledger
 
-__all__ = ["rows", "documents", "source", "as_of_moment", "PROVENANCE_COLUMNS"]
+__all__ = ["rows", "documents", "versions", "source", "as_of_moment", "PROVENANCE_COLUMNS"]
 
 PROVENANCE_COLUMNS = ("_document_id", "_version", "_file", "_sheet", "_row")
 
@@ -116,3 +116,16 @@ def documents(ledger: "Ledger", form_id: str, as_of: date | datetime | str | Non
     """One row per current document of the form (as of the end of `as_of`): header fields and provenance."""
     form = _form(form_id)
     return _frame(ledger, _query(ledger, form, as_of, header_only=True), form.header, header_only=True)
+
+
+VERSION_COLUMNS = ("id", "form_id", "document_key", "version", "rel_path", "status", "submitter", "notify_to",
+                   "ingested_at", "reason")
+
+
+def versions(ledger: "Ledger") -> pd.DataFrame:
+    """One row per stored file version, rejected ones included (no records): VERSION_COLUMNS, by id."""
+    d = documents_table
+    with ledger.engine.connect() as conn:
+        result = conn.execute(select(*(d.c[c] for c in VERSION_COLUMNS)).order_by(d.c.id))
+        records = [dict(r._mapping) for r in result]
+    return pd.DataFrame(records, columns=list(VERSION_COLUMNS))

@@ -19,7 +19,7 @@ from typing import Any, Iterator, Sequence
 
 from sqlalchemy import func, inspect, or_, select, update
 from sqlalchemy.engine import Connection, Engine, Row
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..config import Config
 from ..errors import ERROR, Finding, LedgerError, LockedError
@@ -73,6 +73,9 @@ def _m2_forms(conn: Connection) -> None:
 @migration(100, "mail outbox: mail_messages")
 def _m100_outbox(conn: Connection) -> None:
     mail_messages.create(conn, checkfirst=True)
+
+
+from . import runs as _runs  # noqa: E402,F401  (declares the scheduler's migration, 15)
 
 
 def _sync_form_columns(engine: Engine) -> list[str]:
@@ -518,13 +521,18 @@ class Ledger:
                 job_runs.insert().values(job=job, period=period, started_at=now, status="running")
             ).inserted_primary_key[0]
 
-    def finish_run(self, run_id: int, *, status: str, summary: Any, now: datetime) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(job_runs)
-                .where(job_runs.c.id == run_id)
-                .values(status=status, finished_at=now, summary=json.dumps(summary, ensure_ascii=False, default=str))
-            )
+    def finish_run(self, run_id: int, *, status: str, summary: Any, now: datetime) -> str:
+        """Close a run; the status recorded (`repeat` when its period already has an ok run: the unique index)."""
+        values = {"finished_at": now, "summary": json.dumps(summary, ensure_ascii=False, default=str)}
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(update(job_runs).where(job_runs.c.id == run_id).values(status=status, **values))
+            return status
+        except IntegrityError:
+            log.warning("job run %s: its period was completed by another run; recorded as a repeat", run_id)
+            with self.engine.begin() as conn:
+                conn.execute(update(job_runs).where(job_runs.c.id == run_id).values(status=_runs.REPEAT, **values))
+            return _runs.REPEAT
 
     def close_interrupted_runs(self, job: str, *, now: datetime) -> int:
         """Runs of `job` still marked running: called with the job's lock held, so their process is gone."""
