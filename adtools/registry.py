@@ -39,6 +39,7 @@ __all__ = [
     "report",
     "job",
     "report_of_job",
+    "reports_of_job",
     "subject",
     "resolve",
     "default_schedule",
@@ -104,7 +105,8 @@ class Job:
     schedule: str  # default [schedule] phrase
     run: str  # "module:function": run(cfg, *, now, progress=None) -> TaskResult; "" for a report's job
     period: Callable[[datetime], str]  # the period key of a run at this moment
-    report: str | None = None  # the report it makes, for a report's job
+    report: str | None = None  # the (first) report it makes, for a report's job
+    reports: tuple[str, ...] = ()  # every report it makes, in the registry's order (the weekly job makes two)
 
 
 def _weekly_defaults(now: datetime) -> dict[str, Any]:
@@ -140,11 +142,35 @@ REPORTS: tuple[Report, ...] = (
         period=_iso,
         option_help={"as_of": "The end of this day (default: the last Friday on or before today)."},
         job="weekly_progress",
-        job_help="the Monday progress list as of the last Friday, queued to [mail.recipients] weekly",
+        job_help="the Monday progress list as of the last Friday, queued to [mail.recipients] weekly, "
+                 "and the account team's version to [mail.recipients] weekly_internal",
         schedule="monday 09:00",
         subject_tag="周报 Weekly",
         subject_topic="工作进展",
         recipients=("client.pm@client.example",),
+    ),
+    Report(
+        key="weekly_internal",
+        title_zh="内部周报",
+        title_en="Weekly progress, internal",
+        summary="the account team's weekly report (内部周报): the client's list plus gate violations, minutes SLA and source cells",
+        description=(
+            "Writes 内部周报_weekly_internal_<as-of>.xlsx for the account team: the client's progress list with "
+            "each row's source cell, steps started without the client's written approval and the minutes SLA."
+        ),
+        example="adtools report weekly_internal --as-of 2026-11-27 --send",
+        build="adtools.reports.weekly_internal:build_weekly_internal",
+        show="adtools.reports.weekly_internal:show",
+        headline="adtools.reports.weekly_internal:headline",
+        options=(AS_OF,),
+        defaults=_weekly_defaults,
+        period=_iso,
+        option_help={"as_of": "The end of this day (default: the last Friday on or before today)."},
+        job="weekly_progress",
+        schedule="monday 09:00",
+        subject_tag="内部周报 Internal weekly",
+        subject_topic="工作进展（内部）",
+        recipients=("account.haier@agency.example",),
     ),
     Report(
         key="fees",
@@ -190,11 +216,25 @@ _OTHER_JOBS: tuple[Job, ...] = (
 )
 
 
-def _report_job(r: Report) -> Job:
-    return Job(r.job, r.job_help or r.summary, r.schedule, "", lambda now, r=r: r.period(r.defaults(now)), report=r.key)
+def _report_jobs() -> tuple[Job, ...]:
+    """One job per distinct `Report.job`, declared by its first report; the others ride along with it.
+
+    The reports of one job share its schedule and period (the weekly job sends the
+    client's list and the account team's version of the same Friday).
+    """
+    first: dict[str, Report] = {}
+    keys: dict[str, list[str]] = {}
+    for r in REPORTS:
+        first.setdefault(r.job, r)
+        keys.setdefault(r.job, []).append(r.key)
+    return tuple(
+        Job(name, r.job_help or r.summary, r.schedule, "", lambda now, r=r: r.period(r.defaults(now)),
+            report=r.key, reports=tuple(keys[name]))
+        for name, r in first.items()
+    )
 
 
-JOBS: tuple[Job, ...] = _OTHER_JOBS[:1] + tuple(_report_job(r) for r in REPORTS) + _OTHER_JOBS[1:]
+JOBS: tuple[Job, ...] = _OTHER_JOBS[:1] + _report_jobs() + _OTHER_JOBS[1:]
 
 
 # --------------------------------------------------------------------------- checks at import
@@ -208,6 +248,9 @@ def _check() -> None:
         if dup:
             raise RuntimeError(f"registry: two {what}s named {sorted(dup)}")
     for j in JOBS:
+        mates = [r for r in REPORTS if r.job == j.name]
+        if any(r.schedule != mates[0].schedule or r.defaults is not mates[0].defaults for r in mates):
+            raise RuntimeError(f"registry: the reports of job {j.name} must share its schedule and defaults")
         parse_schedule(j.schedule)  # ValueError names the accepted phrases
         if not re.fullmatch(r"[a-z][a-z0-9_]*", j.name):
             raise RuntimeError(f"registry: job name {j.name!r} must be lower_snake_case")
@@ -244,9 +287,14 @@ def job(name: str) -> Job:
 
 
 def report_of_job(name: str) -> Report | None:
-    """The report a job makes (None for ingest, mail_flush …)."""
+    """The (first) report a job makes (None for ingest, mail_flush …)."""
     j = job(name)
     return report(j.report) if j.report else None
+
+
+def reports_of_job(name: str) -> tuple[Report, ...]:
+    """Every report a job makes, in the registry's order (empty for ingest, mail_flush …)."""
+    return tuple(report(k) for k in job(name).reports)
 
 
 def subject(product: str, key: str, period: str, topic: str | None = None) -> str:

@@ -132,22 +132,34 @@ def make_report(
 
 
 def report_task(name: str, cfg: Config, *, now: datetime | None = None, send: bool = True) -> TaskResult:
-    """The scheduled job of a registered report: the period its moment covers, built and queued once."""
-    declared = registry.report_of_job(name)
-    if declared is None:
+    """The scheduled job of registered reports: the period its moment covers, each report built and queued once.
+
+    A job making several reports (the weekly job: the client's list and the
+    account team's version) builds them in the registry's order; its summary is
+    the first report's figures, the others' under `also`.
+    """
+    declared = registry.reports_of_job(name)
+    if not declared:
         raise InputError(f"任务 {name} 不生成报告 / The job {name!r} makes no report.")
     now = _now(cfg, now)
-    options = declared.defaults(now)
-    period = declared.period(options)
-    build = registry.resolve(declared.build)
+    options = declared[0].defaults(now)
+    period = declared[0].period(options)
 
     def body(ledger: Any) -> TaskResult:
-        report = build(cfg, ledger, **{o.name: options.get(o.name) for o in declared.options})
-        queued = []
-        if send:
-            q = queue_report(cfg, ledger.engine, report, now=now)
-            queued = [q.id] if q.queued else []
-        return TaskResult(name, period, summary=report.data, files=list(report.files), queued=queued)
+        result = TaskResult(name, period)
+        for i, r in enumerate(declared):
+            build = registry.resolve(r.build)
+            report = build(cfg, ledger, **{o.name: options.get(o.name) for o in r.options})
+            if send:
+                q = queue_report(cfg, ledger.engine, report, now=now)
+                result.queued += [q.id] if q.queued else []
+            result.files += list(report.files)
+            if i == 0:
+                result.summary = dict(report.data)
+            else:
+                result.summary.setdefault("also", {})[r.key] = {"period": report.period,
+                                                                "files": [str(f) for f in report.files]}
+        return result
 
     return _recorded(name, period, cfg, now, body)
 

@@ -29,7 +29,7 @@ def test_demo_end_to_end_and_again(demo_workspace):
 
     # every report has its workbook and exactly one .eml carrying it
     emls = sorted(cfg.outbox_dir.glob("*.eml"))
-    assert len(emls) == 2, emls
+    assert len(emls) == 3, emls
     subjects = {}
     for eml in emls:
         msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
@@ -38,6 +38,7 @@ def test_demo_end_to_end_and_again(demo_workspace):
         assert "style=" in html and "<style" not in html
     assert subjects == {
         "【周报 Weekly】海尔冰箱 工作进展 截至 2026-11-20": ["周报_weekly_2026-11-20.xlsx"],
+        "【内部周报 Internal weekly】海尔冰箱 工作进展（内部） 截至 2026-11-20": ["内部周报_weekly_internal_2026-11-20.xlsx"],
         "【收费清单 Fees】海尔冰箱 收费清单 2026-10": ["收费清单_fees_2026-10.xlsx"],
     }
     weekly = openpyxl.load_workbook(cfg.reports_dir / "weekly" / "周报_weekly_2026-11-20.xlsx")
@@ -46,7 +47,7 @@ def test_demo_end_to_end_and_again(demo_workspace):
     assert len(quotes) == 2
 
     # the story's planted events show in the Monday report
-    out = CliRunner().invoke(main, ["--config", str(root / "config.toml"), "report", "weekly", "--json"])
+    out = CliRunner().invoke(main, ["--config", str(root / "config.toml"), "report", "weekly_internal", "--json"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
     assert data["as_of"] == "2026-11-20"

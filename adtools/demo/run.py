@@ -125,16 +125,18 @@ def _report_line(ctx: DemoContext, step: str, result, figures: str) -> list[Demo
     return [DemoLine(step, f"台账 ledger, {result.period}", f"{figures}; {queued}", files)]
 
 
-def _report_step(declared: registry.Report) -> Callable[[DemoContext], list[DemoLine]]:
-    """A registered report's job, run at the demo's moment and queued to its recipients."""
+def _report_step(job: registry.Job) -> Callable[[DemoContext], list[DemoLine]]:
+    """A registered report job, run at the demo's moment, each of its reports queued to its recipients."""
+    declared = registry.reports_of_job(job.name)
 
     def step(ctx: DemoContext) -> list[DemoLine]:
         from ..tasks import run_task
 
-        result = run_task(declared.job, ctx.config, now=_demo_now(ctx))
-        return _report_line(ctx, declared.title, result, registry.resolve(declared.headline)(result.summary))
+        result = run_task(job.name, ctx.config, now=_demo_now(ctx))
+        return _report_line(ctx, declared[0].title, result, registry.resolve(declared[0].headline)(result.summary))
 
-    step.__doc__ = f"{declared.title}: the job {declared.job}, queued to [mail.recipients] {declared.key}."
+    keys = ", ".join(r.key for r in declared)
+    step.__doc__ = f"{declared[0].title}: the job {job.name}, queued to [mail.recipients] {keys}."
     return step
 
 
@@ -166,7 +168,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], list[DemoLine]]]] = [
     ("workspace", _step_workspace),
     ("samples", _step_samples),
     ("ingest", _step_ingest),
-    *((r.key, _report_step(r)) for r in registry.REPORTS),  # every registered report, by its job
+    *((j.name, _report_step(j)) for j in registry.JOBS if j.reports),  # every registered report, by its job
     ("quotes", _step_quotes),
     ("mail", _step_mail),
 ]

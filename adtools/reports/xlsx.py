@@ -21,6 +21,7 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..errors import FileError
 
@@ -214,6 +215,44 @@ class ReportWorkbook:
         if n == 0:
             ws.write_string(header_row + 1, 0, "（无 None）", self.subtitle_fmt)
         return ws, header_row + 1, n
+
+    def timeline(self, ws, *, header_row: int, first_row: int, rows: int, col: int, start_col: int, end_col: int,
+                 days: Sequence[date], today: date) -> None:
+        """A Gantt chart made of conditional formats, right of a table: one narrow column per day.
+
+        Each row's bar runs from the date in `start_col` to the date in `end_col`
+        (blue), then on in red up to `today` when that due date has passed; weekends
+        are grey and `today` has a bold frame.  The cells hold nothing: Excel, WPS
+        and LibreOffice draw the bars from the dates, so a changed date redraws them.
+        """
+        if not days:
+            return
+        head = self.fmt(num_format="mm-dd", rotation=90, align="center", valign="bottom", font_size=8,
+                        bg_color="#DDEBF7", border=1)
+        today_head = self.fmt(num_format="mm-dd", rotation=90, align="center", valign="bottom", font_size=8,
+                              bg_color="#1F4E79", font_color="#FFFFFF", bold=True, border=1)
+        for i, day in enumerate(days):
+            c = col + i
+            ws.set_column(c, c, 2.6)
+            ws.write_datetime(header_row, c, datetime(day.year, day.month, day.day), today_head if day == today else head)
+        if rows <= 0:
+            return
+        last_row, last_col = first_row + rows - 1, col + len(days) - 1
+        day = xl_rowcol_to_cell(header_row, col, row_abs=True)  # e.g. I$4: the day of the column
+        start = xl_rowcol_to_cell(first_row, start_col, col_abs=True)  # e.g. $D5: the row's received date
+        end = xl_rowcol_to_cell(first_row, end_col, col_abs=True)
+        asof = f"DATE({today.year},{today.month},{today.day})"
+        area = (first_row, col, last_row, last_col)
+        rules = (
+            (f"=AND({day}={asof},{day}>={start},{day}<={end})", {"bg_color": "#2F75B5", "left": 2, "right": 2}),
+            (f"=AND({day}>{end},{day}<={asof},{start}<>\"\")", {"bg_color": "#E06666"}),
+            (f"=AND({day}>={start},{day}<={end})", {"bg_color": "#9BC2E6"}),
+            (f"={day}={asof}", {"left": 2, "right": 2}),
+            (f"=WEEKDAY({day},2)>5", {"bg_color": "#EDEDED"}),
+        )
+        for formula, props in rules:
+            ws.conditional_format(*area, {"type": "formula", "criteria": formula, "format": self.wb.add_format(props),
+                                          "stop_if_true": True})
 
     def key_values(self, name: str, title: str, pairs: Sequence[tuple[str, Any, str]], *, subtitle: str = ""):
         """A summary sheet: title and (label, value, kind) rows."""
