@@ -256,6 +256,8 @@ class Fees:
     tax_rate: Decimal = _opt(_dec("0", "1", hi_open=True, example="0.06"), Decimal("0.06"))
     oop_markup: Decimal = _opt(_dec("0", "10", example="0.0"), Decimal("0.0"))
     budget_warning: Decimal = _opt(_dec("0", "10", example="0.9"), Decimal("0.9"))
+    quote_valid_days: int = _opt(_int(1, 365, 30), 30, "a priced quote is valid this many days from its date")
+    quote_payment_days: int = _opt(_int(0, 365, 30), 30, "payment terms printed on the quote: days after the invoice")
 
 
 @dataclass(frozen=True)
