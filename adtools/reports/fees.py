@@ -21,7 +21,7 @@ from ._labels import DEPARTMENT_LABELS, HOURS_LABELS, LINE_TYPE_LABELS, category
 from ._text import file_part, percent
 from .base import ReportResult, report_subject
 from .html import Figure, figures_html, figures_text, html_document, rows_html
-from .xlsx import AMBER, RED, Column, ReportWorkbook
+from .xlsx import AMBER, BAR_OK, BAR_OVER, BAR_WARNING, CHART_COLOURS, RED, Column, ReportWorkbook
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -211,7 +211,7 @@ def _write_workbook(
                         "tax is rounded half up per job.", wb.subtitle_fmt)
 
         ws, first, n = wb.table(
-            "收费明细 Lines", LINE_COLUMNS, _line_rows(statement), title="收费明细 Charged lines",
+            "收费明细 Lines", LINE_COLUMNS, _line_rows(statement), title="收费明细 Charged lines", excel_table=True,
             subtitle="每行金额来自所列单元格；工时行的每个单元格见「工时明细」。 / Each amount comes from the cells listed; "
                      "every timesheet cell of an hours line is on the Hours detail sheet.")
         r = first + max(n, 1)
@@ -221,20 +221,69 @@ def _write_workbook(
             col = LINE_COLUMNS[keys.index(key)]
             wb.write(ws, r, keys.index(key), value, col.kind, wb.kind_fmt(col.kind, **bold))
         detail = _detail_rows(statement)
-        wb.table("工时明细 Hours detail", DETAIL_COLUMNS, detail, title="工时明细 Timesheet rows of the month",
+        wb.table("工时明细 Hours detail", DETAIL_COLUMNS, detail, title="工时明细 Timesheet rows of the month", excel_table=True,
                  subtitle="非计费和未收费的工时也列出（无收费行号）。 / Non-billable and uncharged hours are listed too (no line).")
-        wb.table("员工工时 Hours by staff", _staff_columns(statement), _records(statement.hours_by_staff),
-                 title="员工工时（按类别）Hours by staff and category")
-        wb.table("预算对比 Estimate vs actual", BUDGET_COLUMNS, budget,
-                 title="已确认报价与实际收费 Approved quote against billed to date",
-                 subtitle=f"黄色 = 已达报价的 {percent(cfg.fees.budget_warning)}；红色 = 超出报价 / "
-                          f"amber = {percent(cfg.fees.budget_warning)} of the quote reached; red = over the quote",
-                 row_formats=[_row_colour(b["status"]) for b in budget])
+        staff_columns = _staff_columns(statement)
+        ws, first, n = wb.table("员工工时 Hours by staff", staff_columns, _records(statement.hours_by_staff),
+                                title="员工工时（按类别）Hours by staff and category")
+        _hours_charts(wb, ws, staff_columns, first, n)
+        ws, first, n = wb.table("预算对比 Estimate vs actual", BUDGET_COLUMNS, budget,
+                                title="已确认报价与实际收费 Approved quote against billed to date",
+                                subtitle=f"黄色 = 已达报价的 {percent(cfg.fees.budget_warning)}；红色 = 超出报价 / "
+                                         f"amber = {percent(cfg.fees.budget_warning)} of the quote reached; red = over the quote",
+                                row_formats=[_row_colour(b["status"]) for b in budget])
+        _budget_bars(ws, budget, first, [c.key for c in BUDGET_COLUMNS].index("share"))
         wb.table("缺交工时表 Missing timesheets", MISSING_COLUMNS, _missing_rows(cfg, statement),
                  title="缺交的工时表 Timesheets not received",
                  subtitle="本月有工作日的每一周（自星期一起） / every week, starting Monday, with a working day in the month")
         wb.table("注意 Warnings", WARNING_COLUMNS, [{"warning": w} for w in statement.warnings],
                  title="注意事项 Warnings")
+
+
+def _hours_charts(wb: ReportWorkbook, ws, columns: tuple[Column, ...], first: int, n: int) -> None:  # noqa: ANN001
+    """Below the table of hours by staff: hours by staff (bars stacked by category) and by category (by staff).
+
+    Both charts read the table's own cells; nothing is added up here.
+    """
+    if n == 0:
+        return
+    cats = [i for i, c in enumerate(columns) if c.key not in ("staff", "total", "billable", "billable_share")]
+    if not cats:
+        return
+    name, head, last = ws.name, first - 1, first + n - 1
+    below = last + 3
+    wb.bar_chart(
+        ws, at=(below, 0), title="员工工时 Hours by staff", horizontal=True, x_title="", y_title="小时 Hours",
+        categories=[name, first, 0, last, 0],
+        series=[([name, head, c], [name, first, c, last, c], CHART_COLOURS[k % len(CHART_COLOURS)])
+                for k, c in enumerate(cats)],
+        size=(560, max(260, 90 + 28 * n)),
+    )
+    wb.bar_chart(
+        ws, at=(below, 0), x_offset=580, title="按类别 Hours by category", y_title="小时 Hours",
+        categories=[name, head, cats[0], head, cats[-1]],
+        series=[([name, r, 0], [name, r, cats[0], r, cats[-1]], CHART_COLOURS[k % len(CHART_COLOURS)])
+                for k, r in enumerate(range(first, last + 1))],
+        size=(560, max(260, 90 + 28 * n)),
+    )
+
+
+def _budget_bars(ws, budget: list[dict[str, Any]], first: int, col: int) -> None:  # noqa: ANN001
+    """Data bars on the share of each quote used: blue, amber from the warning share on, red over the quote.
+
+    One rule per row so that each bar takes its row's status colour; all share one scale
+    (0 to the largest share, at least 100 %), so bars compare across jobs.
+    """
+    shares = [b["share"] for b in budget if b.get("share") is not None]
+    top = float(max([1, *shares]))
+    colours = {"over": BAR_OVER, "warning": BAR_WARNING}
+    for i, b in enumerate(budget):
+        if b.get("share") is None:
+            continue
+        ws.conditional_format(first + i, col, first + i, col, {
+            "type": "data_bar", "bar_color": colours.get(b["status"], BAR_OK), "bar_solid": True,
+            "min_type": "num", "min_value": 0, "max_type": "num", "max_value": top,
+        })
 
 
 # --------------------------------------------------------------------------- the mail body

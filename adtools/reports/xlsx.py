@@ -25,7 +25,8 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..errors import FileError
 
-__all__ = ["Column", "ReportWorkbook", "FIXED_CREATED", "RED", "AMBER", "text_lines", "row_points"]
+__all__ = ["Column", "ReportWorkbook", "FIXED_CREATED", "RED", "AMBER", "CHART_COLOURS", "BAR_OK", "BAR_WARNING",
+           "BAR_OVER", "text_lines", "row_points"]
 
 # Fixed document timestamp: the same figures give the same bytes (golden-file tests).
 FIXED_CREATED = datetime(2026, 1, 1, 0, 0, 0)
@@ -33,6 +34,10 @@ FIXED_CREATED = datetime(2026, 1, 1, 0, 0, 0)
 # Row highlights (`row_formats` of ReportWorkbook.table), the same in every report.
 RED = {"bg_color": "#F8CBAD"}  # overdue, over the quote, a broken rule
 AMBER = {"bg_color": "#FFE699"}  # due soon, near the quote, waiting
+# Chart series colours, in order (colour-blind safe, print well in grey)
+CHART_COLOURS = ("#4472C4", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47", "#264478", "#9E480E", "#636363")
+# Data bars: the share of a quote used, by its status
+BAR_OK, BAR_WARNING, BAR_OVER = "#5B9BD5", "#FFC000", "#E06666"
 
 _KIND_FORMATS = {
     "text": {},
@@ -171,10 +176,13 @@ class ReportWorkbook:
         title: str = "",
         subtitle: str = "",
         row_formats: Sequence[Any] | None = None,
+        excel_table: bool = False,
     ):
         """A sheet holding one table: title lines, bilingual header, filter, frozen header, totals left to caller.
 
         `row_formats[i]` (optional) gives extra format properties for row i (e.g. red for overdue).
+        `excel_table`: a long list becomes an Excel table (Insert > Table: banded rows, a filter
+        on every column, sorting that keeps rows whole), its bilingual header as on other sheets.
         Returns (worksheet, first data row index, number of rows).
         """
         ws = self.sheet(name)
@@ -209,7 +217,13 @@ class ReportWorkbook:
                 ws.set_row(header_row + 1 + i, row_points(tall))
             n += 1
         last = header_row + max(n, 1)
-        ws.autofilter(header_row, 0, last, len(columns) - 1)
+        if excel_table and columns:
+            ws.add_table(header_row, 0, last, len(columns) - 1, {
+                "style": "Table Style Light 1",
+                "columns": [{"header": col.header, "header_format": self.header_fmt} for col in columns],
+            })
+        else:
+            ws.autofilter(header_row, 0, last, len(columns) - 1)
         ws.freeze_panes(header_row + 1, 0)
         ws.repeat_rows(header_row)
         if n == 0:
@@ -253,6 +267,39 @@ class ReportWorkbook:
         for formula, props in rules:
             ws.conditional_format(*area, {"type": "formula", "criteria": formula, "format": self.wb.add_format(props),
                                           "stop_if_true": True})
+
+    def bar_chart(
+        self, ws, *, at: tuple[int, int], title: str, series: Sequence[tuple[Any, Any, Any]], categories: Any = None,
+        horizontal: bool = False, stacked: bool = True, x_title: str = "", y_title: str = "",
+        size: tuple[int, int] = (520, 320), x_offset: int = 0,
+    ) -> None:
+        """A native Excel bar chart drawn from cells of the workbook (the numbers stay in the table beside it).
+
+        `series`: (name cell, values range, colour or None) with ranges as XlsxWriter
+        lists `[sheet, first_row, first_col, last_row, last_col]`; `categories` likewise.
+        """
+        chart = self.wb.add_chart({"type": "bar" if horizontal else "column", **({"subtype": "stacked"} if stacked else {})})
+        for name, values, colour in series:
+            spec = {"name": name, "values": values, "gap": 60}
+            if categories is not None:
+                spec["categories"] = categories
+            if colour:
+                spec["fill"] = {"color": colour}
+                spec["border"] = {"none": True}
+            chart.add_series(spec)
+        chart.set_title({"name": title, "name_font": {"size": 11, "bold": True}})
+        font = {"name_font": {"size": 9, "bold": False}, "num_font": {"size": 9}}
+        values = {"name": y_title, **font, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+        names = {"name": x_title, **font}
+        if horizontal:  # a bar chart's x axis is its value axis; its categories read top-down, as in the table
+            chart.set_x_axis(values)
+            chart.set_y_axis({**names, "reverse": True, "crossing": "max"})  # values stay below the bars
+        else:
+            chart.set_x_axis(names)
+            chart.set_y_axis(values)
+        chart.set_legend({"position": "bottom", "font": {"size": 9}})
+        chart.set_size({"width": size[0], "height": size[1]})
+        ws.insert_chart(at[0], at[1], chart, {"x_offset": x_offset, "y_offset": 4, "object_position": 1})
 
     def key_values(self, name: str, title: str, pairs: Sequence[tuple[str, Any, str]], *, subtitle: str = ""):
         """A summary sheet: title and (label, value, kind) rows."""
