@@ -355,3 +355,18 @@ def test_budget_share_has_data_bars_in_the_status_colour(statement_path, stateme
     colours = {"ok": "FF5B9BD5", "warning": "FFFFC000", "over": "FFE06666"}
     want = [colours[s] for s, share in zip(statement.budget["status"], statement.budget["share"]) if share is not None]
     assert want and re.findall(r'<color rgb="(FF[0-9A-F]{6})"/></dataBar>', bars[0]) == want
+
+
+def test_mail_body_greets_says_what_is_attached_and_signs_with_money_right_aligned(cfg, report):
+    html, text = report.html, report.text
+    assert "您好" in html and "Dear colleagues" in html
+    assert "收费清单_fees_2026-11.xlsx" in html and "Attached is the fee statement for 2026-11" in text
+    assert cfg.mail.sender in html and cfg.mail.sender in text and "reply to this mail" in html
+    from adtools.money import fmt_money
+
+    total = fmt_money(report_total(report))
+    assert re.search(rf'<td align="right"[^>]*text-align:right;[^>]*>{re.escape(total)}</td>', html)
+
+
+def report_total(report):
+    return D(report.data["totals"]["total"])

@@ -20,7 +20,8 @@ from ..money import fmt2, fmt_money
 from ._labels import DEPARTMENT_LABELS, HOURS_LABELS, LINE_TYPE_LABELS, category_label, label
 from ._text import file_part, percent
 from .base import ReportResult, report_subject
-from .html import Figure, figures_html, figures_text, html_document, rows_html
+from .html import (Figure, figures_html, figures_text, html_document, paragraph, rows_html, signature_html,
+                   signature_text)
 from .xlsx import AMBER, BAR_OK, BAR_OVER, BAR_WARNING, CHART_COLOURS, RED, Column, ReportWorkbook
 
 if TYPE_CHECKING:
@@ -302,10 +303,16 @@ def _figures(statement: FeeStatement) -> list[Figure]:
 
 
 def _mail_body(
-    statement: FeeStatement, jobs: list[dict[str, Any]], budget: list[dict[str, Any]], title_zh: str, title_en: str,
+    cfg: "Config", statement: FeeStatement, jobs: list[dict[str, Any]], budget: list[dict[str, Any]], title_zh: str,
+    title_en: str, attached: str,
 ) -> tuple[str, str]:
     figures = _figures(statement)
-    blocks = [figures_html(figures, caption_zh="本月概况", caption_en="This month")]
+    intro = (f"附件是 {statement.month} 的收费清单（{attached}）：按工作的服务费、软片费、外付成本和税金，每一行附来源单元格，"
+             "以及员工工时、报价使用情况和缺交的工时表。",
+             f"Attached is the fee statement for {statement.month} ({attached}): fees, film, out-of-pocket costs and "
+             "tax by job, each line with its source cells, hours by staff, quotes used and missing timesheets.")
+    blocks = [paragraph("您好，", "Dear colleagues,"), paragraph(*intro),
+              figures_html(figures, caption_zh="本月概况", caption_en="This month")]
     money = [k for k in MONEY_KEYS if k != "hours"]
     job_rows = [
         {"job_no": j["job_no"], "hours": fmt2(j["hours"]), **{k: fmt_money(j[k]) for k in money}}
@@ -333,8 +340,9 @@ def _mail_body(
             caption_zh="缺交工时表", caption_en="Missing timesheets"))
     if statement.warnings:
         blocks.append(rows_html([("w", "注意", "Warning")], [{"w": w} for w in statement.warnings]))
+    blocks.append(signature_html(cfg))
     html = html_document(title_zh, title_en, *blocks)
-    lines = [f"{title_zh} / {title_en}", "", figures_text(figures)]
+    lines = [f"{title_zh} / {title_en}", "", "您好， / Dear colleagues,", *intro, "", figures_text(figures)]
     if job_rows:
         lines += ["", "按工作 By job:"]
         lines += [f"  {j['job_no']}: {j['hours']} h, {j['subtotal']} + {j['tax']} = {j['total']}" for j in job_rows]
@@ -343,6 +351,7 @@ def _mail_body(
         lines += [f"  {s} {w.isoformat()}" for s, w in statement.missing_timesheets]
     if statement.warnings:
         lines += ["", "注意 Warnings:", *(f"  - {w}" for w in statement.warnings)]
+    lines += ["", signature_text(cfg)]
     return html, "\n".join(lines)
 
 
@@ -356,7 +365,7 @@ def render_fees(cfg: "Config", statement: FeeStatement, out_dir: Path | None = N
     title_en = f"Fee statement{f' of {job}' if job else ''}, {cfg.client.name}, {month}"
     jobs, budget = _records(statement.jobs), _budget_rows(statement)  # rows for the workbook and the mail alike
     _write_workbook(cfg, statement, jobs, budget, path, title_zh, title_en)
-    html, text = _mail_body(statement, jobs, budget, title_zh, title_en)
+    html, text = _mail_body(cfg, statement, jobs, budget, title_zh, title_en, path.name)
     log.info("fee statement %s%s written to %s", month, f" ({job})" if job else "", path)
     return ReportResult(
         key=KEY,
