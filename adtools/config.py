@@ -233,6 +233,8 @@ class Paths:
     outbox: str = _opt(_text(allow_empty=False), "var/outbox")
     feedback: str = _opt(_text(allow_empty=False), "var/feedback")
     archive: str = _opt(_text(allow_empty=False), "var/archive")
+    dashboard: str = _opt(_text(allow_empty=False), "var/reports/看板 Dashboard.xlsx",
+                          "the dashboard workbook, rewritten after each ingest and by the dashboard job")
 
 
 @dataclass(frozen=True)
@@ -428,6 +430,10 @@ class Config:
     @property
     def reports_dir(self) -> Path:
         return self.path(self.paths.reports)
+
+    @property
+    def dashboard_path(self) -> Path:
+        return self.path(self.paths.dashboard)
 
     @property
     def outbox_dir(self) -> Path:

@@ -213,6 +213,9 @@ _OTHER_JOBS: tuple[Job, ...] = (
     Job("ingest", "read new and changed workbooks of the watch folders into the ledger",
         "every 10 minutes", "adtools.tasks:ingest_task", _minute),
     Job("mail_flush", "send the queued mail that is due", "every 5 minutes", "adtools.tasks:mail_flush_task", _minute),
+    Job("dashboard", "rewrite the dashboard workbook ([paths] dashboard): open deliverables, sign-offs, budgets, "
+        "missing timesheets, rejected files, the outbox, the last runs", "every 10 minutes",
+        "adtools.tasks:dashboard_task", _minute),
 )
 
 

@@ -14,6 +14,7 @@ import click
 from .. import __version__
 from ..errors import AdtoolsError
 from ._common import AppContext, fail
+from .export import export_command
 from .forms import validate_command
 from .ledger import ingest_command, ledger_group
 from .mail import mail_group
@@ -90,3 +91,4 @@ main.add_command(quote_group)
 main.add_command(mail_group)
 main.add_command(run_command)
 main.add_command(jobs_command)
+main.add_command(export_command)

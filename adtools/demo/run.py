@@ -163,6 +163,16 @@ def _step_mail(ctx: DemoContext) -> list[DemoLine]:
     return [DemoLine("邮件 Mail", f"发件箱 outbox ({ctx.config.mail.transport})", produced, where)]
 
 
+def _step_dashboard(ctx: DemoContext) -> list[DemoLine]:
+    """The dashboard job, last: the workbook managers open on the shared drive, after every other job ran."""
+    from ..tasks import dashboard_task
+
+    result = dashboard_task(ctx.config, now=_demo_now(ctx))
+    produced = "看板已更新 dashboard written" if result.summary.get("written") else f"未写入 not written: {result.error or ''}"
+    return [DemoLine("看板 Dashboard", "台账 ledger, 发件箱 outbox, 任务 job runs", produced,
+                     _rel(ctx.config.dashboard_path, ctx.root))]
+
+
 # ingest is the first job: it runs right after the sample workbooks are written
 DEMO_STEPS: list[tuple[str, Callable[[DemoContext], list[DemoLine]]]] = [
     ("workspace", _step_workspace),
@@ -171,6 +181,7 @@ DEMO_STEPS: list[tuple[str, Callable[[DemoContext], list[DemoLine]]]] = [
     *((j.name, _report_step(j)) for j in registry.JOBS if j.reports),  # every registered report, by its job
     ("quotes", _step_quotes),
     ("mail", _step_mail),
+    ("dashboard", _step_dashboard),
 ]
 
 

@@ -22,7 +22,7 @@ from ._text import file_part, percent
 from .base import ReportResult, report_subject
 from .html import (Figure, figures_html, figures_text, html_document, paragraph, rows_html, signature_html,
                    signature_text)
-from .xlsx import AMBER, BAR_OK, BAR_OVER, BAR_WARNING, CHART_COLOURS, RED, Column, ReportWorkbook
+from .xlsx import AMBER, CHART_COLOURS, RED, Column, ReportWorkbook
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -233,7 +233,7 @@ def _write_workbook(
                                 subtitle=f"黄色 = 已达报价的 {percent(cfg.fees.budget_warning)}；红色 = 超出报价 / "
                                          f"amber = {percent(cfg.fees.budget_warning)} of the quote reached; red = over the quote",
                                 row_formats=[_row_colour(b["status"]) for b in budget])
-        _budget_bars(ws, budget, first, [c.key for c in BUDGET_COLUMNS].index("share"))
+        wb.share_bars(ws, [(b["share"], b["status"]) for b in budget], first, [c.key for c in BUDGET_COLUMNS].index("share"))
         wb.table("缺交工时表 Missing timesheets", MISSING_COLUMNS, _missing_rows(cfg, statement),
                  title="缺交的工时表 Timesheets not received",
                  subtitle="本月有工作日的每一周（自星期一起） / every week, starting Monday, with a working day in the month")
@@ -267,24 +267,6 @@ def _hours_charts(wb: ReportWorkbook, ws, columns: tuple[Column, ...], first: in
                 for k, r in enumerate(range(first, last + 1))],
         size=(560, max(260, 90 + 28 * n)),
     )
-
-
-def _budget_bars(ws, budget: list[dict[str, Any]], first: int, col: int) -> None:  # noqa: ANN001
-    """Data bars on the share of each quote used: blue, amber from the warning share on, red over the quote.
-
-    One rule per row so that each bar takes its row's status colour; all share one scale
-    (0 to the largest share, at least 100 %), so bars compare across jobs.
-    """
-    shares = [b["share"] for b in budget if b.get("share") is not None]
-    top = float(max([1, *shares]))
-    colours = {"over": BAR_OVER, "warning": BAR_WARNING}
-    for i, b in enumerate(budget):
-        if b.get("share") is None:
-            continue
-        ws.conditional_format(first + i, col, first + i, col, {
-            "type": "data_bar", "bar_color": colours.get(b["status"], BAR_OK), "bar_solid": True,
-            "min_type": "num", "min_value": 0, "max_type": "num", "max_value": top,
-        })
 
 
 # --------------------------------------------------------------------------- the mail body

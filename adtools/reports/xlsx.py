@@ -23,7 +23,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from ..errors import FileError
+from ..errors import FileBusyError, FileError
 
 __all__ = ["Column", "ReportWorkbook", "FIXED_CREATED", "RED", "AMBER", "CHART_COLOURS", "BAR_OK", "BAR_WARNING",
            "BAR_OVER", "text_lines", "row_points"]
@@ -301,6 +301,24 @@ class ReportWorkbook:
         chart.set_size({"width": size[0], "height": size[1]})
         ws.insert_chart(at[0], at[1], chart, {"x_offset": x_offset, "y_offset": 4, "object_position": 1})
 
+    def share_bars(self, ws, shares: Sequence[tuple[Any, str]], first: int, col: int) -> None:
+        """Data bars on a column of shares of a quote used, one (share, status) per row from `first`.
+
+        Blue, amber (status `warning`: the [fees] budget_warning share reached), red (`over`).
+        One rule per row so that each bar takes its row's colour; all share one scale (0 to
+        the largest share, at least 100 %), so bars compare across rows.
+        """
+        known = [s for s, _ in shares if s is not None and not _isna(s)]
+        top = float(max([1, *known]))
+        colours = {"over": BAR_OVER, "warning": BAR_WARNING}
+        for i, (share, status) in enumerate(shares):
+            if share is None or _isna(share):
+                continue
+            ws.conditional_format(first + i, col, first + i, col, {
+                "type": "data_bar", "bar_color": colours.get(status, BAR_OK), "bar_solid": True,
+                "min_type": "num", "min_value": 0, "max_type": "num", "max_value": top,
+            })
+
     def key_values(self, name: str, title: str, pairs: Sequence[tuple[str, Any, str]], *, subtitle: str = ""):
         """A summary sheet: title and (label, value, kind) rows."""
         label_width, value_width = 50, 50
@@ -329,6 +347,10 @@ class ReportWorkbook:
         try:
             self.wb.close()
             os.replace(self._tmp, self.path)
+        except PermissionError as exc:  # Windows: Excel has the old file open
+            self._tmp.unlink(missing_ok=True)
+            raise FileBusyError(f"文件被占用 / {self.path} is open in another program ({exc.strerror or exc}). "
+                                "Fix: close it there; it is written again next time.") from None
         except (OSError, xlsxwriter.exceptions.XlsxWriterException) as exc:
             self._tmp.unlink(missing_ok=True)
             raise FileError(f"无法写入报告 / Cannot write the report {self.path}: {exc}") from None
