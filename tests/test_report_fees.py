@@ -340,7 +340,7 @@ def test_hours_by_staff_and_by_category_are_native_bar_charts(statement_path):
     assert len(charts) == 2
     staff, category = xml
     assert 'barDir val="bar"' in staff and "员工工时 Hours by staff" in staff and 'grouping val="stacked"' in staff
-    assert 'barDir val="col"' in category and "按类别 Hours by category" in category
+    assert 'barDir val="bar"' in category and "按类别 Hours by category" in category
     # the charts read the table on the same sheet: no numbers of their own
     assert "'员工工时 Hours by staff'!$B$" in staff and "'员工工时 Hours by staff'!$A$" in category
 

@@ -93,3 +93,11 @@ def test_a_tally_naming_a_field_the_table_lacks_is_refused():
     with pytest.raises(SchemaError, match="tally 'day_total' sums 'minutes'"):
         Form("x", "表", "X", header=(Field("k", "键", "Key"),), columns=(Field("hours", "小时", "Hours", "decimal"),),
              key=("k",), tallies=(Tally("day_total", "合计", "Total", of="minutes"),))
+
+
+def test_rows_filled_below_the_styled_table_keep_its_row_height(cfg, tmp_path):
+    rows = [{"date": date(2026, 11, 23), "job_no": "HRFR-2026-001", "category": "pop_artwork", "hours": D("0.25")}] * 55
+    path = fill_workbook(TS, cfg, {"staff": "张伟", "department": "creative", "week_start": date(2026, 11, 23)}, rows,
+                         tmp_path / "long.xlsx")
+    ws = openpyxl.load_workbook(path)["工时表"]
+    assert ws.row_dimensions[64].height == ws.row_dimensions[10].height >= 32

@@ -290,7 +290,7 @@ class _Story:
         pitch_end = self.at(self.e(4), 16, 30)
         review_end = self.at(self.b(9), 16, 0)
         friday = last_friday(self.today)  # the day the Monday report is made as of
-        call_day = friday - timedelta(days=2)  # a Wednesday: its minutes are due Thursday 16:00
+        call_day = friday - timedelta(days=3)  # a Tuesday: its minutes are due Wednesday 16:00, sent Thursday
         meetings = [
             ("内部布置会", self.job_a, self.at(self.e(1), 10, 0), kickoff_end, False, everyone,
              self.at(self.e(1), 14, 30), [
@@ -312,7 +312,7 @@ class _Story:
              ]),
             # in the week the Monday report covers (Saturday to the last Friday): minutes sent late
             ("第二波排期沟通会", self.job_b, self.at(call_day, 14, 0), self.at(call_day, 16, 0), True,
-             f"{client}、{self.ae}、{self.planner}", self.at(friday, 8, 30), [
+             f"{client}、{self.ae}、{self.planner}", self.at(friday - timedelta(days=1), 17, 0), [
                  ("第二波加投两期通栏，媒介出修改排期", self.planner, self.ahead(2), "open"),
              ]),
         ]

@@ -253,19 +253,19 @@ def _hours_charts(wb: ReportWorkbook, ws, columns: tuple[Column, ...], first: in
         return
     name, head, last = ws.name, first - 1, first + n - 1
     below = last + 3
-    wb.bar_chart(
-        ws, at=(below, 0), title="员工工时 Hours by staff", horizontal=True, x_title="", y_title="小时 Hours",
+    wb.bar_chart(  # one bar per person, stacked by category
+        ws, at=(below, 0), title="员工工时 Hours by staff", horizontal=True, y_title="小时 Hours",
         categories=[name, first, 0, last, 0],
         series=[([name, head, c], [name, first, c, last, c], CHART_COLOURS[k % len(CHART_COLOURS)])
                 for k, c in enumerate(cats)],
-        size=(560, max(260, 90 + 28 * n)),
+        size=(560, 170 + 34 * n),
     )
-    wb.bar_chart(
-        ws, at=(below, 0), x_offset=580, title="按类别 Hours by category", y_title="小时 Hours",
+    wb.bar_chart(  # one bar per category, stacked by person
+        ws, at=(below, 0), x_offset=580, title="按类别 Hours by category", horizontal=True, y_title="小时 Hours",
         categories=[name, head, cats[0], head, cats[-1]],
         series=[([name, r, 0], [name, r, cats[0], r, cats[-1]], CHART_COLOURS[k % len(CHART_COLOURS)])
                 for k, r in enumerate(range(first, last + 1))],
-        size=(560, max(260, 90 + 28 * n)),
+        size=(560, 170 + 34 * len(cats)),
     )
 
 

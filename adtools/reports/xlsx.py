@@ -293,7 +293,8 @@ class ReportWorkbook:
         names = {"name": x_title, **font}
         if horizontal:  # a bar chart's x axis is its value axis; its categories read top-down, as in the table
             chart.set_x_axis(values)
-            chart.set_y_axis({**names, "reverse": True, "crossing": "max"})  # values stay below the bars
+            chart.set_y_axis({**names, "reverse": True, "crossing": "max",  # values stay below the bars
+                              "interval_unit": 1})  # every category named
         else:
             chart.set_x_axis(names)
             chart.set_y_axis(values)
