@@ -233,6 +233,8 @@ class Paths:
     outbox: str = _opt(_text(allow_empty=False), "var/outbox")
     feedback: str = _opt(_text(allow_empty=False), "var/feedback")
     archive: str = _opt(_text(allow_empty=False), "var/archive")
+    dashboard: str = _opt(_text(allow_empty=False), "var/reports/看板 Dashboard.xlsx",
+                          "the dashboard workbook, rewritten after each ingest and by the dashboard job")
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,8 @@ class Fees:
     tax_rate: Decimal = _opt(_dec("0", "1", hi_open=True, example="0.06"), Decimal("0.06"))
     oop_markup: Decimal = _opt(_dec("0", "10", example="0.0"), Decimal("0.0"))
     budget_warning: Decimal = _opt(_dec("0", "10", example="0.9"), Decimal("0.9"))
+    quote_valid_days: int = _opt(_int(1, 365, 30), 30, "a priced quote is valid this many days from its date")
+    quote_payment_days: int = _opt(_int(0, 365, 30), 30, "payment terms printed on the quote: days after the invoice")
 
 
 def _alert_steps(v: Any) -> tuple[int, ...]:
@@ -485,6 +489,10 @@ class Config:
     @property
     def reports_dir(self) -> Path:
         return self.path(self.paths.reports)
+
+    @property
+    def dashboard_path(self) -> Path:
+        return self.path(self.paths.dashboard)
 
     @property
     def outbox_dir(self) -> Path:

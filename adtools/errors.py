@@ -15,6 +15,7 @@ __all__ = [
     "InputError",
     "SchemaError",
     "FileError",
+    "FileBusyError",
     "LedgerError",
     "LockedError",
     "MailError",
@@ -42,6 +43,10 @@ class SchemaError(AdtoolsError):
 
 class FileError(AdtoolsError):
     """A file or folder cannot be read or written."""
+
+
+class FileBusyError(FileError):
+    """A file another program holds open (Excel on Windows locks the workbook it shows): write it next time."""
 
 
 class LedgerError(AdtoolsError):

@@ -177,11 +177,35 @@ REPORTS: tuple[Report, ...] = (
         period=_iso,
         option_help={"as_of": "The end of this day (default: the last Friday on or before today)."},
         job="weekly_progress",
-        job_help="the Monday progress list as of the last Friday, queued to [mail.recipients] weekly",
+        job_help="the Monday progress list as of the last Friday, queued to [mail.recipients] weekly, "
+                 "and the account team's version to [mail.recipients] weekly_internal",
         schedule="monday 09:00",
         subject_tag="周报 Weekly",
         subject_topic="工作进展",
         recipients=("client.pm@client.example",),
+    ),
+    Report(
+        key="weekly_internal",
+        title_zh="内部周报",
+        title_en="Weekly progress, internal",
+        summary="the account team's weekly report (内部周报): the client's list plus gate violations, minutes SLA and source cells",
+        description=(
+            "Writes 内部周报_weekly_internal_<as-of>.xlsx for the account team: the client's progress list with "
+            "each row's source cell, steps started without the client's written approval and the minutes SLA."
+        ),
+        example="adtools report weekly_internal --as-of 2026-11-27 --send",
+        build="adtools.reports.weekly_internal:build_weekly_internal",
+        show="adtools.reports.weekly_internal:show",
+        headline="adtools.reports.weekly_internal:headline",
+        options=(AS_OF,),
+        defaults=_weekly_defaults,
+        period=_iso,
+        option_help={"as_of": "The end of this day (default: the last Friday on or before today)."},
+        job="weekly_progress",
+        schedule="monday 09:00",
+        subject_tag="内部周报 Internal weekly",
+        subject_topic="工作进展（内部）",
+        recipients=("account.haier@agency.example",),
     ),
     Report(
         key="fees",
@@ -353,6 +377,9 @@ _OTHER_JOBS: tuple[Job, ...] = (
         "every 10 minutes", "adtools.tasks:ingest_task", _minute, repeatable=True),
     Job("mail_flush", "send the queued mail that is due", "every 5 minutes", "adtools.tasks:mail_flush_task", _minute,
         repeatable=True),
+    Job("dashboard", "rewrite the dashboard workbook ([paths] dashboard): open deliverables, sign-offs, budgets, "
+        "missing timesheets, rejected files, the outbox, the last runs", "every 10 minutes",
+        "adtools.tasks:dashboard_task", _minute, repeatable=True),
     Job("sla_watch", "each working morning, a personal digest to each person with something to act on "
         "(deliverables due or overdue, minutes owed, approvals awaiting the client, last week's timesheet, "
         "rejected workbooks)", "workdays 08:30", "adtools.tasks:sla_watch_task", _day, catch_up="latest"),
@@ -399,6 +426,9 @@ def _check() -> None:
                 raise RuntimeError(f"registry: reports {r.key} and {other.key} share [mail.recipients] "
                                    f"{r.recipients_key} but not its default addresses")
     for j in JOBS:
+        mates = [r for r in REPORTS if r.job == j.name]
+        if any(r.schedule != mates[0].schedule or r.defaults is not mates[0].defaults for r in mates):
+            raise RuntimeError(f"registry: the reports of job {j.name} must share its schedule and defaults")
         parse_schedule(j.schedule)  # ValueError names the accepted phrases
         if j.catch_up not in ("latest", "all", "skip"):
             raise RuntimeError(f"registry: job {j.name}: catch_up {j.catch_up!r} is not latest, all or skip")
@@ -437,7 +467,7 @@ def job(name: str) -> Job:
 
 
 def report_of_job(name: str) -> Report | None:
-    """The report a job makes (None for ingest, mail_flush …)."""
+    """The (first) report a job makes (None for ingest, mail_flush …)."""
     j = job(name)
     return report(j.report) if j.report else None
 

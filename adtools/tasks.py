@@ -35,6 +35,10 @@ __all__ = [
     "sla_digests",
     "sla_watch_task",
     "previous_month",
+    "dashboard_inputs",
+    "write_dashboard",
+    "dashboard_task",
+    "export_records",
 ]
 
 log = logging.getLogger("adtools.tasks")
@@ -162,28 +166,38 @@ def make_report(
 
 def report_task(name: str, cfg: Config, *, now: datetime | None = None, send: bool = True,
                 force: bool = False) -> TaskResult:
-    """The scheduled job of a registered report: the period its moment covers, built and queued once.
+    """The scheduled job of registered reports: the period its moment covers, each report built and queued once.
 
     A period already done is neither built nor queued again unless `force`
-    (then the report is rebuilt and queued again, replacing a copy still waiting).
+    (then the reports are rebuilt and queued again, replacing copies still waiting).
+    A job making several reports (the weekly job: the client's list and the
+    account team's version) builds them in the registry's order; its summary is
+    the first report's figures, the others' under `also`.
     """
-    declared = registry.report_of_job(name)
-    if declared is None:
+    declared = registry.reports_of_job(name)
+    if not declared:
         raise InputError(f"任务 {name} 不生成报告 / The job {name!r} makes no report.")
     now = _now(cfg, now)
-    if any(r.due for r in registry.reports_of_job(name)):
+    if any(r.due for r in declared):
         return _due_reports_task(name, cfg, now=now, send=send, force=force)
-    options = declared.defaults(now)
-    period = declared.period(options)
-    build = registry.resolve(declared.build)
+    options = declared[0].defaults(now)
+    period = declared[0].period(options)
 
     def body(ledger: Any) -> TaskResult:
-        report = build(cfg, ledger, **{o.name: options.get(o.name) for o in declared.options})
-        queued = []
-        if send:
-            q = queue_report(cfg, ledger.engine, report, force=force, now=now)
-            queued = [q.id] if q.queued else []
-        return TaskResult(name, period, summary=report.data, files=list(report.files), queued=queued)
+        result = TaskResult(name, period)
+        for i, r in enumerate(declared):
+            build = registry.resolve(r.build)
+            report = build(cfg, ledger, **{o.name: options.get(o.name) for o in r.options})
+            if send:
+                q = queue_report(cfg, ledger.engine, report, force=force, now=now)
+                result.queued += [q.id] if q.queued else []
+            result.files += list(report.files)
+            if i == 0:
+                result.summary = dict(report.data)
+            else:
+                result.summary.setdefault("also", {})[r.key] = {"period": report.period,
+                                                                "files": [str(f) for f in report.files]}
+        return result
 
     return _recorded(name, period, cfg, now, body, force=force)
 
@@ -339,7 +353,109 @@ def ingest_task(cfg: Config, *, now: datetime | None = None, progress: Progress 
     except AdtoolsError as exc:
         log.error("job ingest (%s) failed: %s", period, exc)
         return TaskResult("ingest", period, status="failed", error=str(exc))
+    try:  # the dashboard shows what was just read; it failing is not the ingest failing
+        write_dashboard(cfg, now=now)
+    except AdtoolsError as exc:
+        log.warning("dashboard not rewritten after the ingest: %s", exc)
     return TaskResult("ingest", period, summary=summary.to_json())
+
+
+# --------------------------------------------------------------------------- the dashboard
+def dashboard_inputs(cfg: Config, ledger: Any, *, now: datetime) -> Any:
+    """Gather what the dashboard shows as of `now`: the calculators' figures, rejected files, the outbox, the runs."""
+    from dataclasses import asdict, replace
+    from datetime import timedelta
+
+    from .calendar import WorkCalendar
+    from .fees import fee_statement
+    from .ledger import frames
+    from .mail import list_messages
+    from .reports.dashboard import DashboardInputs
+    from .workflow import awaiting_client, weekly_summary
+
+    today = now.date()
+    cal = WorkCalendar.from_config(cfg)
+    sign_offs = frames.rows(ledger, "sign_off")
+    summary = weekly_summary(cfg, work_orders=frames.rows(ledger, "work_order"), progress=frames.rows(ledger, "progress"),
+                             sign_offs=sign_offs, minutes_docs=frames.documents(ledger, "minutes"), as_of=today, cal=cal)
+    # every pending sign-off, not only those past the client's response time (marked past_sla)
+    pending = awaiting_client(sign_offs, replace(cfg, sla=replace(cfg.sla, client_response_days=0)), cal, today)
+    if not pending.empty:
+        pending = pending.assign(past_sla=pending["working_days_waiting"] > cfg.sla.client_response_days)
+    statement = fee_statement(frames.rows(ledger, "timesheet"), frames.rows(ledger, "costs"), sign_offs, cfg,
+                              today.strftime("%Y-%m"), calendar=cal, as_of=today)
+    last_monday = today - timedelta(days=today.weekday() + 7)
+    missing = tuple((staff, week) for staff, week in statement.missing_timesheets if week >= last_monday)
+    rejected = []
+    for state in ledger.file_states().values():
+        if state.status != "rejected" or state.missing_since is not None:
+            continue  # a fixed file is no longer rejected; a deleted one waits for nobody
+        doc = ledger.document(state.document_id) if state.document_id is not None else None
+        rejected.append({"who": (doc.submitter if doc else None) or "", "file": state.rel_path,
+                         "since": doc.ingested_at if doc else None, "errors": state.errors, "reason": state.reason})
+    rejected.sort(key=lambda r: (r["since"] is None, r["since"] or now))
+    outbox = [asdict(e) | {"recipients": ", ".join(e.recipients)}
+              for state in ("failed", "queued", "sending") for e in list_messages(cfg, ledger.engine, state=state)]
+    runs = []
+    for job in registry.JOBS:
+        ok, last = ledger.last_run(job.name), ledger.last_run(job.name, status=None)
+        runs.append({"job": job.name, "summary": job.summary,
+                     "last_ok_at": ok and (ok["finished_at"] or ok["started_at"]), "last_ok_period": ok and ok["period"],
+                     "last_status": last and last["status"], "last_at": last and (last["finished_at"] or last["started_at"])})
+    return DashboardInputs(now=now, open_deliverables=summary.open_lines, awaiting_client=pending,
+                           budget=statement.budget, missing_timesheets=missing, rejected=rejected, outbox=outbox,
+                           runs=runs, warnings=tuple(summary.warnings))
+
+
+def write_dashboard(cfg: Config, *, now: datetime | None = None) -> Path | None:
+    """Rewrite the dashboard workbook (`[paths] dashboard`), atomically; None when Excel holds it open (next time)."""
+    from .errors import FileBusyError
+    from .ledger.store import Ledger
+    from .reports.dashboard import render_dashboard
+
+    now = _now(cfg, now)
+    with Ledger.open(cfg) as ledger:
+        inputs = dashboard_inputs(cfg, ledger, now=now)
+    try:
+        return render_dashboard(cfg, inputs, cfg.dashboard_path)
+    except FileBusyError as exc:
+        log.info("dashboard not rewritten this time: %s", exc)
+        return None
+
+
+def dashboard_task(cfg: Config, *, now: datetime | None = None) -> TaskResult:
+    """The dashboard job: rewrite 看板 Dashboard.xlsx; a file held open by Excel is written on the next run."""
+    now = _now(cfg, now)
+    period = registry.job("dashboard").period(now)
+
+    def body(ledger: Any) -> TaskResult:
+        path = write_dashboard(cfg, now=now)
+        return TaskResult("dashboard", period, summary={"written": path is not None, "path": str(cfg.dashboard_path)},
+                          files=[path] if path else [])
+
+    return _recorded("dashboard", period, cfg, now, body)
+
+
+# --------------------------------------------------------------------------- the ledger as a workbook
+def export_records(
+    cfg: Config, form_id: str, *, as_of: Any = None, out: Path | None = None, now: datetime | None = None,
+) -> tuple[Path, int]:
+    """Write the current records of a form (as of the end of `as_of`) to a workbook; (path, records written).
+
+    Table rows for a form with a table, one row per document otherwise.
+    """
+    from .forms.catalog import FORMS
+    from .ledger import frames
+    from .ledger.store import Ledger
+    from .reports.export import export_form, export_path
+
+    if form_id not in FORMS:
+        raise InputError(f"没有这个表格 / No form {form_id!r}. Fix: use one of {', '.join(FORMS)}.")
+    form = FORMS[form_id]
+    with Ledger.open(cfg) as ledger:
+        frame = (frames.rows if form.columns else frames.documents)(ledger, form_id, as_of=as_of)
+    path = Path(out) if out is not None else export_path(cfg, form, as_of, _now(cfg, now).date())
+    return export_form(cfg, frame, form_id, path, as_of=as_of), len(frame)
 
 
 # --------------------------------------------------------------------------- mail

@@ -78,7 +78,7 @@ def test_quote_price_json_and_default_path(config, tmp_path):
     written = cfg.reports_dir / "quotes" / "报价单_quote_HRFR-2026-001_production_v2.xlsx"
     ws = openpyxl.load_workbook(written).active
     assert ws["A2"].value == "报价单 Quote"
-    assert any(c.value == "客户确认签字 Client approval" for row in ws.iter_rows() for c in row)
+    assert any(c.value == "客户签字及盖章 Client's signature and seal" for row in ws.iter_rows() for c in row)
 
 
 def test_quote_price_table_and_out(config, tmp_path):

@@ -30,7 +30,7 @@ def test_demo_end_to_end_and_again(demo_workspace):
 
     # every report has its workbook and exactly one .eml carrying it; the archive's job mails its rights alert
     emls = sorted(cfg.outbox_dir.glob("*.eml"))
-    assert len(emls) == 8, emls
+    assert len(emls) == 9, emls
     subjects = {}
     for eml in emls:
         msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
@@ -39,6 +39,7 @@ def test_demo_end_to_end_and_again(demo_workspace):
         assert "style=" in html and "<style" not in html
     assert subjects == {
         "【周报 Weekly】海尔冰箱 工作进展 截至 2026-11-20": ["周报_weekly_2026-11-20.xlsx"],
+        "【内部周报 Internal weekly】海尔冰箱 工作进展（内部） 截至 2026-11-20": ["内部周报_weekly_internal_2026-11-20.xlsx"],
         "【收费清单 Fees】海尔冰箱 收费清单 2026-10": ["收费清单_fees_2026-10.xlsx"],
         "【对账 Reconciliation】海尔冰箱 媒体核对及付款对账 截至 2026-11-26": ["对账报告_reconciliation_2026-11-26.xlsx"],
         "【存档 Archive】海尔冰箱 授权到期提醒 Rights ending MR-2026-001 还剩 14 天 14 days left":
@@ -58,7 +59,7 @@ def test_demo_end_to_end_and_again(demo_workspace):
     assert len(quotes) == 2
 
     # the story's planted events show in the Monday report
-    out = CliRunner().invoke(main, ["--config", str(root / "config.toml"), "report", "weekly", "--json"])
+    out = CliRunner().invoke(main, ["--config", str(root / "config.toml"), "report", "weekly_internal", "--json"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
     assert data["as_of"] == "2026-11-20"

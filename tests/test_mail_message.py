@@ -1,7 +1,7 @@
 """The message model: the e-mail it builds, the Outlook-safe HTML helpers and report subjects."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from email import message_from_bytes, policy
 from html.parser import HTMLParser
@@ -90,7 +90,7 @@ def test_report_subjects_name_report_product_and_period(tmp_path):
     assert report_subject(cfg, "fees", "2026-11", topic="收费清单 HRFR-2026-001") == "【收费清单 Fees】海尔冰箱 收费清单 HRFR-2026-001 2026-11"
     other = config_from_dict({"client": {"product": "卡萨帝冰箱"}}, base_dir=tmp_path)
     assert report_subject(other, "weekly", "2026-11-30") == "【周报 Weekly】卡萨帝冰箱 工作进展 截至 2026-11-30"
-    with pytest.raises(InputError, match="the reports are weekly, fees"):  # the registry's reports, named
+    with pytest.raises(InputError, match="the reports are weekly, weekly_internal, fees"):  # the registry's reports, named
         report_subject(cfg, "daily", "2026-11-30")
 
 
@@ -136,3 +136,24 @@ def test_figures_are_never_floats():
 def test_figures_text_gives_the_same_figures_one_a_line():
     text = figures_text([Figure("逾期", "Overdue", 2), Figure("本月收费", "Fees this month", "¥12,345.60", "含税")])
     assert text == "逾期 Overdue: 2\n本月收费 Fees this month: ¥12,345.60 (含税)"
+
+
+def test_attachment_names_have_an_ascii_fallback(tmp_path):
+    """RFC 2231 filename* for today's clients; Content-Type name in ASCII for those that cannot read it."""
+    from email import message_from_bytes
+    from email import policy as email_policy
+
+    from adtools.mail.message import ascii_filename
+
+    book = tmp_path / "周报_weekly_2026-11-20.xlsx"
+    book.write_bytes(b"PK")
+    msg = Message(sender="a@agency.example", to=("b@client.example",), subject="s", html="<p>x</p>", text="x",
+                  attachments=(book,))
+    raw = msg.to_email(token="t", date=datetime(2026, 11, 20, tzinfo=timezone.utc)).as_bytes()
+    assert b"filename*=utf-8''%E5%91%A8%E6%8A%A5_weekly_2026-11-20.xlsx" in raw
+    assert b'name="weekly_2026-11-20.xlsx"' in raw
+    assert raw.isascii()
+    (part,) = message_from_bytes(raw, policy=email_policy.default).iter_attachments()
+    assert part.get_filename() == "周报_weekly_2026-11-20.xlsx" and part.get_param("name") == "weekly_2026-11-20.xlsx"
+    assert [ascii_filename(n) for n in ("看板 Dashboard.xlsx", "反馈.xlsx", "Café menu.pdf", "a\"b;c.xlsx")] == [
+        "Dashboard.xlsx", "attachment.xlsx", "Cafe menu.pdf", "a_b_c.xlsx"]

@@ -1,6 +1,8 @@
 """The fee statement workbook: sheets, exact figures, source cells, budget colours, mail body, same bytes twice."""
 from __future__ import annotations
 
+import re
+
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -65,6 +67,11 @@ def report(cfg, statement, tmp_path):
 
 
 @pytest.fixture
+def statement_path(report):
+    return report.files[0]
+
+
+@pytest.fixture
 def book(report):
     return openpyxl.load_workbook(report.files[0])
 
@@ -99,7 +106,9 @@ def test_sheets_bilingual_headers_filters_frozen_a4_landscape(book):
     for ws in book.worksheets:
         h = header_row(ws)
         assert ws.freeze_panes == f"A{h + 1}", ws.title
-        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith(f"A{h}:"), ws.title
+        # a filter on the header: the sheet's own, or its Excel table's (the long lists are tables)
+        filters = [ws.auto_filter.ref] + [t.ref for t in ws.tables.values() if t.autoFilter is not None]
+        assert any(ref and ref.startswith(f"A{h}:") for ref in filters), ws.title
         assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape", ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         for cell in ws[h]:
@@ -310,3 +319,54 @@ def test_month_path_name(cfg):
 
     assert fees_path(cfg, "2026-11", "A/B:1") == cfg.reports_dir / "fees" / "收费清单_fees_2026-11_A_B_1.xlsx"
     assert fees_path(cfg, "2026-11", out_dir=Path("x")) == Path("x") / "收费清单_fees_2026-11.xlsx"
+
+
+# --------------------------------------------------------------------------- pictures
+def test_long_lists_are_excel_tables_with_bilingual_headers(book):
+    for name in ("收费明细 Lines", "工时明细 Hours detail"):
+        ws = book[name]
+        (table,) = ws.tables.values()
+        h = header_row(ws)
+        assert table.ref.startswith(f"A{h}:") and table.autoFilter is not None
+        assert [c.name for c in table.tableColumns][:2] == [ws.cell(h, 1).value, ws.cell(h, 2).value]
+
+
+def test_hours_by_staff_and_by_category_are_native_bar_charts(statement_path):
+    from zipfile import ZipFile
+
+    with ZipFile(statement_path) as z:
+        charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        xml = [z.read(n).decode("utf-8") for n in charts]
+    assert len(charts) == 2
+    staff, category = xml
+    assert 'barDir val="bar"' in staff and "员工工时 Hours by staff" in staff and 'grouping val="stacked"' in staff
+    assert 'barDir val="bar"' in category and "按类别 Hours by category" in category
+    # the charts read the table on the same sheet: no numbers of their own
+    assert "'员工工时 Hours by staff'!$B$" in staff and "'员工工时 Hours by staff'!$A$" in category
+
+
+def test_budget_share_has_data_bars_in_the_status_colour(statement_path, statement):
+    from zipfile import ZipFile
+
+    with ZipFile(statement_path) as z:
+        sheets = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    bars = [x for x in sheets if "<dataBar" in x]
+    assert len(bars) == 1
+    colours = {"ok": "FF5B9BD5", "warning": "FFFFC000", "over": "FFE06666"}
+    want = [colours[s] for s, share in zip(statement.budget["status"], statement.budget["share"]) if share is not None]
+    assert want and re.findall(r'<color rgb="(FF[0-9A-F]{6})"/></dataBar>', bars[0]) == want
+
+
+def test_mail_body_greets_says_what_is_attached_and_signs_with_money_right_aligned(cfg, report):
+    html, text = report.html, report.text
+    assert "您好" in html and "Dear colleagues" in html
+    assert "收费清单_fees_2026-11.xlsx" in html and "Attached is the fee statement for 2026-11" in text
+    assert cfg.mail.sender in html and cfg.mail.sender in text and "reply to this mail" in html
+    from adtools.money import fmt_money
+
+    total = fmt_money(report_total(report))
+    assert re.search(rf'<td align="right"[^>]*text-align:right;[^>]*>{re.escape(total)}</td>', html)
+
+
+def report_total(report):
+    return D(report.data["totals"]["total"])

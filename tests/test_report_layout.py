@@ -18,6 +18,7 @@ from adtools.calendar import WorkCalendar
 from adtools.fees import fee_statement
 from adtools.reports.fees import render_fees
 from adtools.reports.weekly import render_weekly
+from adtools.reports.weekly_internal import render_weekly_internal
 from adtools.reports.xlsx import text_lines
 from adtools.workflow import weekly_summary
 from handmade_frames import at, d, minutes_docs, progress, sign_offs, work_orders
@@ -105,5 +106,6 @@ def test_weekly_text_fits_or_wraps_also_with_a_calendar_warning(tmp_path):
     s = weekly_summary(cfg, work_orders=wo, progress=prog, sign_offs=signs, minutes_docs=mins, as_of=d("2026-12-31"),
                        cal=WorkCalendar.from_config(cfg))
     assert s.warnings and s.gate_violations.shape[0] == 1
-    (path,) = render_weekly(cfg, s, tmp_path).files
-    assert overflowing(path) == []
+    for render in (render_weekly, render_weekly_internal):
+        (path,) = render(cfg, s, tmp_path).files
+        assert overflowing(path) == [], render.__name__

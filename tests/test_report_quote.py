@@ -1,7 +1,7 @@
 """The client-facing priced quote: figures to the fen, signature block, A4 portrait, refusal of bad workbooks."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -102,25 +102,33 @@ def test_pricing_notes(sheet):
     assert find(sheet, "外付成本按实际成本加 10%").value.endswith("plus 10%.")
 
 
-def test_signature_block_with_lines_to_sign(sheet):
-    client = find(sheet, "客户确认签字 Client approval")
+def test_signature_and_seal_boxes(sheet):
+    """The client signs and seals in a framed box; the agency beside it; each with a line for name and date."""
+    client = find(sheet, "客户签字及盖章 Client's signature and seal")
     assert "written approval" in find(sheet, "经客户书面确认后方可进行下一步工作").value
-    line = sheet.cell(client.row, 4)  # D:E merged, the line to sign on
-    assert line.value is None and line.border.bottom.style == "thin"
-    assert f"D{client.row}:E{client.row}" in {str(r) for r in sheet.merged_cells.ranges}
-    date_label = sheet.cell(client.row, 6)
-    assert date_label.value == "日期 Date"
-    assert sheet.cell(client.row, 7).border.bottom.style == "thin"
-    assert sheet.row_dimensions[client.row].height >= 30
-    agency = find(sheet, "代理公司 恒美广告 DDB 签字")
-    assert agency.row > client.row and "Agency signature" in agency.value
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    r = client.row
+    assert {f"A{r}:C{r}", f"A{r + 1}:C{r + 3}", f"A{r + 4}:C{r + 4}"} <= merged  # label, the box, name and date
+    assert sheet.cell(r + 1, 1).border.left.style == "thin" and sheet.cell(r + 4, 1).border.bottom.style == "thin"
+    assert sum(sheet.row_dimensions[r + k].height for k in (1, 2, 3)) >= 80  # room for a company seal
+    assert sheet.cell(r + 4, 1).value.startswith("签字人 Name")
+    agency = sheet.cell(r, 5)
+    assert agency.value.startswith("代理公司签字及盖章 Agency's signature and seal") and "恒美广告 DDB" in agency.value
+
+
+def test_quote_number_validity_and_payment_terms(sheet, priced):
+    assert find(sheet, "报价单号 Quote No.").offset(0, 2).value == "QT-HRFR-2026-001-PRODUCTION-V2" == priced.number
+    valid = find(sheet, "有效期至 Valid until")
+    assert valid.offset(0, 1).value.date() == priced.quote_date + timedelta(days=30)
+    assert "valid for 30 days" in find(sheet, "本报价自报价日起 30 天内有效").value
+    assert "within 30 days of the invoice" in find(sheet, "付款条件").value
 
 
 def test_a4_portrait_fit_to_width_print_area_margins(sheet):
     ps = sheet.page_setup
     assert ps.paperSize == 9 and ps.orientation == "portrait"
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and ps.fitToHeight == 0 and ps.fitToWidth in (None, 1)
-    last = find(sheet, "代理公司 恒美广告 DDB 签字").row
+    last = find(sheet, "客户签字及盖章 Client's signature and seal").row + 4
     assert sheet.print_area == f"'报价单 Quote'!$A$1:$G${last + 1}"
     assert sheet.print_title_rows == f"${find(sheet, '序号').row}:${find(sheet, '序号').row}"
     assert sheet.print_options.horizontalCentered
@@ -179,3 +187,14 @@ def test_a_quote_with_errors_is_refused_with_its_findings(cfg):
 def test_a_workbook_that_is_not_a_quote_is_refused(cfg):
     with pytest.raises(InvalidQuoteError, match="is not a quote \\(found: timesheet\\)"):
         price_quote_result(cfg, quote_result(form_id="timesheet"))
+
+
+def test_a_film_line_shows_the_price_of_one_piece_at_its_size(cfg, tmp_path):
+    """42 × 29.7 cm is twice the base size: one piece costs twice the base price, and unit × quantity = amount."""
+    film = {"line_type": "film", "category": "bw", "width_cm": D("42"), "height_cm": D("29.7"), "quantity": 2}
+    priced = price_quote(HEADER, [film], cfg)
+    (line,) = priced.lines
+    assert (line.unit_price, line.amount) == (D("240.00"), D("480.00"))
+    ws = openpyxl.load_workbook(render_quote(cfg, priced, tmp_path / "q.xlsx")).active
+    row = find(ws, "42 × 29.7 cm × 2 张").row
+    assert (dec(ws.cell(row, 6).value), dec(ws.cell(row, 7).value)) == (D("240.00"), D("480.00"))

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from adtools.clock import last_friday, previous_month
 from adtools.config import config_from_dict, load_config
 from adtools.forms.catalog import FORMS
 from adtools.demo.inbox import write_demo_inbox
@@ -165,11 +166,14 @@ def test_the_story_plants_what_the_reports_should_find(cfg, docs):
     pending = [r for r in sign if r["decision"] is None]
     assert len(pending) == 1
     assert cal.add(pending[0]["submitted_on"], cfg.sla.client_response_days) < TODAY
-    # minutes: of the important meetings one was sent late, one on time
+    # minutes: of the important meetings two were sent on time, one late, in the week the Monday report covers
     lateness = {d.header["title"]: d.header["sent_at"] - d.header["meeting_end"] for d in docs
                 if d.form_id == "minutes" and d.header["important"]}
     limit = timedelta(hours=cfg.sla.minutes_hours)
-    assert sorted(v > limit for v in lateness.values()) == [False, True]
+    assert sorted(v > limit for v in lateness.values()) == [False, False, True]
+    friday = last_friday(TODAY)
+    (late,) = [d for d in docs if d.form_id == "minutes" and d.header["sent_at"] - d.header["meeting_end"] > limit]
+    assert friday - timedelta(days=6) <= late.header["meeting_end"].date() <= friday
     # a cancelled booking, an invoice that does not match its booking
     bookings = {r["booking_ref"]: r for r in _rows(docs, "media_schedule") if r["booking_ref"]}
     assert any(r["status"] == "cancelled" for r in bookings.values())
@@ -201,7 +205,9 @@ def test_one_timesheet_is_missing(cfg, docs):
     sheets = [(d.header["staff"], d.header["week_start"]) for d in docs if d.form_id == "timesheet"]
     weeks = sorted({w for _, w in sheets})
     missing = [(p.name, w) for p in cfg.people for w in weeks if (p.name, w) not in sheets]
-    assert missing == [("刘洋", weeks[-1])]
+    month = previous_month(TODAY)  # one in the month the fee statement covers, and last week's
+    mid = date(int(month[:4]), int(month[5:]), 15)
+    assert missing == [("刘洋", mid - timedelta(days=mid.weekday())), ("刘洋", weeks[-1])]
     assert weeks[-1] + timedelta(days=7) <= TODAY
     assert len(weeks) >= 8 and all(w.weekday() == 0 for w in weeks)
     # every timesheet is one week of working days, no day beyond the warning threshold
@@ -361,7 +367,7 @@ def test_workflow_finds_exactly_what_the_story_plants(cfg, today):
     waiting = workflow.awaiting_client(sign, cfg, cal, today)
     assert list(waiting["document"]) == ["minutes"]
     minutes = workflow.minutes_sla(_frame(docs, "minutes", documents=True), cfg, today)
-    assert sorted(minutes["status"]) == ["late", "on_time"]
+    assert sorted(minutes["status"]) == ["late", "on_time", "on_time"]
 
 
 # ----------------------------------------------------------------- through the real reader and validator

@@ -14,6 +14,7 @@ import click
 from ..errors import AdtoolsError
 from ._common import AppContext, fail
 from ._words import VERSION_OPTION_HELP, Context, exit_for
+from .export import export_command
 from .forms import validate_command
 from .ledger import ingest_command, ledger_group
 from .mail import mail_group
@@ -114,3 +115,4 @@ main.add_command(mail_group)
 main.add_command(run_command)
 main.add_command(jobs_group)
 main.add_command(scheduler_command)
+main.add_command(export_command)

@@ -125,23 +125,30 @@ def _report_line(ctx: DemoContext, step: str, result, figures: str) -> list[Demo
     return [DemoLine(step, f"台账 ledger, {result.period}", f"{figures}; {queued}", files)]
 
 
-def _report_step(declared: registry.Report) -> Callable[[DemoContext], list[DemoLine]]:
-    """A registered report's job, run at the demo's moment and queued to its recipients."""
+def _report_step(job: registry.Job) -> Callable[[DemoContext], list[DemoLine]]:
+    """A registered report job, run at the demo's moment, each of its reports queued to its recipients."""
+    declared = registry.reports_of_job(job.name)
 
     def step(ctx: DemoContext) -> list[DemoLine]:
         from ..tasks import run_task
 
-        result = run_task(declared.job, ctx.config, now=_demo_now(ctx))
+        result = run_task(job.name, ctx.config, now=_demo_now(ctx))
         if result.status == "done":  # made and queued by an earlier run: nothing made or sent again
-            return [DemoLine(declared.title, f"台账 ledger, {result.period}",
+            return [DemoLine(declared[0].title, f"台账 ledger, {result.period}",
                              "本期已完成 already done for this period; 邮件已在发件箱 mail already queued", "")]
-        summary = result.summary.get("by_report", {}).get(declared.key) if declared.due else result.summary
-        sent_before = [d["period"] for d in result.summary.get("due", []) if d.get("report") == declared.key]
-        figures = (registry.resolve(declared.headline)(summary) if summary
-                   else f"已发送 sent before: {', '.join(sent_before)}" if sent_before else "未到期 nothing due")
-        return _report_line(ctx, declared.title, result, figures)
+        if not any(r.due for r in declared):
+            return _report_line(ctx, declared[0].title, result, registry.resolve(declared[0].headline)(result.summary))
+        lines = []  # a job that sends what falls due (each monitoring part, each flight): a line per report
+        for r in declared:
+            summary = result.summary.get("by_report", {}).get(r.key)
+            sent_before = [d["period"] for d in result.summary.get("due", []) if d.get("report") == r.key]
+            figures = (registry.resolve(r.headline)(summary) if summary
+                       else f"已发送 sent before: {', '.join(sent_before)}" if sent_before else "未到期 nothing due")
+            lines += _report_line(ctx, r.title, result, figures)
+        return lines
 
-    step.__doc__ = f"{declared.title}: the job {declared.job}, queued to [mail.recipients] {declared.key}."
+    keys = ", ".join(r.key for r in declared)
+    step.__doc__ = f"{declared[0].title}: the job {job.name}, queued to [mail.recipients] {keys}."
     return step
 
 
@@ -168,14 +175,25 @@ def _step_mail(ctx: DemoContext) -> list[DemoLine]:
     return [DemoLine("邮件 Mail", f"发件箱 outbox ({ctx.config.mail.transport})", produced, where)]
 
 
+def _step_dashboard(ctx: DemoContext) -> list[DemoLine]:
+    """The dashboard job, last: the workbook managers open on the shared drive, after every other job ran."""
+    from ..tasks import dashboard_task
+
+    result = dashboard_task(ctx.config, now=_demo_now(ctx))
+    produced = "看板已更新 dashboard written" if result.summary.get("written") else f"未写入 not written: {result.error or ''}"
+    return [DemoLine("看板 Dashboard", "台账 ledger, 发件箱 outbox, 任务 job runs", produced,
+                     _rel(ctx.config.dashboard_path, ctx.root))]
+
+
 # ingest is the first job: it runs right after the sample workbooks are written
 DEMO_STEPS: list[tuple[str, Callable[[DemoContext], list[DemoLine]]]] = [
     ("workspace", _step_workspace),
     ("samples", _step_samples),
     ("ingest", _step_ingest),
-    *((r.key, _report_step(r)) for r in registry.REPORTS),  # every registered report, by its job
+    *((j.name, _report_step(j)) for j in registry.JOBS if j.reports),  # every registered report, by its job
     ("quotes", _step_quotes),
     ("mail", _step_mail),
+    ("dashboard", _step_dashboard),
 ]
 
 

@@ -11,8 +11,10 @@ find is planted on purpose (with the default config.toml):
   schedule of the media change order), one due soon (the change order's artwork);
 - a sign-off returned for revision (design quote v1) and one pending longer than
   the client's response time (the flight 1 review minutes);
-- an important meeting whose minutes went out late, and one on time;
-- one person (the second creative) missing last week's timesheet;
+- important meetings whose minutes went out on time, and one in the week the
+  Monday report covers whose minutes went out late;
+- one person (the second creative) missing last week's timesheet and one week's
+  of the previous month (the month the fee statement covers);
 - a media invoice that does not match its booking, a booking not yet invoiced,
   a booked placement the monitoring did not see, a cancelled booking;
 - a model release whose rights end within `[sla] rights_alert_days`;
@@ -37,6 +39,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..calendar import WorkCalendar
+from ..clock import last_friday, previous_month
 from ..fees import price_quote
 from ..forms.catalog import FORMS
 from ..forms.samples import CLIENT_CONTACTS, FRIDGE_MODELS, MEDIA_CITIES, complete, job_numbers, staff_by_department
@@ -291,6 +294,8 @@ class _Story:
         kickoff_end = self.at(self.e(1), 11, 0)
         pitch_end = self.at(self.e(4), 16, 30)
         review_end = self.at(self.b(9), 16, 0)
+        friday = last_friday(self.today)  # the day the Monday report is made as of
+        call_day = friday - timedelta(days=3)  # a Tuesday: its minutes are due Wednesday 16:00, sent Thursday
         meetings = [
             ("内部布置会", self.job_a, self.at(self.e(1), 10, 0), kickoff_end, False, everyone,
              self.at(self.e(1), 14, 30), [
@@ -305,10 +310,15 @@ class _Story:
                  ("会议纪要请客户签字确认", self.ae, self.e(5), "done"),
              ]),
             ("第一波投放回顾会", self.job_b, self.at(self.b(9), 14, 0), review_end, True,
-             f"{client}、{self.lead}、{self.ae}、{self.planner}", self.at(self.b(7), 10, 30), [
+             f"{client}、{self.lead}、{self.ae}、{self.planner}", review_end + on_time, [
                  ("第一波执行报告按时提交", self.planner, self.cal.add(self.flight1[1], 7), "open"),
                  (f"核对{self._title(3)}发票金额差异", self.ae, self.b(3), "open"),
                  ("第二波增加通栏规格，创意部出完稿", self.cd, self.ahead(3), "open"),
+             ]),
+            # in the week the Monday report covers (Saturday to the last Friday): minutes sent late
+            ("第二波排期沟通会", self.job_b, self.at(call_day, 14, 0), self.at(call_day, 16, 0), True,
+             f"{client}、{self.ae}、{self.planner}", self.at(friday - timedelta(days=1), 17, 0), [
+                 ("第二波加投两期通栏，媒介出修改排期", self.planner, self.ahead(2), "open"),
              ]),
         ]
         docs = []
@@ -367,6 +377,9 @@ class _Story:
         while monday + timedelta(days=4) <= self.today:  # every week whose Friday has come
             weeks.append(monday)
             monday += timedelta(days=7)
+        month = previous_month(self.today)  # the fee statement the demo runs
+        mid = date(int(month[:4]), int(month[5:]), 15)
+        last_month_week = mid - timedelta(days=mid.weekday())
         docs = []
         seen: set[str] = set()
         for role, name in roles:
@@ -375,8 +388,8 @@ class _Story:
                 continue
             seen.add(name)
             for week in weeks:
-                if role == "designer" and week == weeks[-1]:
-                    continue  # the missing timesheet
+                if role == "designer" and week in (weeks[-1], last_month_week):
+                    continue  # the missing timesheets: last week's, and one in the month of the fee statement
                 days = [week + timedelta(days=i) for i in range(7)]
                 days = [d for d in days if start <= d < self.today and self.cal.is_workday(d)]
                 if not days:
@@ -681,6 +694,8 @@ class _Story:
             (f"FL-{y}-001", a, "footage_licence", "图库图片授权（视界图库 VJ-88213）", e(16), e(16), later, "平面广告，中国大陆", None),
             (f"SM-{y}-002", b, "signed_media_plan", "第二波媒体排期签字版", self.b(14), None, None, None, self.b(13)),
             (f"MN-{y}-002", a, "minutes", "内部布置会会议纪要", e(1), None, None, None, None),
+            (f"MN-{y}-003", b, "minutes", "第二波排期沟通会会议纪要", last_friday(self.today) - timedelta(days=1),
+             None, None, None, None),
             # ends on the day of flight 1's fifth insertion: the strip the next day (seen by the monitoring)
             # and flight 2 still use the image after it
             (f"FL-{y}-002", b, "footage_licence", "第一波报纸稿背景图授权（视界图库 VJ-90417）", e(8), e(8), self.b(13),

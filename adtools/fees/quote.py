@@ -31,6 +31,7 @@ class PricedLine:
     height_cm: Decimal | None
     quantity: int
     amount: Decimal
+    unit_price: Decimal | None = None  # per hour (hours) or per piece at the line's own size (film); None otherwise
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,11 @@ class PricedQuote:
     tax: Decimal
     total: Decimal
     warnings: tuple[str, ...] = ()
+
+    @property
+    def number(self) -> str:
+        """The quote number printed on the document: `QT-HRFR-2026-001-PRODUCTION-V2` (job, type, version)."""
+        return f"QT-{self.job_no}-{self.quote_type.upper()}-V{self.version}"
 
     def to_json(self) -> dict[str, Any]:
         """The `--json` document of `adtools quote price`."""
@@ -91,7 +97,7 @@ def price_quote(header: Mapping[str, Any], lines: pd.DataFrame | Iterable[Mappin
         qty_raw = r.get("quantity")
         qty = 1 if qty_raw is None or pd.isna(qty_raw) else int(qty_raw)
         hours, width, height, amount = (_d(r.get(k)) for k in ("hours", "width_cm", "height_cm", "amount"))
-        rate = None
+        rate = unit = None
         if lt == "hours":
             rate = rates.get(cat)
             if rate is None or hours is None:
@@ -102,12 +108,14 @@ def price_quote(header: Mapping[str, Any], lines: pd.DataFrame | Iterable[Mappin
             with localcontext() as ctx:
                 ctx.prec = 60
                 price = round_fen(hours * rate)
+            unit = rate
         elif lt == "film":
             if width is None or height is None:
                 raise InputError(
                     f"报价第 {i} 行缺少软片尺寸 / Quote line {i}: a film line needs width and height (cm). Fix: fill them in."
                 )
             price = film_price(cfg, str(cat), width, height, qty)
+            unit = film_price(cfg, str(cat), width, height, 1)  # the price of one piece at this size
         elif lt in ("cost", "postage"):
             if amount is None:
                 raise InputError(
@@ -125,7 +133,7 @@ def price_quote(header: Mapping[str, Any], lines: pd.DataFrame | Iterable[Mappin
                 f"报价第 {i} 行的数量 {qty} 未参与计算（小时和金额为整行合计） / line {i}: quantity {qty} is not applied "
                 "(hours and amounts are line totals; quantity multiplies film only)"
             )
-        priced.append(PricedLine(lt, cat, r.get("description") or None, hours, rate, width, height, qty, price))
+        priced.append(PricedLine(lt, cat, r.get("description") or None, hours, rate, width, height, qty, price, unit))
     subtotal = sum((p.amount for p in priced), _ZERO)
     tax = round_fen(subtotal * cfg.fees.tax_rate)
     version = header.get("version")

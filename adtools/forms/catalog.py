@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from ..errors import WARNING, SchemaError
 from ..money import FEN, round_fen
 from .parse import shown
-from .schema import Choice, Field, Form, RowRule, TableRule, Violation
+from .schema import Choice, Field, Form, RowRule, TableRule, Tally, Violation
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -457,7 +457,7 @@ TIMESHEET = Form(
     columns=(
         Field("date", "日期", "Date", "date", required=True),
         job_no(required=False),
-        Field("category", "工作类别", "Category", "enum", required=True, choices_from="timesheet_categories", width=22),
+        Field("category", "工作类别", "Category", "enum", required=True, choices_from="timesheet_categories", width=28),
         Field("hours", "小时", "Hours", "decimal", required=True, min=D(0), min_exclusive=True, max=D(24),
               multiple_of=D("0.25"), width=8, help_zh="以 0.25 小时为单位", help_en="in steps of 0.25"),
         Field("description", "工作内容", "Description", width=36),
@@ -473,6 +473,11 @@ TIMESHEET = Form(
                       "计费工时", "the category is billable", needs=("category",)),
     ),
     table_rules=(TableRule("daily_hours", _daily_hours, fields=("hours",)),),
+    tallies=(
+        Tally("day_total", "当日合计", "Day total", of="hours", by="date", width=10,
+              warn_from="daily_hours_warning", stop_at=24),
+        Tally("week_total", "本周合计", "Week total", of="hours", width=10),
+    ),
 )
 
 QUOTE = Form(

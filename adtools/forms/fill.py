@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.table import TableList
 from openpyxl.writer.excel import ExcelWriter
 
@@ -174,8 +175,12 @@ def _fill_table(wb: Workbook, form: Form, cfg: "Config", rows: list[Mapping[str,
         raise InputError(f"模板表格缺少列 {missing} / The table {form.table_name} has no column for {missing}. "
                          f"Fix: rebuild the templates (`adtools templates build`).")
     first = min_row + 1
+    styled = ws.row_dimensions.get(first)  # the template's rows are tall enough for the longest dropdown label
+    height = styled.height if styled is not None else None
     for i, row in enumerate(rows):
         r = first + i
+        if r > max_row and height and r not in ws.row_dimensions:  # a row below the styled ones: their height too
+            ws.row_dimensions[r] = RowDimension(ws, index=r, ht=height, customHeight=True)
         for key, value in row.items():
             if value is None:
                 continue

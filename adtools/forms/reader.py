@@ -448,9 +448,10 @@ class _FormReader:
                 continue
             columns[key] = col
         lo, hi = (table.ref[1], table.ref[3]) if table is not None else (1, len(grid.rows.get(header_row, [])))
+        ours = {label_key(x) for t in form.tallies for x in (t.label, t.zh, t.en, t.zh + t.en)}  # totals, not input
         for col in range(lo, hi + 1):
             text = grid.get(header_row, col)
-            if col not in matched and text is not None and str(text).strip():
+            if col not in matched and text is not None and str(text).strip() and label_key(str(text)) not in ours:
                 shown = str(text).replace("\n", " ")
                 self._add("unknown_column",
                           f"列「{shown}」不属于此表单，已忽略。",

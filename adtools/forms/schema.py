@@ -24,6 +24,7 @@ __all__ = [
     "Field",
     "RowRule",
     "TableRule",
+    "Tally",
     "Violation",
     "Form",
     "Record",
@@ -163,6 +164,34 @@ class TableRule:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """A total the template shows beside its table while staff type: a formula of ours, never input.
+
+    It sits in a locked column right of the table `t_<form>` (outside it, so the
+    reader never reads it and the ledger never stores it; where a file lost its
+    table, the reader skips a column headed with its label).  `of` is the table
+    field summed; `by` the field rows are grouped by (the day: shown on each day's
+    first row), or None for the whole table (shown once, on the first row).
+    `warn_at` / `stop_at` (config-free numbers such as 24 hours) colour it amber / red;
+    `warn_from` names a `[sla]` setting that gives the amber threshold instead.
+    """
+
+    key: str
+    zh: str
+    en: str
+    of: str
+    by: str | None = None
+    width: int = 12
+    warn_from: str | None = None  # e.g. "daily_hours_warning": amber at or above [sla] daily_hours_warning
+    stop_at: int | None = None  # red above this (a day has 24 hours)
+
+    @property
+    def label(self) -> str:
+        """The column's header: `当日合计\nDay total`."""
+        return f"{self.zh}\n{self.en}"
+
+
+@dataclass(frozen=True)
 class Form:
     """A standard form: id, names, header fields, table columns, document key and rules."""
 
@@ -175,6 +204,7 @@ class Form:
     rules: tuple[RowRule, ...] = ()
     table_rules: tuple[TableRule, ...] = ()
     version: int = 1  # form_version in _meta; bump when a field is added
+    tallies: tuple[Tally, ...] = ()  # totals the template shows beside the table (never read)
 
     def __post_init__(self) -> None:
         problems = _contradictions(self)
@@ -228,6 +258,13 @@ def _contradictions(form: Form) -> list[str]:
         problems.append(f"the sheet name {form.sheet_name!r} is not one Excel allows (at most 31 characters, none of []:*?/\\)")
     if not form.key:
         problems.append("the document key names no field; name the header fields that identify a document")
+    for t in form.tallies:
+        if t.of not in columns:
+            problems.append(f"tally {t.key!r} sums {t.of!r}, which the table lacks")
+        if t.by is not None and t.by not in columns:
+            problems.append(f"tally {t.key!r} groups by {t.by!r}, which the table lacks")
+        if fold(t.zh) in {fold(f.zh) for f in form.fields} or fold(t.en) in {fold(f.en) for f in form.fields}:
+            problems.append(f"tally {t.key!r} is labelled like a field; the reader could take it for input")
     for k in form.key:
         if k not in header:
             problems.append(f"the document key names {k!r}, which is not a header field")

@@ -85,6 +85,9 @@ _INPUT_FILL = "#FFF8DC"
 _REQUIRED_FILL = "#9DC3E6"
 _OPTIONAL_FILL = "#EDEDED"
 _BORDER = "#A6A6A6"
+_TALLY_FILL = "#E7E6E6"  # a total of ours: grey, locked, not for typing
+_TALLY_WARN = "#FFC000"  # at or over the [sla] warning (amber, unlike the pale yellow of input cells)
+_TALLY_STOP = "#FF7C80"  # impossible (a day over 24 hours)
 _TITLE = "#1F3864"
 _NOTE = "#595959"
 
@@ -384,6 +387,12 @@ class _Builder:
     def _write_input_sheet(self, ws) -> None:
         form, cfg = self.form, self.cfg
         widths, slots = _header_slots(form)
+        for i, t in enumerate(form.tallies):  # the tallies' columns come right after the table's
+            c = len(form.columns) + i
+            if c < len(widths):
+                widths[c] = max(widths[c], float(t.width))
+            else:
+                widths.append(float(t.width))
         ncols = len(widths)
         last_col = ncols - 1
         locked = self.fmt()
@@ -484,9 +493,16 @@ class _Builder:
             for r in range(header_row + 1, last_row + 1):
                 ws.write_blank(r, c, None, ifmt)
             self._validation(ws, f, header_row + 1, c, _GUIDED_LAST_ROW - 1, c)
+        tallied = set(self._write_tallies(ws, header_row, last_row))
         for c in range(len(form.columns), ncols):  # layout columns right of the table stay locked
+            if c in tallied:
+                continue
             for r in range(header_row, last_row + 1):
                 ws.write_blank(r, c, None, locked)
+        lines = _row_lines(form, cfg, widths)
+        if lines > 1:  # a long dropdown label wraps inside its row instead of running over the next
+            for r in range(header_row + 1, last_row + 1):
+                ws.set_row(r, 15 * lines + 2)
 
         # view, protection and print
         ws.freeze_panes(header_row + 1, 0)
@@ -517,6 +533,66 @@ class _Builder:
         ws.print_area(0, 0, last_row, last_col)
         ws.set_footer(f"&L&8{form.zh} {form.en} · {form.form_id} v{form.version}"
                       f"&R&8第 &P 页，共 &N 页  Page &P of &N")
+
+
+    def _write_tallies(self, ws, header_row: int, last_row: int) -> list[int]:
+        """The form's totals right of its table: formulas of ours in locked grey cells, coloured past their limits.
+
+        A day total shows on the first row of each day (SUMIF over the whole guided
+        range, so rows typed below the table count too); a whole-table total shows once,
+        on the first row.  Returns the columns written.
+        """
+        form, cfg = self.form, self.cfg
+        if not form.tallies:
+            return []
+        cols = {f.key: i for i, f in enumerate(form.columns)}
+        first, last = header_row + 1, _GUIDED_LAST_ROW - 1
+
+        def whole(key: str) -> str:  # $D$7:$D$2000
+            c = cols[key]
+            return (f"{xl_rowcol_to_cell(first, c, row_abs=True, col_abs=True)}:"
+                    f"{xl_rowcol_to_cell(last, c, row_abs=True, col_abs=True)}")
+
+        shown = self.fmt(num_format="0.00", bg_color=_TALLY_FILL, border=1, border_color=_BORDER, locked=True)
+        head = self.fmt(bold=True, text_wrap=True, align="center", bg_color=_TALLY_FILL, border=1,
+                        border_color=_BORDER, locked=True)
+        written = []
+        for i, t in enumerate(form.tallies):
+            c = len(form.columns) + i
+            written.append(c)
+            ws.write_string(header_row, c, t.label, head)
+            for r in range(first, last_row + 1):
+                if t.by is None:
+                    if r == first:
+                        ws.write_formula(r, c, f"=SUM({whole(t.of)})", shown, 0)
+                    else:
+                        ws.write_blank(r, c, None, shown)
+                    continue
+                here = xl_rowcol_to_cell(r, cols[t.by], col_abs=True)  # $A7
+                top = xl_rowcol_to_cell(first, cols[t.by], row_abs=True, col_abs=True)
+                ws.write_formula(
+                    r, c, f'=IF(OR({here}="",COUNTIF({top}:{here},{here})>1),"",SUMIF({whole(t.by)},{here},{whole(t.of)}))',
+                    shown, "")
+            area = (first, c, last_row, c)
+            if t.stop_at is not None:
+                ws.conditional_format(*area, {"type": "cell", "criteria": ">", "value": t.stop_at,
+                                              "format": self.wb.add_format({"bg_color": _TALLY_STOP, "bold": True}),
+                                              "stop_if_true": True})
+            if t.warn_from is not None:
+                ws.conditional_format(*area, {"type": "cell", "criteria": ">=", "value": getattr(cfg.sla, t.warn_from),
+                                              "format": self.wb.add_format({"bg_color": _TALLY_WARN})})
+        return written
+
+
+def _row_lines(form: Form, cfg: "Config", widths: list[float]) -> int:
+    """Lines a table row needs so that the longest dropdown label of each column wraps inside it (at most 3)."""
+    need = 1
+    for c, f in enumerate(form.columns):
+        if f.type == "enum":
+            labels = [ch.label for ch in f.choices_for(cfg)]
+            if labels:
+                need = max(need, max(lines_needed(label, widths[c]) for label in labels))
+    return min(need, 3)
 
 
 def build_template(form: Form, cfg: "Config") -> bytes:

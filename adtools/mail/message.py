@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -29,6 +30,7 @@ __all__ = [
     "TOKEN_HEADER",
     "parse_eml",
     "content_type",
+    "ascii_filename",
 ]
 
 TOKEN_HEADER = "X-Adtools-Token"
@@ -107,8 +109,24 @@ class Message:
                 ) from None
             ctype = content_type(path.name)
             maintype, subtype = ctype.split("/", 1)
-            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)  # RFC 2231 filename*
+            # older clients (Outlook 2007, Lotus Notes) that do not read RFC 2231 take Content-Type's name
+            msg.get_payload()[-1].set_param("name", ascii_filename(path.name))
         return msg
+
+
+def ascii_filename(name: str) -> str:
+    """The attachment's name for a client that reads only ASCII: `周报_weekly_2026-11-20.xlsx` -> `weekly_2026-11-20.xlsx`.
+
+    Letters with accents lose them, other characters are dropped, runs of `_ -.` and
+    spaces are tidied; a name left with no letters becomes `attachment<suffix>`.
+    """
+    path = Path(name)
+    stem = unicodedata.normalize("NFKD", path.stem).encode("ascii", "ignore").decode("ascii")
+    stem = re.sub(r'[^A-Za-z0-9._ -]+', "_", stem)
+    stem = re.sub(r"[_ ]*([_ -])[_ ]*", r"\1", stem).strip("_ -.")
+    suffix = re.sub(r"[^A-Za-z0-9.]", "", path.suffix)
+    return f"{stem or 'attachment'}{suffix}"
 
 
 # fixed here because on Windows `mimetypes` reads the registry, which varies by machine

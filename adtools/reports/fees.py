@@ -20,8 +20,9 @@ from ..money import fmt2, fmt_money
 from ._labels import DEPARTMENT_LABELS, HOURS_LABELS, LINE_TYPE_LABELS, category_label, label
 from ._text import file_part, percent
 from .base import ReportResult, report_subject
-from .html import Figure, figures_html, figures_text, html_document, rows_html
-from .xlsx import AMBER, RED, Column, ReportWorkbook
+from .html import (Figure, figures_html, figures_text, html_document, paragraph, rows_html, signature_html,
+                   signature_text)
+from .xlsx import AMBER, CHART_COLOURS, RED, Column, ReportWorkbook
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -211,7 +212,7 @@ def _write_workbook(
                         "tax is rounded half up per job.", wb.subtitle_fmt)
 
         ws, first, n = wb.table(
-            "收费明细 Lines", LINE_COLUMNS, _line_rows(statement), title="收费明细 Charged lines",
+            "收费明细 Lines", LINE_COLUMNS, _line_rows(statement), title="收费明细 Charged lines", excel_table=True,
             subtitle="每行金额来自所列单元格；工时行的每个单元格见「工时明细」。 / Each amount comes from the cells listed; "
                      "every timesheet cell of an hours line is on the Hours detail sheet.")
         r = first + max(n, 1)
@@ -221,20 +222,51 @@ def _write_workbook(
             col = LINE_COLUMNS[keys.index(key)]
             wb.write(ws, r, keys.index(key), value, col.kind, wb.kind_fmt(col.kind, **bold))
         detail = _detail_rows(statement)
-        wb.table("工时明细 Hours detail", DETAIL_COLUMNS, detail, title="工时明细 Timesheet rows of the month",
+        wb.table("工时明细 Hours detail", DETAIL_COLUMNS, detail, title="工时明细 Timesheet rows of the month", excel_table=True,
                  subtitle="非计费和未收费的工时也列出（无收费行号）。 / Non-billable and uncharged hours are listed too (no line).")
-        wb.table("员工工时 Hours by staff", _staff_columns(statement), _records(statement.hours_by_staff),
-                 title="员工工时（按类别）Hours by staff and category")
-        wb.table("预算对比 Estimate vs actual", BUDGET_COLUMNS, budget,
-                 title="已确认报价与实际收费 Approved quote against billed to date",
-                 subtitle=f"黄色 = 已达报价的 {percent(cfg.fees.budget_warning)}；红色 = 超出报价 / "
-                          f"amber = {percent(cfg.fees.budget_warning)} of the quote reached; red = over the quote",
-                 row_formats=[_row_colour(b["status"]) for b in budget])
+        staff_columns = _staff_columns(statement)
+        ws, first, n = wb.table("员工工时 Hours by staff", staff_columns, _records(statement.hours_by_staff),
+                                title="员工工时（按类别）Hours by staff and category")
+        _hours_charts(wb, ws, staff_columns, first, n)
+        ws, first, n = wb.table("预算对比 Estimate vs actual", BUDGET_COLUMNS, budget,
+                                title="已确认报价与实际收费 Approved quote against billed to date",
+                                subtitle=f"黄色 = 已达报价的 {percent(cfg.fees.budget_warning)}；红色 = 超出报价 / "
+                                         f"amber = {percent(cfg.fees.budget_warning)} of the quote reached; red = over the quote",
+                                row_formats=[_row_colour(b["status"]) for b in budget])
+        wb.share_bars(ws, [(b["share"], b["status"]) for b in budget], first, [c.key for c in BUDGET_COLUMNS].index("share"))
         wb.table("缺交工时表 Missing timesheets", MISSING_COLUMNS, _missing_rows(cfg, statement),
                  title="缺交的工时表 Timesheets not received",
                  subtitle="本月有工作日的每一周（自星期一起） / every week, starting Monday, with a working day in the month")
         wb.table("注意 Warnings", WARNING_COLUMNS, [{"warning": w} for w in statement.warnings],
                  title="注意事项 Warnings")
+
+
+def _hours_charts(wb: ReportWorkbook, ws, columns: tuple[Column, ...], first: int, n: int) -> None:  # noqa: ANN001
+    """Below the table of hours by staff: hours by staff (bars stacked by category) and by category (by staff).
+
+    Both charts read the table's own cells; nothing is added up here.
+    """
+    if n == 0:
+        return
+    cats = [i for i, c in enumerate(columns) if c.key not in ("staff", "total", "billable", "billable_share")]
+    if not cats:
+        return
+    name, head, last = ws.name, first - 1, first + n - 1
+    below = last + 3
+    wb.bar_chart(  # one bar per person, stacked by category
+        ws, at=(below, 0), title="员工工时 Hours by staff", horizontal=True, y_title="小时 Hours",
+        categories=[name, first, 0, last, 0],
+        series=[([name, head, c], [name, first, c, last, c], CHART_COLOURS[k % len(CHART_COLOURS)])
+                for k, c in enumerate(cats)],
+        size=(560, 170 + 34 * n),
+    )
+    wb.bar_chart(  # one bar per category, stacked by person
+        ws, at=(below, 0), x_offset=580, title="按类别 Hours by category", horizontal=True, y_title="小时 Hours",
+        categories=[name, head, cats[0], head, cats[-1]],
+        series=[([name, r, 0], [name, r, cats[0], r, cats[-1]], CHART_COLOURS[k % len(CHART_COLOURS)])
+                for k, r in enumerate(range(first, last + 1))],
+        size=(560, 170 + 34 * len(cats)),
+    )
 
 
 # --------------------------------------------------------------------------- the mail body
@@ -253,10 +285,16 @@ def _figures(statement: FeeStatement) -> list[Figure]:
 
 
 def _mail_body(
-    statement: FeeStatement, jobs: list[dict[str, Any]], budget: list[dict[str, Any]], title_zh: str, title_en: str,
+    cfg: "Config", statement: FeeStatement, jobs: list[dict[str, Any]], budget: list[dict[str, Any]], title_zh: str,
+    title_en: str, attached: str,
 ) -> tuple[str, str]:
     figures = _figures(statement)
-    blocks = [figures_html(figures, caption_zh="本月概况", caption_en="This month")]
+    intro = (f"附件是 {statement.month} 的收费清单（{attached}）：按工作的服务费、软片费、外付成本和税金，每一行附来源单元格，"
+             "以及员工工时、报价使用情况和缺交的工时表。",
+             f"Attached is the fee statement for {statement.month} ({attached}): fees, film, out-of-pocket costs and "
+             "tax by job, each line with its source cells, hours by staff, quotes used and missing timesheets.")
+    blocks = [paragraph("您好，", "Dear colleagues,"), paragraph(*intro),
+              figures_html(figures, caption_zh="本月概况", caption_en="This month")]
     money = [k for k in MONEY_KEYS if k != "hours"]
     job_rows = [
         {"job_no": j["job_no"], "hours": fmt2(j["hours"]), **{k: fmt_money(j[k]) for k in money}}
@@ -284,8 +322,9 @@ def _mail_body(
             caption_zh="缺交工时表", caption_en="Missing timesheets"))
     if statement.warnings:
         blocks.append(rows_html([("w", "注意", "Warning")], [{"w": w} for w in statement.warnings]))
+    blocks.append(signature_html(cfg))
     html = html_document(title_zh, title_en, *blocks)
-    lines = [f"{title_zh} / {title_en}", "", figures_text(figures)]
+    lines = [f"{title_zh} / {title_en}", "", "您好， / Dear colleagues,", *intro, "", figures_text(figures)]
     if job_rows:
         lines += ["", "按工作 By job:"]
         lines += [f"  {j['job_no']}: {j['hours']} h, {j['subtotal']} + {j['tax']} = {j['total']}" for j in job_rows]
@@ -294,6 +333,7 @@ def _mail_body(
         lines += [f"  {s} {w.isoformat()}" for s, w in statement.missing_timesheets]
     if statement.warnings:
         lines += ["", "注意 Warnings:", *(f"  - {w}" for w in statement.warnings)]
+    lines += ["", signature_text(cfg)]
     return html, "\n".join(lines)
 
 
@@ -307,7 +347,7 @@ def render_fees(cfg: "Config", statement: FeeStatement, out_dir: Path | None = N
     title_en = f"Fee statement{f' of {job}' if job else ''}, {cfg.client.name}, {month}"
     jobs, budget = _records(statement.jobs), _budget_rows(statement)  # rows for the workbook and the mail alike
     _write_workbook(cfg, statement, jobs, budget, path, title_zh, title_en)
-    html, text = _mail_body(statement, jobs, budget, title_zh, title_en)
+    html, text = _mail_body(cfg, statement, jobs, budget, title_zh, title_en, path.name)
     log.info("fee statement %s%s written to %s", month, f" ({job})" if job else "", path)
     return ReportResult(
         key=KEY,

@@ -8,10 +8,12 @@ their own bodies with these helpers; the mail part only sends what it is given.
 from __future__ import annotations
 
 import html
+import re
 from decimal import Decimal
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
-__all__ = ["Figure", "figures_html", "figures_text", "rows_html", "html_document", "paragraph"]
+__all__ = ["Figure", "figures_html", "figures_text", "rows_html", "html_document", "paragraph", "signature_html",
+           "signature_text"]
 
 
 class Figure(NamedTuple):
@@ -26,6 +28,7 @@ class Figure(NamedTuple):
 _FONT = "font-family:'Microsoft YaHei','微软雅黑','PingFang SC',Arial,sans-serif;"
 _CELL = _FONT + "font-size:14px;line-height:20px;color:#1f2328;padding:6px 10px;border:1px solid #d0d7de;"
 _HEAD = _CELL + "font-weight:bold;background-color:#f0f3f6;"
+_MONEY_TEXT = re.compile(r"-?¥?-?[\d,]+(\.\d+)?")  # "¥1,234.50", "12.00": shown right-aligned
 _TABLE = "border-collapse:collapse;mso-table-lspace:0pt;mso-table-rspace:0pt;"
 
 
@@ -101,8 +104,12 @@ def rows_html(
         cells = []
         for key, _, _ in columns:
             v = r.get(key)
-            shown = "" if v is None else _shown(v) if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else str(v)
-            cells.append(f'<td valign="top" style="{_CELL}">{e(shown)}</td>')
+            number = isinstance(v, (int, Decimal)) and not isinstance(v, bool)
+            shown = "" if v is None else _shown(v) if number else str(v)
+            if number or (isinstance(v, str) and _MONEY_TEXT.fullmatch(v)):  # figures and ¥ amounts line up right
+                cells.append(f'<td align="right" valign="top" style="{_CELL}text-align:right;white-space:nowrap;">{e(shown)}</td>')
+            else:
+                cells.append(f'<td valign="top" style="{_CELL}">{e(shown)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return _table_open(width) + _caption(caption_zh, caption_en, len(columns)) + f"<tr>{head}</tr>" + "".join(body) + "</table>"
 
@@ -135,4 +142,26 @@ def html_document(title_zh: str, title_en: str, *blocks: str, width: int = 640) 
 
 def paragraph(*texts: str) -> str:
     """One paragraph of body text, its lines joined by line breaks, every text escaped."""
-    return '<p style="margin:0;font-size:14px;line-height:20px;">' + "<br>".join(html.escape(t) for t in texts) + "</p>"
+    return (f'<p style="margin:0;{_FONT}font-size:14px;line-height:20px;color:#1f2328;">'
+            + "<br>".join(html.escape(t) for t in texts) + "</p>")
+
+
+def _signature_lines(cfg) -> list[str]:
+    """Who sent it and how to reach them: the agency's account service and the sender address of `[mail]`."""
+    return [
+        "如有问题，请直接回复本邮件。/ Questions? Just reply to this mail.",
+        f"{cfg.agency.name} 客户服务部 / Account service",
+        f"{cfg.mail.sender}",
+    ]
+
+
+def signature_html(cfg) -> str:
+    """The closing of a report mail: how to ask, who sent it, the address to reply to."""
+    first, *rest = _signature_lines(cfg)
+    return (paragraph(first) + f'<p style="margin:12px 0 0 0;{_FONT}font-size:13px;line-height:18px;color:#57606a;">'
+            + "<br>".join(html.escape(t) for t in rest) + "</p>")
+
+
+def signature_text(cfg) -> str:
+    """The same closing for the plain-text alternative."""
+    return "\n".join(_signature_lines(cfg))

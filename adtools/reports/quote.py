@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from decimal import Decimal
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import Finding, InputError
-from ..fees import PricedLine, PricedQuote, film_rates, price_quote
+from ..fees import PricedLine, PricedQuote, price_quote
 from ..money import fmt2
 from ._labels import LINE_TYPE_LABELS, QUOTE_TYPE_LABELS, category_label, label
 from ._text import file_part, percent, plain
@@ -56,14 +56,6 @@ def _quantity_text(line: PricedLine) -> str:
     return ""
 
 
-def _unit_price(cfg: "Config", line: PricedLine) -> Decimal | None:
-    if line.line_type == "hours":
-        return line.rate
-    if line.line_type == "film":
-        return film_rates(cfg).get(line.category or "")
-    return None
-
-
 def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
     """Write the priced quote as a one-page A4 portrait workbook ready to print and sign; return its path."""
     out_path = Path(out_path)
@@ -87,7 +79,6 @@ def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
         f_sum = wb.kind_fmt("money", border=1, valign="vcenter")
         f_total = wb.kind_fmt("money", bold=True, top=1, bottom=6, left=1, right=1, valign="vcenter")
         f_note = wb.fmt(italic=True, font_color="#555555", text_wrap=True, valign="top")
-        f_sign_line = wb.fmt(bottom=1)
 
         def cell(row: int, col: int, value: Any, kind: str, fmt) -> None:  # noqa: ANN001
             wb.write(ws, row, col, None if value == "" else value, kind, fmt)  # user text as a string, never a formula
@@ -103,8 +94,10 @@ def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
         merged(r, 0, _LAST_COL, "报价单 Quote", "text", f_title)
         ws.set_row(r, 32)
         r += 2
+        valid_until = priced.quote_date + timedelta(days=cfg.fees.quote_valid_days)
         info = (
-            (("客户 Client", cfg.client.name, "text", f_value), ("报价日期 Date", priced.quote_date, "date", f_date)),
+            (("报价单号 Quote No.", priced.number, "text", f_value), ("报价日期 Date", priced.quote_date, "date", f_date)),
+            (("客户 Client", cfg.client.name, "text", f_value), ("有效期至 Valid until", valid_until, "date", f_date)),
             (("工作编号 Job No.", priced.job_no, "text", f_value), ("版本 Version", priced.version, "int", f_int)),
             (("报价类型 Quote type", label(QUOTE_TYPE_LABELS, priced.quote_type), "text", f_value),
              ("制表人 Prepared by", priced.prepared_by, "text", f_value)),
@@ -132,7 +125,7 @@ def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
                      line.description, _quantity_text(line))
             for c, text in enumerate(texts, 1):
                 cell(r, c, text, "text", f_cell)
-            cell(r, 5, _unit_price(cfg, line), "money", f_money)
+            cell(r, 5, line.unit_price, "money", f_money)
             cell(r, 6, line.amount, "money", f_money)
             tall = max(text_lines(t, _WIDTHS[c]) for c, t in enumerate(texts, 1))
             if tall > 1:  # wrapped text: Excel and WPS do not grow a row written by a program
@@ -159,9 +152,10 @@ def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
             notes.append("工时按报价日有效的费率计算。 / Hours are priced at the rates in force on the quote date.")
         if "film" in kinds:
             notes.append(
-                f"软片单价为基准尺寸 {plain(cfg.film.base_width_cm)} × {plain(cfg.film.base_height_cm)} cm 每张价格，其他尺寸按面积折算。"
-                f" / Film unit price is per piece at the base size {plain(cfg.film.base_width_cm)} × "
-                f"{plain(cfg.film.base_height_cm)} cm; other sizes pro rata by area."
+                f"软片单价为该尺寸每张价格：基准尺寸 {plain(cfg.film.base_width_cm)} × {plain(cfg.film.base_height_cm)} cm "
+                f"每张按收费标准，其他尺寸按面积折算。 / Film unit price is per piece at the line's size: the fee standard's "
+                f"price at the base size {plain(cfg.film.base_width_cm)} × {plain(cfg.film.base_height_cm)} cm, "
+                "pro rata by area."
             )
         if "cost" in kinds:
             if cfg.fees.oop_markup:
@@ -171,9 +165,13 @@ def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
                 notes.append("外付成本按实际成本计。 / Out-of-pocket costs at actual cost.")
         if "postage" in kinds:
             notes.append("邮寄费按实际发生计。 / Postage at cost.")
+        notes.append(f"本报价自报价日起 {cfg.fees.quote_valid_days} 天内有效（至 {valid_until.isoformat()}）。 / This quote "
+                     f"is valid for {cfg.fees.quote_valid_days} days from its date (until {valid_until.isoformat()}).")
+        notes.append(f"付款条件：收到发票后 {cfg.fees.quote_payment_days} 天内付款。 / Payment terms: within "
+                     f"{cfg.fees.quote_payment_days} days of the invoice.")
         for n in notes:
             merged(r, 0, _LAST_COL, n, "text", f_note)
-            ws.set_row(r, 30)
+            ws.set_row(r, max(30, row_points(text_lines(n, sum(_WIDTHS) - 4) + 1)))  # a wrapped note keeps clear of the next
             r += 1
         r += 1
 
@@ -184,16 +182,22 @@ def render_quote(cfg: "Config", priced: PricedQuote, out_path: Path) -> Path:
                "written approval. Please sign and return.", "text", f_note)
         ws.set_row(r, 30)
         r += 2
-        for left, right in (
-            ("客户确认签字 Client approval", "日期 Date"),
-            (f"代理公司 {cfg.agency.name} 签字 / Agency signature", "日期 Date"),
-        ):
-            merged(r, 0, 2, left, "text", f_label)
-            ws.merge_range(r, 3, r, 4, "", f_sign_line)  # the line to sign on
-            wb.write(ws, r, 5, right, "text", wb.fmt(bold=True, valign="vcenter", align="right"))
-            ws.write_blank(r, 6, None, f_sign_line)
-            ws.set_row(r, 36)
-            r += 2
+        f_box_label = wb.fmt(bold=True, valign="top", align="left", text_wrap=True, top=1, left=1, right=1)
+        f_box = wb.fmt(left=1, right=1, bottom=1)
+        f_box_line = wb.fmt(valign="bottom", left=1, right=1, bottom=1, font_color="#555555", text_wrap=True)
+        top = r
+        for first, last, who in ((0, 2, "客户签字及盖章 Client's signature and seal"),
+                                 (4, 6, f"代理公司签字及盖章 Agency's signature and seal\n{cfg.agency.name}")):
+            ws.merge_range(top, first, top, last, "", f_box_label)
+            cell(top, first, who, "text", f_box_label)
+            ws.merge_range(top + 1, first, top + 3, last, "", f_box)  # room for the signature and the company seal
+            ws.merge_range(top + 4, first, top + 4, last, "", f_box_line)
+            cell(top + 4, first, "签字人 Name：            日期 Date：", "text", f_box_line)
+        ws.set_row(top, 32)
+        for k in range(1, 4):
+            ws.set_row(top + k, 28)
+        ws.set_row(top + 4, 22)
+        r = top + 6
 
         ws.print_area(0, 0, r - 1, _LAST_COL)
         ws.repeat_rows(header_row)

@@ -21,11 +21,13 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
-from ..errors import FileError
+from ..errors import FileBusyError, FileError
 from ..sharing import make_shared
 
-__all__ = ["Column", "ReportWorkbook", "FIXED_CREATED", "RED", "AMBER", "text_lines", "row_points"]
+__all__ = ["Column", "ReportWorkbook", "FIXED_CREATED", "RED", "AMBER", "CHART_COLOURS", "BAR_OK", "BAR_WARNING",
+           "BAR_OVER", "text_lines", "row_points"]
 
 # Fixed document timestamp: the same figures give the same bytes (golden-file tests).
 FIXED_CREATED = datetime(2026, 1, 1, 0, 0, 0)
@@ -33,6 +35,10 @@ FIXED_CREATED = datetime(2026, 1, 1, 0, 0, 0)
 # Row highlights (`row_formats` of ReportWorkbook.table), the same in every report.
 RED = {"bg_color": "#F8CBAD"}  # overdue, over the quote, a broken rule
 AMBER = {"bg_color": "#FFE699"}  # due soon, near the quote, waiting
+# Chart series colours, in order (colour-blind safe, print well in grey)
+CHART_COLOURS = ("#4472C4", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47", "#264478", "#9E480E", "#636363")
+# Data bars: the share of a quote used, by its status
+BAR_OK, BAR_WARNING, BAR_OVER = "#5B9BD5", "#FFC000", "#E06666"
 
 _KIND_FORMATS = {
     "text": {},
@@ -171,10 +177,13 @@ class ReportWorkbook:
         title: str = "",
         subtitle: str = "",
         row_formats: Sequence[Any] | None = None,
+        excel_table: bool = False,
     ):
         """A sheet holding one table: title lines, bilingual header, filter, frozen header, totals left to caller.
 
         `row_formats[i]` (optional) gives extra format properties for row i (e.g. red for overdue).
+        `excel_table`: a long list becomes an Excel table (Insert > Table: banded rows, a filter
+        on every column, sorting that keeps rows whole), its bilingual header as on other sheets.
         Returns (worksheet, first data row index, number of rows).
         """
         ws = self.sheet(name)
@@ -209,12 +218,108 @@ class ReportWorkbook:
                 ws.set_row(header_row + 1 + i, row_points(tall))
             n += 1
         last = header_row + max(n, 1)
-        ws.autofilter(header_row, 0, last, len(columns) - 1)
+        if excel_table and columns:
+            ws.add_table(header_row, 0, last, len(columns) - 1, {
+                "style": "Table Style Light 1",
+                "columns": [{"header": col.header, "header_format": self.header_fmt} for col in columns],
+            })
+        else:
+            ws.autofilter(header_row, 0, last, len(columns) - 1)
         ws.freeze_panes(header_row + 1, 0)
         ws.repeat_rows(header_row)
         if n == 0:
             ws.write_string(header_row + 1, 0, "（无 None）", self.subtitle_fmt)
         return ws, header_row + 1, n
+
+    def timeline(self, ws, *, header_row: int, first_row: int, rows: int, col: int, start_col: int, end_col: int,
+                 days: Sequence[date], today: date) -> None:
+        """A Gantt chart made of conditional formats, right of a table: one narrow column per day.
+
+        Each row's bar runs from the date in `start_col` to the date in `end_col`
+        (blue), then on in red up to `today` when that due date has passed; weekends
+        are grey and `today` has a bold frame.  The cells hold nothing: Excel, WPS
+        and LibreOffice draw the bars from the dates, so a changed date redraws them.
+        """
+        if not days:
+            return
+        head = self.fmt(num_format="mm-dd", rotation=90, align="center", valign="bottom", font_size=8,
+                        bg_color="#DDEBF7", border=1)
+        today_head = self.fmt(num_format="mm-dd", rotation=90, align="center", valign="bottom", font_size=8,
+                              bg_color="#1F4E79", font_color="#FFFFFF", bold=True, border=1)
+        for i, day in enumerate(days):
+            c = col + i
+            ws.set_column(c, c, 2.6)
+            ws.write_datetime(header_row, c, datetime(day.year, day.month, day.day), today_head if day == today else head)
+        if rows <= 0:
+            return
+        last_row, last_col = first_row + rows - 1, col + len(days) - 1
+        day = xl_rowcol_to_cell(header_row, col, row_abs=True)  # e.g. I$4: the day of the column
+        start = xl_rowcol_to_cell(first_row, start_col, col_abs=True)  # e.g. $D5: the row's received date
+        end = xl_rowcol_to_cell(first_row, end_col, col_abs=True)
+        asof = f"DATE({today.year},{today.month},{today.day})"
+        area = (first_row, col, last_row, last_col)
+        rules = (
+            (f"=AND({day}={asof},{day}>={start},{day}<={end})", {"bg_color": "#2F75B5", "left": 2, "right": 2}),
+            (f"=AND({day}>{end},{day}<={asof},{start}<>\"\")", {"bg_color": "#E06666"}),
+            (f"=AND({day}>={start},{day}<={end})", {"bg_color": "#9BC2E6"}),
+            (f"={day}={asof}", {"left": 2, "right": 2}),
+            (f"=WEEKDAY({day},2)>5", {"bg_color": "#EDEDED"}),
+        )
+        for formula, props in rules:
+            ws.conditional_format(*area, {"type": "formula", "criteria": formula, "format": self.wb.add_format(props),
+                                          "stop_if_true": True})
+
+    def bar_chart(
+        self, ws, *, at: tuple[int, int], title: str, series: Sequence[tuple[Any, Any, Any]], categories: Any = None,
+        horizontal: bool = False, stacked: bool = True, x_title: str = "", y_title: str = "",
+        size: tuple[int, int] = (520, 320), x_offset: int = 0,
+    ) -> None:
+        """A native Excel bar chart drawn from cells of the workbook (the numbers stay in the table beside it).
+
+        `series`: (name cell, values range, colour or None) with ranges as XlsxWriter
+        lists `[sheet, first_row, first_col, last_row, last_col]`; `categories` likewise.
+        """
+        chart = self.wb.add_chart({"type": "bar" if horizontal else "column", **({"subtype": "stacked"} if stacked else {})})
+        for name, values, colour in series:
+            spec = {"name": name, "values": values, "gap": 60}
+            if categories is not None:
+                spec["categories"] = categories
+            if colour:
+                spec["fill"] = {"color": colour}
+                spec["border"] = {"none": True}
+            chart.add_series(spec)
+        chart.set_title({"name": title, "name_font": {"size": 11, "bold": True}})
+        font = {"name_font": {"size": 9, "bold": False}, "num_font": {"size": 9}}
+        values = {"name": y_title, **font, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+        names = {"name": x_title, **font}
+        if horizontal:  # a bar chart's x axis is its value axis; its categories read top-down, as in the table
+            chart.set_x_axis(values)
+            chart.set_y_axis({**names, "reverse": True, "crossing": "max",  # values stay below the bars
+                              "interval_unit": 1})  # every category named
+        else:
+            chart.set_x_axis(names)
+            chart.set_y_axis(values)
+        chart.set_legend({"position": "bottom", "font": {"size": 9}})
+        chart.set_size({"width": size[0], "height": size[1]})
+        ws.insert_chart(at[0], at[1], chart, {"x_offset": x_offset, "y_offset": 4, "object_position": 1})
+
+    def share_bars(self, ws, shares: Sequence[tuple[Any, str]], first: int, col: int) -> None:
+        """Data bars on a column of shares of a quote used, one (share, status) per row from `first`.
+
+        Blue, amber (status `warning`: the [fees] budget_warning share reached), red (`over`).
+        One rule per row so that each bar takes its row's colour; all share one scale (0 to
+        the largest share, at least 100 %), so bars compare across rows.
+        """
+        known = [s for s, _ in shares if s is not None and not _isna(s)]
+        top = float(max([1, *known]))
+        colours = {"over": BAR_OVER, "warning": BAR_WARNING}
+        for i, (share, status) in enumerate(shares):
+            if share is None or _isna(share):
+                continue
+            ws.conditional_format(first + i, col, first + i, col, {
+                "type": "data_bar", "bar_color": colours.get(status, BAR_OK), "bar_solid": True,
+                "min_type": "num", "min_value": 0, "max_type": "num", "max_value": top,
+            })
 
     def key_values(self, name: str, title: str, pairs: Sequence[tuple[str, Any, str]], *, subtitle: str = ""):
         """A summary sheet: title and (label, value, kind) rows."""
@@ -245,6 +350,10 @@ class ReportWorkbook:
             self.wb.close()
             make_shared(self._tmp)  # mkstemp made it private (0600): readable by the group, as any saved file
             os.replace(self._tmp, self.path)
+        except PermissionError as exc:  # Windows: Excel has the old file open
+            self._tmp.unlink(missing_ok=True)
+            raise FileBusyError(f"文件被占用 / {self.path} is open in another program ({exc.strerror or exc}). "
+                                "Fix: close it there; it is written again next time.") from None
         except (OSError, xlsxwriter.exceptions.XlsxWriterException) as exc:
             self._tmp.unlink(missing_ok=True)
             raise FileError(f"无法写入报告 / Cannot write the report {self.path}: {exc}") from None
