@@ -352,13 +352,45 @@ REPORTS: tuple[Report, ...] = (
         period=lambda options: f"{options['campaign']} {options['flight']}",
         option_help={},
         job="flight_reports",
-        job_help="the reports of each flight when due ([sla] market_analysis_days after its end), "
-                 "queued once per flight to [mail.recipients] flight",
+        job_help="the reports of each flight when due (the market analysis [sla] market_analysis_days, the execution "
+                 "report [sla] execution_report_days after its end), each queued once per flight to "
+                 "[mail.recipients] flight",
         schedule="daily 09:30",
         subject_tag="市场分析 Market",
         subject_topic="市场分析",
         recipients=("client.pm@client.example",),
         due="adtools.reports.market:due",
+        recipients_to="flight",
+    ),
+    Report(
+        key="flight",
+        title_zh="执行报告",
+        title_en="Flight execution",
+        summary="the execution report of a flight (执行报告): each booked insertion ran, not seen or invoiced with its "
+                "tear sheet, the delivery rate, spend against the approved schedule, the flight notes' effect and "
+                "next steps",
+        description=(
+            "Writes 执行报告_flight_<campaign>_<flight>.xlsx: each insertion of the flight's current media schedule "
+            "with ran / not seen / cancelled and invoiced (the reconciliation's matching), its tear sheet (clipping "
+            "ref) and source cells; the delivery rate (ran ÷ booked) by count and by net cost, overall and by media "
+            "with a native chart; booked, ran and invoiced against the latest client-approved media-schedule amount; "
+            "the flight notes' effect and next-steps sections."
+        ),
+        example="adtools report flight --campaign 2026鲜活冰箱上市 --flight 第一波 --send",
+        build="adtools.reports.flight:build_flight",
+        show="adtools.reports.flight:show",
+        headline="adtools.reports.flight:headline",
+        options=(replace(CAMPAIGN, required=True, help="The campaign, as in its media schedule"), FLIGHT),
+        defaults=lambda now: {},
+        period=lambda options: f"{options['campaign']} {options['flight']}",
+        option_help={},
+        job="flight_reports",
+        job_help="",
+        schedule="daily 09:30",
+        subject_tag="执行报告 Execution",
+        subject_topic="执行报告",
+        recipients=("client.pm@client.example",),
+        due="adtools.reports.flight:due",
         recipients_to="flight",
     ),
 )
@@ -427,7 +459,8 @@ def _check() -> None:
                                    f"{r.recipients_key} but not its default addresses")
     for j in JOBS:
         mates = [r for r in REPORTS if r.job == j.name]
-        if any(r.schedule != mates[0].schedule or r.defaults is not mates[0].defaults for r in mates):
+        # one run covers one period: the reports share the moment's options, unless each says when it is due
+        if any(r.schedule != mates[0].schedule or (r.defaults is not mates[0].defaults and not r.due) for r in mates):
             raise RuntimeError(f"registry: the reports of job {j.name} must share its schedule and defaults")
         parse_schedule(j.schedule)  # ValueError names the accepted phrases
         if j.catch_up not in ("latest", "all", "skip"):

@@ -251,7 +251,8 @@ def _due_reports_task(name: str, cfg: Config, *, now: datetime, send: bool, forc
     each is built and queued under its own period, so a period already in the outbox
     is neither built nor queued again however often the job runs (`send=False` builds
     every one).  The summary lists what was due (`due`: report, period, queued, or
-    "sent before") and, per report, the figures of the last one built.
+    "sent before", and for one built its outbox `mail_id` and `files`) and, per report,
+    the figures of the last one built.
     """
     from .mail import MailKey, is_queued
 
@@ -268,14 +269,16 @@ def _due_reports_task(name: str, cfg: Config, *, now: datetime, send: bool, forc
                     result.summary["due"].append({"report": declared.key, "period": key.period, "queued": "sent before"})
                     continue
                 report = build(cfg, ledger, **{o.name: options.get(o.name) for o in declared.options})
-                queued = None
+                queued, mail_id = None, None
                 if send:
                     q = queue_report(cfg, ledger.engine, report, now=now)
                     queued = q.queued
                     if q.queued:
                         result.queued.append(q.id)
+                        mail_id = q.id
                 result.files.extend(report.files)
-                result.summary["due"].append({"report": declared.key, "period": report.period, "queued": queued})
+                result.summary["due"].append({"report": declared.key, "period": report.period, "queued": queued,
+                                              "mail_id": mail_id, "files": [str(p) for p in report.files]})
                 result.summary["by_report"][declared.key] = report.data
         return result
 

@@ -30,7 +30,7 @@ def test_demo_end_to_end_and_again(demo_workspace):
 
     # every report has its workbook and exactly one .eml carrying it; the archive's job mails its rights alert
     emls = sorted(cfg.outbox_dir.glob("*.eml"))
-    assert len(emls) == 9, emls
+    assert len(emls) == 10, emls
     subjects = {}
     for eml in emls:
         msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
@@ -52,6 +52,8 @@ def test_demo_end_to_end_and_again(demo_workspace):
             ["媒体监测_monitoring_2026-10_competitors.xlsx"],
         # the first flight ended more than [sla] market_analysis_days ago; the second has not
         "【市场分析 Market】海尔冰箱 市场分析 「鲜活冰箱」2026秋冬推广 第一波": ["市场分析_market_「鲜活冰箱」2026秋冬推广_第一波.xlsx"],
+        # … and more than [sla] execution_report_days ago: its execution report too
+        "【执行报告 Execution】海尔冰箱 执行报告 「鲜活冰箱」2026秋冬推广 第一波": ["执行报告_flight_「鲜活冰箱」2026秋冬推广_第一波.xlsx"],
     }
     weekly = openpyxl.load_workbook(cfg.reports_dir / "weekly" / "周报_weekly_2026-11-20.xlsx")
     assert weekly.sheetnames[0] == "摘要 Summary"

@@ -130,7 +130,7 @@ def _report_step(job: registry.Job) -> Callable[[DemoContext], list[DemoLine]]:
     declared = registry.reports_of_job(job.name)
 
     def step(ctx: DemoContext) -> list[DemoLine]:
-        from ..tasks import run_task
+        from ..tasks import TaskResult, run_task
 
         result = run_task(job.name, ctx.config, now=_demo_now(ctx))
         if result.status == "done":  # made and queued by an earlier run: nothing made or sent again
@@ -140,11 +140,15 @@ def _report_step(job: registry.Job) -> Callable[[DemoContext], list[DemoLine]]:
             return _report_line(ctx, declared[0].title, result, registry.resolve(declared[0].headline)(result.summary))
         lines = []  # a job that sends what falls due (each monitoring part, each flight): a line per report
         for r in declared:
+            mine = [d for d in result.summary.get("due", []) if d.get("report") == r.key]
+            part = TaskResult(result.job, result.period, result.status, result.summary,
+                              files=[Path(f) for d in mine for f in d.get("files", ())],
+                              queued=[d["mail_id"] for d in mine if d.get("mail_id") is not None], error=result.error)
             summary = result.summary.get("by_report", {}).get(r.key)
-            sent_before = [d["period"] for d in result.summary.get("due", []) if d.get("report") == r.key]
+            sent_before = [d["period"] for d in mine if d.get("queued") == "sent before"]
             figures = (registry.resolve(r.headline)(summary) if summary
                        else f"已发送 sent before: {', '.join(sent_before)}" if sent_before else "未到期 nothing due")
-            lines += _report_line(ctx, r.title, result, figures)
+            lines += _report_line(ctx, r.title, part, figures)
         return lines
 
     keys = ", ".join(r.key for r in declared)

@@ -30,7 +30,8 @@ import pandas as pd
 from ..fees._money_frames import _as_datetime, _frame
 from .matching import _fen, current_schedule
 
-__all__ = ["PREPAYMENT_KEYS", "campaign_jobs", "payments_by_campaign", "prepayment_statement", "waterfall"]
+__all__ = ["PREPAYMENT_KEYS", "approved_media_schedules", "approved_sign_offs", "campaign_jobs", "payments_by_campaign",
+           "prepayment_statement", "waterfall"]
 
 #: the figures of a campaign, in the statement's order (integer fen)
 PREPAYMENT_KEYS = ("received", "approved_media", "approved_creative", "approved", "booked", "ran", "invoiced",
@@ -63,17 +64,33 @@ def payments_by_campaign(payments: pd.DataFrame | None, jobs: pd.DataFrame, as_o
     return p
 
 
-def _approved(schedule_rows: pd.DataFrame | None, sign_offs: pd.DataFrame | None, jobs: pd.DataFrame,
-              as_of: date) -> tuple[pd.Series, pd.Series]:
+def approved_sign_offs(sign_offs: pd.DataFrame | None, as_of: date | None) -> pd.DataFrame:
+    """The client-approved sign-off rows decided by the end of `as_of` (None: all), + numeric `version` and `fen`.
+
+    The flight execution report reads its approved media-schedule amount here too.
+    """
     so = _frame(sign_offs, ("job_no", "document", "version", "decision", "decided_on", "amount"))
     so["decided_on"] = _as_datetime(so["decided_on"])
-    so = so[so["decision"].eq("approved") & (so["decided_on"].isna() | (so["decided_on"] <= pd.Timestamp(as_of)))].copy()
+    decided = so["decided_on"].isna() | (so["decided_on"] <= pd.Timestamp(as_of)) if as_of is not None else True
+    so = so[so["decision"].eq("approved") & decided].copy()
     so["version"] = pd.to_numeric(so["version"], errors="coerce")
     so["fen"] = _fen(so["amount"])
+    return so
+
+
+def approved_media_schedules(sign_offs: pd.DataFrame | None, as_of: date | None) -> pd.DataFrame:
+    """One approved `media_schedule` sign-off per (job_no, version): the last row of the log where there are two."""
+    so = approved_sign_offs(sign_offs, as_of)
+    return so[so["document"].eq("media_schedule")].drop_duplicates(["job_no", "version"], keep="last")
+
+
+def _approved(schedule_rows: pd.DataFrame | None, sign_offs: pd.DataFrame | None, jobs: pd.DataFrame,
+              as_of: date) -> tuple[pd.Series, pd.Series]:
+    so = approved_sign_offs(sign_offs, as_of)
     sched = current_schedule(schedule_rows)
     versions = sched[["campaign", "flight", "job_no", "version"]].drop_duplicates(["campaign", "flight"])
     versions = versions.assign(version=pd.to_numeric(versions["version"], errors="coerce"))
-    media_so = so[so["document"].eq("media_schedule")].drop_duplicates(["job_no", "version"], keep="last")
+    media_so = approved_media_schedules(sign_offs, as_of)
     media = versions.merge(media_so[["job_no", "version", "fen"]], on=["job_no", "version"], how="left")
     approved_media = media.groupby("campaign")["fen"].sum(min_count=1)
     creative = so[so["document"].isin(_CREATIVE_DOCUMENTS)].sort_values("version", kind="stable")

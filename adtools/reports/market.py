@@ -150,13 +150,9 @@ def build_market(cfg: "Config", ledger: "Ledger", campaign: str, flight: str, *,
 
 def due(cfg: "Config", ledger: "Ledger", now: datetime) -> list[dict[str, Any]]:
     """Each flight whose market analysis is due at `now`: [sla] market_analysis_days after its end, or later."""
-    from ..ledger import frames
-    from ..monitoring import flights
-    from ..monitoring.due import flights_due
+    from ._flights import flights_due_options
 
-    day = now.astimezone(cfg.tz).date()
-    fl = flights(frames.documents(ledger, "media_schedule"))
-    return [{"campaign": c, "flight": f} for c, f in flights_due(fl, cfg.sla.market_analysis_days, day)]
+    return flights_due_options(cfg, ledger, now, cfg.sla.market_analysis_days)
 
 
 def show(result: ReportResult) -> list:
