@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import LedgerError
+from ..safetext import display_name, has_surrogates
 from .. import clock
 
 __all__ = [
@@ -112,7 +113,30 @@ def open_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+    event.listen(engine, "before_cursor_execute", _text_as_data, retval=True)
     return engine
+
+
+def _safe_value(value):  # noqa: ANN001, ANN202
+    if isinstance(value, str) and not value.isascii() and has_surrogates(value):
+        return display_name(value)  # a file name that is not UTF-8: stored as its bytes' escape
+    return value
+
+
+def _safe_params(params):  # noqa: ANN001, ANN202
+    if isinstance(params, dict):
+        return {k: _safe_value(v) for k, v in params.items()}
+    if isinstance(params, (list, tuple)):
+        return type(params)(_safe_params(p) if isinstance(p, (dict, list, tuple)) else _safe_value(p) for p in params)
+    return params
+
+
+def _text_as_data(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ANN202
+    """Every text bound into the ledger is storable: lone surrogates (a file name's non-UTF-8 bytes) escaped.
+
+    The driver would raise UnicodeEncodeError, and one such name stopped a whole ingest.
+    """
+    return statement, _safe_params(parameters)
 
 
 def migrate(engine: Engine) -> int:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import FileError, InputError
+from ..safetext import header_text
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -71,6 +72,8 @@ class Message:
             _check_address(a, "收件人 recipient")
         if not self.subject.strip() or "\n" in self.subject or "\r" in self.subject:
             raise InputError(f"邮件主题无效 / The subject {self.subject!r} must be one non-empty line. Fix: give a one-line subject.")
+        # text from outside (a file name in a rejection notice) may hold other line breaks (U+2028, VT, ...)
+        object.__setattr__(self, "subject", header_text(self.subject))
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -107,7 +110,8 @@ class Message:
                 ) from None
             ctype = content_type(path.name)
             maintype, subtype = ctype.split("/", 1)
-            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+            name = header_text(path.name) or "attachment"  # a file name is data: never a header break
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
         return msg
 
 
