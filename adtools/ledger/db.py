@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, event, select
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -19,7 +19,12 @@ from ..errors import LedgerError
 from ..safetext import display_name, has_surrogates
 from .. import clock
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Config
+
 __all__ = [
+    "refuse_vanished",
+    "has_history",
     "metadata",
     "Migration",
     "MIGRATIONS",
@@ -168,3 +173,37 @@ def migrate(engine: Engine) -> int:
         return current
     except SQLAlchemyError as exc:
         raise database_error(engine, "台账数据库无法打开或升级", "The ledger database cannot be opened or migrated", exc) from None
+
+
+# --------------------------------------------------------------------------- a ledger that vanished
+def has_history(cfg: "Config") -> str | None:
+    """What shows that this workspace had a ledger: the first archive copy or sent .eml found, else None."""
+    for folder, pattern in ((cfg.archive_dir, "*"), (cfg.outbox_dir, "*.eml")):
+        if folder.is_dir():
+            for p in folder.rglob(pattern):
+                if p.is_file() and not p.name.startswith("."):
+                    return str(p)
+    return None
+
+
+def refuse_vanished(cfg: "Config") -> None:
+    """Raise LedgerError when the SQLite ledger is missing or empty but the workspace has history."""
+    path = sqlite_path(cfg.ledger_url)
+    if path is None:
+        return
+    try:
+        empty = not path.exists() or path.stat().st_size == 0
+    except OSError:
+        return  # unreadable: opening it will say so
+    if not empty:
+        return
+    evidence = has_history(cfg)
+    if evidence is None:
+        return  # a new workspace: the ledger is created
+    raise LedgerError(
+        f"台账文件 {path} 不见了（或为空），但存档和发件记录还在（如 {evidence}）；为免重复读入和重复发信，未新建台账。"
+        f"请从备份恢复台账文件，或运行 adtools ledger rebuild 从存档重建。 / The ledger {path} is missing (or empty) "
+        f"while the archive and the mail history remain (e.g. {evidence}); it is not started over silently, which "
+        "would read every file again and mail the reports again. Fix: restore the ledger file from a backup, or run "
+        "`adtools ledger rebuild` to rebuild it from the archive."
+    )

@@ -26,7 +26,8 @@ from ..forms.catalog import FORMS
 from ..forms.feedback import write_feedback
 from ..forms.schema import FormResult
 from ..safetext import display_name
-from .db import open_engine, sqlite_path
+from .db import open_engine, refuse_vanished, sqlite_path
+from .recovery import check_archive
 from .store import FileState, Ledger, SourceFile, write_lock
 
 __all__ = ["ingest", "IngestSummary", "FileOutcome", "WORKBOOK_SUFFIXES", "FOREIGN_SUFFIXES", "skip_reason", "recipients_for"]
@@ -72,6 +73,7 @@ class IngestSummary:
     files: list[FileOutcome] = field(default_factory=list)
     notices_queued: int = 0  # rejection mails handed to the outbox after this run (set by adtools.tasks.ingest)
     notices_pending: int = 0  # rejection mails waiting for the outbox
+    archive_missing: int = 0  # stored versions whose archive copy is gone (existence only; `adtools ledger verify` says more)
 
     def add(self, outcome: FileOutcome) -> None:
         self.files.append(outcome)
@@ -89,6 +91,7 @@ class IngestSummary:
             "superseded": self.superseded,
             "skipped": self.skipped,
             "missing": self.missing,
+            "archive_missing": self.archive_missing,
             "files": [asdict(f) for f in self.files],
         }
 
@@ -419,6 +422,9 @@ class _Scan:
             return None
         batch_sha[sha] = _key(path)
         for doc in self.ledger.documents_with_sha(sha):
+            if doc.status == "current" and doc.watch_dir == _key(cfg.archive_dir):  # read back by `ledger rebuild`
+                self.ledger.adopt_source(doc.id, src)
+                doc = replace(doc, source_path=_key(path))
             if doc.source_path == _key(path):
                 if doc.status == "current":  # the ledger already holds this very file version
                     self.ledger.note_file(src, now=self.now, status="ingested", document_id=doc.id, form_id=doc.form_id,
@@ -628,6 +634,7 @@ def ingest(cfg: Config, *, now: datetime | None = None, progress: Progress | Non
     clock = now or clock_now(cfg.tz)
     if clock.tzinfo is None:
         clock = clock.replace(tzinfo=cfg.tz)
+    refuse_vanished(cfg)
     engine = open_engine(cfg.ledger_url)
     try:
         with write_lock(cfg, engine, "ingest"):
@@ -640,6 +647,9 @@ def ingest(cfg: Config, *, now: datetime | None = None, progress: Progress | Non
             except BaseException as exc:
                 ledger.finish_run(run_id, status="failed", summary={"error": str(exc)}, now=clock)
                 raise
+            summary.archive_missing = len(check_archive(cfg, ledger, deep=False))
+            if summary.archive_missing:
+                log.warning("%d archive copies are missing: run `adtools ledger verify`", summary.archive_missing)
             counts = {k: v for k, v in summary.to_json().items() if k != "files"}
             ledger.finish_run(run_id, status="ok", summary=counts, now=clock)
             log.info("ingest: %s", counts)

@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..errors import InputError, LedgerError
 from .. import clock
-from ..ledger.db import migrate, open_engine
+from ..ledger.db import migrate, open_engine, refuse_vanished
 from ..ledger.tables import mail_messages as messages
 from .message import Message
 from .redact import redact
@@ -72,7 +72,11 @@ STATES = ("queued", "sending", "sent", "failed")
 
 
 def open_outbox(config: "Config") -> Engine:
-    """The ledger database with the outbox tables in place (runs pending migrations)."""
+    """The ledger database with the outbox tables in place (runs pending migrations).
+
+    A ledger that vanished while the workspace has history is refused, not recreated empty.
+    """
+    refuse_vanished(config)
     engine = open_engine(config.ledger_url)
     migrate(engine)
     return engine
