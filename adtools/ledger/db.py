@@ -7,6 +7,8 @@ run once, in order, inside a transaction; `schema_version` records what ran.
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -103,6 +105,8 @@ def open_engine(url: str) -> Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise LedgerError(f"无法创建台账文件夹 / Cannot create the ledger folder {path.parent}: {exc}") from None
+    if path is not None:
+        _match_side_files(path)
     try:
         engine = create_engine(url, future=True, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
     except (SQLAlchemyError, ImportError, ValueError) as exc:
@@ -119,7 +123,55 @@ def open_engine(url: str) -> Engine:
             cur.close()
 
     event.listen(engine, "before_cursor_execute", _text_as_data, retval=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "handle_error", _sqlite_error)
     return engine
+
+
+# SQLite's words for a ledger the process may not write, and what to do about each
+_SQLITE_CAUSES = (
+    ("readonly", "台账文件为只读", "the ledger file is read-only",
+     "give this account write permission on the ledger file, its folder and its -wal/-shm files"),
+    ("unable to open", "无法打开台账文件", "the ledger file cannot be opened",
+     "check that [paths] ledger exists and this account may read and write it and its folder"),
+    ("locked", "台账被另一程序锁定", "the ledger is locked by another program",
+     "close the program holding it (a database browser, a backup tool) and run again"),
+    ("disk i/o error", "读写台账时出现磁盘错误", "a disk error while using the ledger",
+     "check the disk or network share that holds [paths] ledger"),
+    ("full", "磁盘已满", "the disk is full", "free space on the disk that holds [paths] ledger"),
+)
+
+
+def _sqlite_error(context) -> None:  # noqa: ANN001
+    """An SQLite error a person can act on becomes one bilingual line (LedgerError), not a traceback."""
+    original = context.original_exception
+    text = str(original).lower()
+    for word, zh, en, fix in _SQLITE_CAUSES:
+        if word in text:
+            where = context.engine.url.database if context.engine is not None else ""
+            raise LedgerError(f"{zh}（{where}）/ {en} ({where}): {original}. Fix: {fix}.") from None
+
+
+def _match_side_files(path: Path) -> None:
+    """SQLite's -wal and -shm files left read-only (the ledger was read-only once) get the ledger's permissions back.
+
+    Otherwise the ledger fails on every run after its own permissions are fixed.  Only
+    what this account may change is changed; anything else is left for the error to name.
+    """
+    try:
+        if not path.exists() or not os.access(path, os.W_OK):
+            return
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        try:
+            if side.exists() and not os.access(side, os.W_OK):
+                os.chmod(side, mode | stat.S_IWUSR)
+                log.warning("%s was read-only: given the ledger's permissions", side)
+        except OSError:
+            pass
 
 
 def _safe_value(value):  # noqa: ANN001, ANN202
