@@ -36,8 +36,6 @@ def _read_only(path):
 def test_a_read_only_ledger_is_one_bilingual_line_and_recovers(tmp_path):
     cfg_path = write_config_file(tmp_path)
     cfg = load_config(cfg_path)
-    for d in cfg.watch_dirs:
-        d.mkdir(parents=True, exist_ok=True)
     write_timesheet(cfg, "张伟.xlsx")
     ingest_files(cfg, now=NOW)
     ledger = sqlite_path(cfg.ledger_url)

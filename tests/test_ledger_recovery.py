@@ -27,8 +27,6 @@ def ws(tmp_path):
     cfg_path = write_config_file(tmp_path)
     from adtools.config import load_config
     cfg = load_config(cfg_path)
-    for d in cfg.watch_dirs:
-        d.mkdir(parents=True, exist_ok=True)
     write_timesheet(cfg, "张伟.xlsx")
     write_timesheet(cfg, "李娜.xlsx", staff="李娜")
     write_work_order(cfg, "WO.xlsx")
