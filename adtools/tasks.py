@@ -315,8 +315,20 @@ def send_pending_notices(cfg: Config, ledger: Any, *, now: datetime) -> tuple[in
 
     queued = pending = 0
     for doc in ledger.pending_notices():
-        notice = rejection_notice(cfg, doc, ledger.findings_of(doc.id), ledger.notify_to(doc.id))
-        if _queue_notice(cfg, ledger, notice, now=now):
+        try:
+            notice = rejection_notice(cfg, doc, ledger.findings_of(doc.id), ledger.notify_to(doc.id))
+            done = _queue_notice(cfg, ledger, notice, now=now)
+        except AdtoolsError as exc:
+            log.warning("rejection notice of document %s not queued (stays pending): %s", doc.id, exc)
+            done = False
+        except Exception:  # noqa: BLE001 - one notice that cannot be made never holds back the others
+            # a bug of ours on this one document: retrying every run would fail the same way, so it is
+            # marked told (the rejection and its findings stay in the ledger and in `adtools ledger show`)
+            log.exception("rejection notice of document %s failed; not retried", doc.id)
+            ledger.mark_notified(doc.id, now=now)
+            pending += 1
+            continue
+        if done:
             ledger.mark_notified(doc.id, now=now)
             queued += 1
         else:

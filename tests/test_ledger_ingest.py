@@ -82,7 +82,7 @@ def test_second_ingest_reads_nothing_and_reports_every_file_unchanged(cfg, spy):
 def test_summary_json_shape(cfg):
     three_files(cfg)
     data = ingest(cfg, now=NOW).to_json()
-    assert list(data) == ["scanned", "ingested", "unchanged", "duplicate", "rejected", "superseded", "skipped", "missing", "files"]
+    assert list(data) == ["scanned", "ingested", "unchanged", "duplicate", "rejected", "superseded", "skipped", "missing", "archive_missing", "files"]
     f = next(f for f in data["files"] if f["path"].endswith("张伟.xlsx"))
     assert f == {"path": str(cfg.watch_dirs[0] / "account" / "张伟.xlsx"), "status": "ingested", "form_id": "timesheet",
                  "document_key": "张伟|2026-11-02", "rows": 3, "errors": 0, "warnings": 0, "reason": None}

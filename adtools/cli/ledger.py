@@ -102,6 +102,11 @@ def _print_summary(summary: IngestSummary, cfg, show_all: bool) -> None:  # noqa
                 escape(f.document_key or ""), "" if f.rows is None else str(f.rows), escape(f.reason or ""),
             )
         out_console.print(t)
+    if summary.archive_missing:
+        out_console.print(
+            f"[red]{summary.archive_missing} 份存档副本不见了：运行 adtools ledger verify 查看并恢复 / "
+            f"{summary.archive_missing} archive copies are missing: run `adtools ledger verify` to see and restore them[/]"
+        )
     if summary.notices_queued:
         out_console.print(f"已排队退回通知邮件 {summary.notices_queued} 封 / {summary.notices_queued} rejection mail(s) queued")
     if summary.notices_pending:
@@ -273,3 +278,76 @@ def show_command(app, form_id: str, as_of: str | None, header_only: bool, limit:
     out_console.print(t)
     if total > len(part):
         out_console.print(f"[dim]… 另有 {total - len(part)} 条 / {total - len(part)} more (use --limit or --json)[/]")
+
+
+@ledger_group.command("verify")
+@click.option("--quick", is_flag=True, help="Check that each archive copy exists, without reading its bytes.")
+@click.option("--repair", is_flag=True, help="Copy again each missing or altered archive copy whose original is unchanged.")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON on stdout.")
+@click.pass_obj
+def verify_command(app, quick: bool, repair: bool, as_json: bool) -> None:
+    """Check the ledger's invariants and every archive copy (missing, or altered: its sha256); exit 1 on a problem.
+
+    Each problem says how to restore it: from a backup, or with --repair where the
+    original is still unchanged in its watch folder.
+
+    Example: adtools ledger verify --repair
+    """
+    from rich.markup import escape
+
+    from ..ledger.recovery import RESTORE_HINT, check_archive, repair_archive
+    from ..ledger.store import Ledger
+
+    cfg = app.config
+    with Ledger.open(cfg) as led:
+        problems = led.verify()
+        archive = check_archive(cfg, led, deep=not quick)
+        repaired = repair_archive(cfg, archive) if repair and not quick else 0
+        if repaired:
+            archive = check_archive(cfg, led, deep=True)
+    archive_ids = {p.document_id for p in archive}
+    # the archive's own lines replace verify()'s "archive copy … is missing" for the same document
+    problems = [p for p in problems if not any(p.startswith(f"document {i}: archive copy") for i in archive_ids)]
+    if as_json:
+        emit_json({"ledger": problems, "archive": [vars(p) for p in archive], "repaired": repaired})
+    else:
+        if repaired:
+            out_console.print(f"已重新复制 {repaired} 份存档副本 / {repaired} archive copies copied again")
+        for p in problems:
+            out_console.print(f"[red]台账 ledger:[/] {escape(p)}")
+        for p in archive:
+            out_console.print(f"[red]存档 archive:[/] {escape(p.text())}")
+        if archive:
+            out_console.print(escape(RESTORE_HINT))
+        if not problems and not archive:
+            out_console.print("台账与存档一致 / The ledger and the archive are consistent.")
+    if problems or archive:
+        raise SystemExit(1)
+
+
+@ledger_group.command("rebuild")
+@click.option("--json", "as_json", is_flag=True, help="Print what was read as JSON on stdout.")
+@click.pass_obj
+def rebuild_command(app, as_json: bool) -> None:
+    """Rebuild a missing ledger from the archive copies (oldest first); refused when a ledger exists.
+
+    Use it when the ledger file is lost and no backup exists.  The next ingest then
+    recognises the watch folders' files as the versions read back.  What was mailed is
+    not in the archive: check the outbox before the next report runs.
+
+    Example: adtools ledger rebuild
+    """
+    from rich.markup import escape
+
+    from ..clock import now as clock_now
+    from ..ledger.recovery import rebuild
+
+    cfg = app.config
+    summary = rebuild(cfg, now=clock_now(cfg.tz))
+    if as_json:
+        emit_json(summary.to_json())
+        return
+    out_console.print(f"已从存档重建台账：{summary.stored} 个版本 / The ledger was rebuilt from the archive: "
+                      f"{summary.stored} versions read")
+    for line in summary.not_stored:
+        out_console.print(f"[yellow]未读入 not stored:[/] {escape(line)}")

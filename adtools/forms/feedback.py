@@ -22,25 +22,27 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..errors import ERROR, FileError, Finding
+from ..safetext import cell_text, display_name, put_text
 from .catalog import FORMS, field_label
 from .reader import ERRORS_SHEET
 from .schema import FormResult
 from .template import lines_needed
 
 __all__ = ["write_feedback", "feedback_filename", "ERRORS_SHEET", "FEEDBACK_MARK", "ERROR_FILL", "WARNING_FILL",
-           "HOW_TO_FIX_ZH", "HOW_TO_FIX_EN"]
+           "HOW_TO_FIX_ZH", "HOW_TO_FIX_EN", "SIZE_REFUSALS"]
 
 log = logging.getLogger("adtools.forms.feedback")
 
@@ -77,7 +79,7 @@ _SEVERITY_TEXT = {ERROR: "错误 Error", "warning": "警告 Warning"}
 def feedback_filename(source: Path) -> str:
     """`工时表.xlsx` -> `工时表.反馈 feedback.xlsx`; a feedback copy keeps its name (no stacking)."""
     suffix = source.suffix.lower() if source.suffix.lower() == ".xlsm" else ".xlsx"
-    stem = source.stem
+    stem = display_name(source.stem)  # a name that is not UTF-8: its escape, so the copy can be stored and mailed
     if stem.endswith(FEEDBACK_MARK):
         stem = stem[: -len(FEEDBACK_MARK)]
     return f"{stem}{FEEDBACK_MARK}{suffix}"
@@ -89,17 +91,14 @@ class _Mark:
     coordinate: str  # top-left cell of a merged range
 
 
+# refusals for size or shape: the reader stopped early; opening the file again with openpyxl
+# (a zip bomb within the limits, a sheet of a million rows) would take minutes and gigabytes
+SIZE_REFUSALS = frozenset({"too_large", "unzipped_too_large", "unsafe_file", "too_many_rows"})
+
+
 def _clean(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return cell_text(value)
 
-
-def _put_text(cell, value: Any) -> None:
-    """Write text as text: a value typed as `=1+1` must not become a formula here."""
-    text = _clean(value)
-    cell.value = text or None
-    if text:
-        cell.data_type = "s"
 
 
 def _field_label(form_id: str | None, key: str) -> str:
@@ -209,7 +208,7 @@ def _mark_cells(wb, findings: list[Finding], default_sheet: str) -> dict[_Mark, 
             lines.append(_clean(f.message_en))
         text = "\n".join(lines)
         if cell.comment is not None and cell.comment.author != _AUTHOR:
-            text = f"{text}\n{_ORIGINAL_COMMENT}\n{cell.comment.text}"
+            text = f"{text}\n{_ORIGINAL_COMMENT}\n{_clean(cell.comment.text)}"
         comment = Comment(text, _AUTHOR)
         comment.width = 320
         comment.height = min(60 + 18 * len(lines), 400)
@@ -223,15 +222,15 @@ def _errors_sheet(wb, result: FormResult, findings: list[Finding], previous: dic
     n_err = sum(1 for f in findings if f.severity == ERROR)
     n_warn = len(findings) - n_err
     sheet = result.sheet or (FORMS[result.form_id].sheet_name if result.form_id in FORMS else "")
-    ws["A1"] = f"{result.path.name}：{n_err} 个错误，{n_warn} 个警告  /  {n_err} error(s), {n_warn} warning(s)"
+    put_text(ws["A1"], f"{result.path.name}：{n_err} 个错误，{n_warn} 个警告  /  {n_err} error(s), {n_warn} warning(s)")
     ws["A1"].font = Font(bold=True, size=13, color="C00000")
     if linkable:
-        ws["A2"] = (f"要改的单元格在“{sheet}”中（点击“单元格”列可跳转）。{HOW_TO_FIX_ZH}\n"
-                    f"The cells to fix are in '{sheet}' (click a Cell to jump there). {HOW_TO_FIX_EN}")
+        put_text(ws["A2"], f"要改的单元格在“{sheet}”中（点击“单元格”列可跳转）。{HOW_TO_FIX_ZH}\n"
+                           f"The cells to fix are in '{sheet}' (click a Cell to jump there). {HOW_TO_FIX_EN}")
     else:
-        ws["A2"] = ("无法打开此文件：请按下列说明处理原文件并保存，下次读入时会自动重新检查。\n"
-                    "The file could not be opened: do what the messages below say to the original file and "
-                    "save it; the next scan checks it again automatically.")
+        put_text(ws["A2"], "无法打开此文件：请按下列说明处理原文件并保存，下次读入时会自动重新检查。\n"
+                           "The file could not be opened: do what the messages below say to the original file and "
+                           "save it; the next scan checks it again automatically.")
     ws["A2"].font = Font(color="595959")
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(f"A2:{_LAST_COL}2")
@@ -263,7 +262,7 @@ def _errors_sheet(wb, result: FormResult, findings: list[Finding], previous: dic
         lines = 1
         for c, v in enumerate(values, start=1):
             cell = ws.cell(r, c)
-            _put_text(cell, v)
+            put_text(cell, v)
             cell.alignment = wrap
             lines = max(lines, lines_needed(cell.value or "", _HEADERS[c - 1][1]))
         ws.row_dimensions[r].height = 15 * lines
@@ -302,6 +301,13 @@ def _errors_sheet(wb, result: FormResult, findings: list[Finding], previous: dic
     wb.active = 0
 
 
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
 def _load(path: Path):
     """The workbook to annotate, or None when openpyxl cannot open it (refused files)."""
     try:
@@ -311,21 +317,24 @@ def _load(path: Path):
         return None
 
 
-def write_feedback(result: FormResult, out_dir: str | Path) -> Path:
+def write_feedback(result: FormResult, out_dir: str | Path, *, annotate: bool = True) -> Path:
     """Write the annotated copy of `result.path` into `out_dir` and return its path.
 
     The copy is named by `feedback_filename`; an older copy of the same name is
     replaced.  A file that cannot be opened at all (not a workbook, encrypted,
-    .xls) gets a workbook holding only the `错误 Errors` sheet.
+    .xls), one the reader refused for its size or shape (`SIZE_REFUSALS`: never
+    loaded again) and any file when `annotate` is False get a workbook holding
+    only the `错误 Errors` sheet.
     """
     source = Path(result.path)
     out = Path(out_dir)
-    wb = _load(source) if source.is_file() else None
+    refused_for_size = any(f.rule in SIZE_REFUSALS for f in result.findings)
+    wb = _load(source) if annotate and not refused_for_size and _is_regular(source) else None
     linkable = wb is not None
     if wb is None:
         wb = Workbook()
         wb.remove(wb.active)
-        target = out / f"{source.stem.removesuffix(FEEDBACK_MARK)}{FEEDBACK_MARK}.xlsx"
+        target = out / f"{display_name(source.stem).removesuffix(FEEDBACK_MARK)}{FEEDBACK_MARK}.xlsx"
     else:
         target = out / feedback_filename(source)
         _undo_previous_round(wb)

@@ -327,6 +327,7 @@ class _FormReader:
         header_row, columns = self._columns(form, sheet, grid, table)
         self._header(form, sheet, grid, names, header_row)
         if header_row is not None:
+            self._spread_merged(sheet, grid, header_row, columns)
             self._rows(sheet, grid, table, header_row, columns)
         self._formula_warnings(form, sheet, self.pkg.scan(sheet))
         self._other_copies(form, sheet)
@@ -465,6 +466,32 @@ class _FormReader:
                           f"The table lacks the {req_en}column {_display(f)}; copy its header from the template.",
                           severity=ERROR if f.required else WARNING, sheet=sheet.name, field=f.key)
         return header_row, columns
+
+    def _spread_merged(self, sheet: SheetInfo, grid: Grid, header_row: int, columns: dict[str, int]) -> None:
+        """A value merged down several table rows is read as staff see it: every row of the range gets it.
+
+        Excel keeps the value in the range's top-left cell only; read plainly, the rows below it
+        would hold a blank (a job number merged over three rows stored as NULL for two of them).
+        Each such range is also a warning (`merged_cells`), so that its author knows how it was read.
+        """
+        mapped = {col: key for key, col in columns.items()}
+        for (r1, c1, r2, c2) in self.pkg.scan(sheet).merged:
+            if r2 <= r1 or r1 <= header_row or c1 not in mapped:
+                continue
+            value = grid.get(r1, c1)
+            if value is None:
+                continue
+            for row in range(r1 + 1, r2 + 1):
+                values = grid.rows.setdefault(row, [])
+                if len(values) < c1:
+                    values.extend([None] * (c1 - len(values)))
+                values[c1 - 1] = value
+            rng = f"{cell_address(r1, c1)}:{cell_address(r2, c2)}"
+            self._add("merged_cells",
+                      f"单元格 {rng} 跨 {r2 - r1 + 1} 行合并，其值已用于每一行；若不是每行都适用，请取消合并并逐行填写。",
+                      f"The cells {rng} are merged across {r2 - r1 + 1} rows; their value was read for each row. If it does "
+                      "not apply to every row, unmerge them and fill in each row.",
+                      sheet=sheet.name, cell=cell_address(r1, c1), field=mapped[c1], value=value)
 
     def _rows(self, sheet: SheetInfo, grid: Grid, table: TableInfo | None, header_row: int,
               columns: dict[str, int]) -> None:

@@ -7,18 +7,26 @@ run once, in order, inside a transaction; `schema_version` records what ran.
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, event, select
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import LedgerError
+from ..safetext import display_name, has_surrogates
 from .. import clock
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Config
+
 __all__ = [
+    "refuse_vanished",
+    "has_history",
     "metadata",
     "Migration",
     "MIGRATIONS",
@@ -97,6 +105,8 @@ def open_engine(url: str) -> Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise LedgerError(f"无法创建台账文件夹 / Cannot create the ledger folder {path.parent}: {exc}") from None
+    if path is not None:
+        _match_side_files(path)
     try:
         engine = create_engine(url, future=True, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
     except (SQLAlchemyError, ImportError, ValueError) as exc:
@@ -112,7 +122,78 @@ def open_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+    event.listen(engine, "before_cursor_execute", _text_as_data, retval=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "handle_error", _sqlite_error)
     return engine
+
+
+# SQLite's words for a ledger the process may not write, and what to do about each
+_SQLITE_CAUSES = (
+    ("readonly", "台账文件为只读", "the ledger file is read-only",
+     "give this account write permission on the ledger file, its folder and its -wal/-shm files"),
+    ("unable to open", "无法打开台账文件", "the ledger file cannot be opened",
+     "check that [paths] ledger exists and this account may read and write it and its folder"),
+    ("locked", "台账被另一程序锁定", "the ledger is locked by another program",
+     "close the program holding it (a database browser, a backup tool) and run again"),
+    ("disk i/o error", "读写台账时出现磁盘错误", "a disk error while using the ledger",
+     "check the disk or network share that holds [paths] ledger"),
+    ("full", "磁盘已满", "the disk is full", "free space on the disk that holds [paths] ledger"),
+)
+
+
+def _sqlite_error(context) -> None:  # noqa: ANN001
+    """An SQLite error a person can act on becomes one bilingual line (LedgerError), not a traceback."""
+    original = context.original_exception
+    text = str(original).lower()
+    for word, zh, en, fix in _SQLITE_CAUSES:
+        if word in text:
+            where = context.engine.url.database if context.engine is not None else ""
+            raise LedgerError(f"{zh}（{where}）/ {en} ({where}): {original}. Fix: {fix}.") from None
+
+
+def _match_side_files(path: Path) -> None:
+    """SQLite's -wal and -shm files left read-only (the ledger was read-only once) get the ledger's permissions back.
+
+    Otherwise the ledger fails on every run after its own permissions are fixed.  Only
+    what this account may change is changed; anything else is left for the error to name.
+    """
+    try:
+        if not path.exists() or not os.access(path, os.W_OK):
+            return
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        try:
+            if side.exists() and not os.access(side, os.W_OK):
+                os.chmod(side, mode | stat.S_IWUSR)
+                log.warning("%s was read-only: given the ledger's permissions", side)
+        except OSError:
+            pass
+
+
+def _safe_value(value):  # noqa: ANN001, ANN202
+    if isinstance(value, str) and not value.isascii() and has_surrogates(value):
+        return display_name(value)  # a file name that is not UTF-8: stored as its bytes' escape
+    return value
+
+
+def _safe_params(params):  # noqa: ANN001, ANN202
+    if isinstance(params, dict):
+        return {k: _safe_value(v) for k, v in params.items()}
+    if isinstance(params, (list, tuple)):
+        return type(params)(_safe_params(p) if isinstance(p, (dict, list, tuple)) else _safe_value(p) for p in params)
+    return params
+
+
+def _text_as_data(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ANN202
+    """Every text bound into the ledger is storable: lone surrogates (a file name's non-UTF-8 bytes) escaped.
+
+    The driver would raise UnicodeEncodeError, and one such name stopped a whole ingest.
+    """
+    return statement, _safe_params(parameters)
 
 
 def migrate(engine: Engine) -> int:
@@ -144,3 +225,37 @@ def migrate(engine: Engine) -> int:
         return current
     except SQLAlchemyError as exc:
         raise database_error(engine, "台账数据库无法打开或升级", "The ledger database cannot be opened or migrated", exc) from None
+
+
+# --------------------------------------------------------------------------- a ledger that vanished
+def has_history(cfg: "Config") -> str | None:
+    """What shows that this workspace had a ledger: the first archive copy or sent .eml found, else None."""
+    for folder, pattern in ((cfg.archive_dir, "*"), (cfg.outbox_dir, "*.eml")):
+        if folder.is_dir():
+            for p in folder.rglob(pattern):
+                if p.is_file() and not p.name.startswith("."):
+                    return str(p)
+    return None
+
+
+def refuse_vanished(cfg: "Config") -> None:
+    """Raise LedgerError when the SQLite ledger is missing or empty but the workspace has history."""
+    path = sqlite_path(cfg.ledger_url)
+    if path is None:
+        return
+    try:
+        empty = not path.exists() or path.stat().st_size == 0
+    except OSError:
+        return  # unreadable: opening it will say so
+    if not empty:
+        return
+    evidence = has_history(cfg)
+    if evidence is None:
+        return  # a new workspace: the ledger is created
+    raise LedgerError(
+        f"台账文件 {path} 不见了（或为空），但存档和发件记录还在（如 {evidence}）；为免重复读入和重复发信，未新建台账。"
+        f"请从备份恢复台账文件，或运行 adtools ledger rebuild 从存档重建。 / The ledger {path} is missing (or empty) "
+        f"while the archive and the mail history remain (e.g. {evidence}); it is not started over silently, which "
+        "would read every file again and mail the reports again. Fix: restore the ledger file from a backup, or run "
+        "`adtools ledger rebuild` to rebuild it from the archive."
+    )

@@ -20,12 +20,14 @@ from typing import Any, Callable
 
 from ..config import Config
 from ..clock import now as clock_now
-from ..errors import ERROR, FileError, Finding
+from ..errors import ERROR, FileError, Finding, LedgerError
 from ..forms import validate as validate_mod  # a module, so that tests can count the workbooks it opens
 from ..forms.catalog import FORMS
 from ..forms.feedback import write_feedback
 from ..forms.schema import FormResult
-from .db import open_engine, sqlite_path
+from ..safetext import display_name
+from .db import open_engine, refuse_vanished, sqlite_path
+from .recovery import check_archive
 from .store import FileState, Ledger, SourceFile, write_lock
 
 __all__ = ["ingest", "IngestSummary", "FileOutcome", "WORKBOOK_SUFFIXES", "FOREIGN_SUFFIXES", "skip_reason", "recipients_for"]
@@ -71,6 +73,7 @@ class IngestSummary:
     files: list[FileOutcome] = field(default_factory=list)
     notices_queued: int = 0  # rejection mails handed to the outbox after this run (set by adtools.tasks.ingest)
     notices_pending: int = 0  # rejection mails waiting for the outbox
+    archive_missing: int = 0  # stored versions whose archive copy is gone (existence only; `adtools ledger verify` says more)
 
     def add(self, outcome: FileOutcome) -> None:
         self.files.append(outcome)
@@ -88,6 +91,7 @@ class IngestSummary:
             "superseded": self.superseded,
             "skipped": self.skipped,
             "missing": self.missing,
+            "archive_missing": self.archive_missing,
             "files": [asdict(f) for f in self.files],
         }
 
@@ -140,9 +144,42 @@ def _walk(watch: Path, excluded: set[Path]) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- pieces
+def _key(path: Path | str) -> str:
+    """A path as the ledger and the summary hold it: a name that is not UTF-8 shown as its bytes' escape."""
+    return display_name(str(path))
+
+
+_NOT_REGULAR = ("不是普通文件（命名管道、设备或指向它们的链接），未读取 / not a regular file (a named pipe, a device "
+                "or a link to one): never opened. Fix: save the workbook as an ordinary .xlsx file.")
+
+
+class _NotRegular(OSError):
+    """The path is not a regular file (found when it was opened)."""
+
+
+def _open_regular(path: Path):  # noqa: ANN202
+    """Open a file for reading only if it is a regular file; a FIFO or device is never waited on.
+
+    O_NONBLOCK (where the system has it) makes opening a named pipe return at once;
+    fstat of the opened descriptor then refuses anything but a regular file, so a
+    file swapped for a pipe after the first check is refused too.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _NotRegular(_NOT_REGULAR)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as fh:
+    with _open_regular(path) as fh:
         for chunk in iter(lambda: fh.read(_HASH_CHUNK), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -165,7 +202,7 @@ def archive_copy(cfg: Config, src: SourceFile) -> str | None:
     tmp = final.with_name(f".{src.sha256}.{os.getpid()}.tmp")
     h = hashlib.sha256()
     try:
-        with src.path.open("rb") as fin, tmp.open("wb") as fout:
+        with _open_regular(src.path) as fin, tmp.open("wb") as fout:
             for chunk in iter(lambda: fin.read(_HASH_CHUNK), b""):
                 h.update(chunk)
                 fout.write(chunk)
@@ -189,16 +226,41 @@ def archive_copy(cfg: Config, src: SourceFile) -> str | None:
 
 def _validate(path: Path, cfg: Config, known_jobs: set[str] | None) -> FormResult:
     """validate_file, which turns any unreadable file into a finding: one bad file never stops a scan."""
-    return validate_mod.validate_file(path, cfg, known_jobs=known_jobs)
+    try:
+        return validate_mod.validate_file(path, cfg, known_jobs=known_jobs)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours on one file is that file's finding
+        log.exception("validating %s failed", _key(path))
+        return FormResult(path=path, findings=[_failure_finding(path, "validate", exc)])
+
+
+def _failure_finding(path: Path, step: str, exc: BaseException) -> Finding:
+    """The finding that records an internal failure on one file (its outcome; the other files go on)."""
+    what = f"{type(exc).__name__}: {display_name(exc)}"[:300]
+    return Finding(
+        ERROR, "reader_failed",
+        f"adtools 处理此文件时出现内部错误（{step}：{what}），文件未读入；请把文件转交 IT 处理。",
+        f"adtools hit an internal error handling this file ({step}: {what}); it was not entered: please pass the "
+        "file to IT.",
+        file=display_name(path.name),
+    )
 
 
 def _write_feedback(result: FormResult, out_dir: Path) -> str | None:
+    """The feedback copy; when annotating the file itself fails in any way, a findings-only workbook."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        return str(write_feedback(result, out_dir))
-    except (OSError, FileError) as exc:
-        log.warning("feedback workbook for %s not written: %s", result.path, exc)
+    except OSError as exc:
+        log.warning("feedback workbook for %s not written: %s", _key(result.path), exc)
         return None
+    for annotate in (True, False):
+        try:
+            return str(write_feedback(result, out_dir, annotate=annotate))
+        except (OSError, FileError) as exc:
+            log.warning("feedback workbook for %s not written: %s", _key(result.path), exc)
+            return None
+        except Exception:  # noqa: BLE001 - the copy of this one file failed: try the findings alone
+            log.exception("feedback for %s failed (annotate=%s)", _key(result.path), annotate)
+    return None
 
 
 def _pause_hook(point: str) -> Callable[[], None] | None:
@@ -267,13 +329,13 @@ class _Scan:
         for watch in cfg.watch_dirs:
             if not watch.is_dir():
                 self.summary.add(FileOutcome(
-                    str(watch), "skipped",
+                    _key(watch), "skipped",
                     reason="监视文件夹不存在或无法访问，其中的文件未被标记为缺失 / watch folder not found or not reachable; "
                            "its files are not marked missing. Fix: check [paths] watch and the network share.",
                 ))
                 log.warning("watch folder %s not found", watch)
                 continue
-            scanned_dirs.append(str(watch))
+            scanned_dirs.append(_key(watch))
             candidates.extend((watch, p) for p in _walk(watch, excluded))
 
         seen_paths: set[str] = set()
@@ -281,9 +343,9 @@ class _Scan:
         pending: list[_Pending] = []
         total = len(candidates)
         for i, (watch, path) in enumerate(candidates, 1):
-            self.progress("scan", i, total, str(path))
-            seen_paths.add(str(path))
-            p = self._fingerprint(watch, path, state.get(str(path)), batch_sha)
+            self.progress("scan", i, total, _key(path))
+            seen_paths.add(_key(path))
+            p = self._fingerprint(watch, path, state.get(_key(path)), batch_sha)
             if p is not None:
                 pending.append(p)
 
@@ -294,12 +356,13 @@ class _Scan:
         for p in pending:
             if p.result is not None:
                 (valid if self._storable(p) and not p.extra else rejected).append(p)
-        for n, p in enumerate(rejected, 1):
-            self.progress("reject", n, len(rejected), str(p.src.path))
-            self._reject(p)
+        # good files first, each in its own guarded step: whatever a rejection does, they are in
         for n, p in enumerate(valid, 1):
-            self.progress("store", n, len(valid), str(p.src.path))
-            self._store(p)
+            self.progress("store", n, len(valid), _key(p.src.path))
+            self._guarded(p, self._store)
+        for n, p in enumerate(rejected, 1):
+            self.progress("reject", n, len(rejected), _key(p.src.path))
+            self._guarded(p, self._reject)
         self._missing(state, seen_paths, scanned_dirs)
         self.summary.files.sort(key=lambda f: f.path)
         return self.summary
@@ -308,20 +371,23 @@ class _Scan:
         cfg, add = self.cfg, self.summary.add
         why = skip_reason(path.name)
         if why:
-            add(FileOutcome(str(path), "skipped", reason=why))
+            add(FileOutcome(_key(path), "skipped", reason=why))
             return None
         try:
             st = path.stat()
         except OSError as exc:
-            add(FileOutcome(str(path), "skipped", reason=f"无法读取 / cannot be read: {exc}"))
+            add(FileOutcome(_key(path), "skipped", reason=f"无法读取 / cannot be read: {exc}"))
             return None
         if _hidden_attr(st):
-            add(FileOutcome(str(path), "skipped", reason="隐藏文件 / hidden file"))
+            add(FileOutcome(_key(path), "skipped", reason="隐藏文件 / hidden file"))
+            return None
+        if not stat.S_ISREG(st.st_mode):  # stat follows a link: a link to /dev/zero is a device here
+            add(FileOutcome(_key(path), "skipped", reason=_NOT_REGULAR))
             return None
         reexamine = prev is not None and prev.status == "conflict"
         if prev is not None and not reexamine and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
             if prev.missing_since is not None:
-                self.ledger.touch_file(str(path), mtime_ns=st.st_mtime_ns, now=self.now)
+                self.ledger.touch_file(_key(path), mtime_ns=st.st_mtime_ns, now=self.now)
             add(self._unchanged(path, prev))
             return None
         mtime = datetime.fromtimestamp(st.st_mtime_ns / 1e9, tz=timezone.utc)
@@ -329,42 +395,48 @@ class _Scan:
         settle = cfg.intake.settle_seconds
         if settle > 0 and age < settle:
             add(FileOutcome(
-                str(path), "skipped",
+                _key(path), "skipped",
                 reason=f"刚修改过（{max(age, 0):.0f} 秒前），可能仍在保存，下次再读 / modified {max(age, 0):.0f} s ago "
                        f"(less than [intake] settle_seconds = {settle}): it may still be saving; read next scan",
             ))
             return None
         try:
             sha = _sha256(path)
+        except _NotRegular:
+            add(FileOutcome(_key(path), "skipped", reason=_NOT_REGULAR))
+            return None
         except OSError as exc:
-            add(FileOutcome(str(path), "skipped", reason=f"无法读取 / cannot be read: {exc}"))
+            add(FileOutcome(_key(path), "skipped", reason=f"无法读取 / cannot be read: {exc}"))
             return None
         rel = path.relative_to(watch).as_posix()
         src = SourceFile(path, watch, rel, st.st_size, st.st_mtime_ns, sha)
         if prev is not None and not reexamine and prev.sha256 == sha:
-            self.ledger.touch_file(str(path), mtime_ns=st.st_mtime_ns, now=self.now)
+            self.ledger.touch_file(_key(path), mtime_ns=st.st_mtime_ns, now=self.now)
             add(self._unchanged(path, prev))
             return None
         if sha in batch_sha:
             first = self._rel(batch_sha[sha])
             reason = f"与 {first} 内容相同 / same content as {first} (read once)"
             self.ledger.note_file(src, now=self.now, status="duplicate", reason=reason)
-            add(FileOutcome(str(path), "duplicate", reason=reason))
+            add(FileOutcome(_key(path), "duplicate", reason=reason))
             return None
-        batch_sha[sha] = str(path)
+        batch_sha[sha] = _key(path)
         for doc in self.ledger.documents_with_sha(sha):
-            if doc.source_path == str(path):
+            if doc.status == "current" and doc.watch_dir == _key(cfg.archive_dir):  # read back by `ledger rebuild`
+                self.ledger.adopt_source(doc.id, src)
+                doc = replace(doc, source_path=_key(path))
+            if doc.source_path == _key(path):
                 if doc.status == "current":  # the ledger already holds this very file version
                     self.ledger.note_file(src, now=self.now, status="ingested", document_id=doc.id, form_id=doc.form_id,
                                           document_key=doc.document_key, rows=doc.rows, errors=0, warnings=doc.warnings)
-                    add(FileOutcome(str(path), "unchanged", doc.form_id, doc.document_key, doc.rows, 0, doc.warnings))
+                    add(FileOutcome(_key(path), "unchanged", doc.form_id, doc.document_key, doc.rows, 0, doc.warnings))
                     return None
                 continue  # this path went back to an earlier content: read it again
             label = f"{doc.form_id} {doc.document_key} v{doc.version} ({doc.status})" if doc.form_id else doc.status
             reason = f"与已读入的 {doc.rel_path} 内容相同 / same content as {doc.rel_path}, already in the ledger: {label}"
             self.ledger.note_file(src, now=self.now, status="duplicate", document_id=doc.id, form_id=doc.form_id,
                                   document_key=doc.document_key, rows=doc.rows, reason=reason)
-            add(FileOutcome(str(path), "duplicate", doc.form_id, doc.document_key, doc.rows, reason=reason))
+            add(FileOutcome(_key(path), "duplicate", doc.form_id, doc.document_key, doc.rows, reason=reason))
             return None
         return _Pending(src)
 
@@ -376,7 +448,7 @@ class _Scan:
         return path
 
     def _unchanged(self, path: Path, prev: FileState) -> FileOutcome:
-        return FileOutcome(str(path), "unchanged", prev.form_id, prev.document_key, prev.rows,
+        return FileOutcome(_key(path), "unchanged", prev.form_id, prev.document_key, prev.rows,
                            prev.errors or 0, prev.warnings or 0)
 
     # ---- phase 2: validate what changed
@@ -384,7 +456,7 @@ class _Scan:
         known = self.ledger.known_jobs()
         todo = [p for p in pending if p.result is None]
         for n, p in enumerate(todo, 1):
-            self.progress("validate", n, len(todo), str(p.src.path))
+            self.progress("validate", n, len(todo), _key(p.src.path))
             p.result = _validate(p.src.path, self.cfg, known)
         # job numbers of work orders read in this same scan: re-check the files that named one of them
         new_jobs = {
@@ -406,7 +478,7 @@ class _Scan:
             except OSError:
                 changed = True
             if changed:
-                self.summary.add(FileOutcome(str(p.src.path), "skipped",
+                self.summary.add(FileOutcome(_key(p.src.path), "skipped",
                                              reason=_CHANGED_WHILE_READ))
                 p.result = None
 
@@ -461,7 +533,7 @@ class _Scan:
             file_status="conflict" if p.conflict_with else "rejected", run_id=self.run_id,
         )
         n_err = len(full.errors)
-        self.summary.add(FileOutcome(str(p.src.path), "rejected", r.form_id, r.document_key, len(r.rows), n_err,
+        self.summary.add(FileOutcome(_key(p.src.path), "rejected", r.form_id, r.document_key, len(r.rows), n_err,
                                      len(full.warnings), reason))
 
     def _feedback_dir(self, src: SourceFile) -> Path:
@@ -471,12 +543,46 @@ class _Scan:
             out = out / src.watch_dir.name
         return out.joinpath(*Path(src.rel_path).parent.parts)
 
+    def _guarded(self, p: _Pending, step: Callable[[_Pending], None]) -> None:
+        """Run one file's step; a failure becomes that file's outcome and the scan goes on.
+
+        A ledger that cannot be written (locked, read-only, full) leaves the file for the
+        next scan; any other failure is a bug of ours on this file: it is recorded as
+        refused with the reason (and its author told), so the next scan does not repeat it.
+        """
+        try:
+            step(p)
+            return
+        except LedgerError as exc:
+            log.error("%s not recorded (ledger): %s", _key(p.src.path), exc)
+            self.summary.add(FileOutcome(_key(p.src.path), "skipped",
+                                         reason=f"台账无法写入，下次再读 / the ledger could not be written; read next scan: {exc}"))
+            return
+        except Exception as exc:  # noqa: BLE001 - one file's failure is its outcome, never the scan's
+            log.exception("%s failed on %s", step.__name__, _key(p.src.path))
+            failure = _failure_finding(p.src.path, step.__name__.strip("_"), exc)
+        r = p.result
+        reason = f"{failure.message_zh} / {failure.message_en}"
+        form_id = r.form_id if r is not None else None
+        try:
+            self.ledger.reject_version(
+                r, p.src, now=self.now, reason=reason, extra_findings=[failure], feedback_path=None,
+                notify_to=recipients_for(self.cfg, r.author if r is not None else None), run_id=self.run_id,
+            )
+        except Exception:  # noqa: BLE001 - then at least its fingerprint, so the next scan does not loop on it
+            log.exception("recording the failure of %s failed", _key(p.src.path))
+            try:
+                self.ledger.note_file(p.src, now=self.now, status="rejected", form_id=form_id, errors=1, reason=reason)
+            except Exception:  # noqa: BLE001
+                log.exception("noting %s failed", _key(p.src.path))
+        self.summary.add(FileOutcome(_key(p.src.path), "rejected", form_id, None, None, 1, 0, reason))
+
     def _store(self, p: _Pending) -> None:
         r = p.result
         assert r is not None
         archived = archive_copy(self.cfg, p.src)
         if archived is None:
-            self.summary.add(FileOutcome(str(p.src.path), "skipped",
+            self.summary.add(FileOutcome(_key(p.src.path), "skipped",
                                          reason=_CHANGED_WHILE_READ))
             return
         stored = self.ledger.store_version(r, p.src, now=self.now, archive_path=archived, run_id=self.run_id,
@@ -486,7 +592,7 @@ class _Scan:
             self.summary.superseded += 1
             old = stored.superseded_version
             reason = f"取代第 {old} 版，现为第 {stored.version} 版 / supersedes v{old} (now v{stored.version})"
-        self.summary.add(FileOutcome(str(p.src.path), "ingested", r.form_id, r.document_key, len(r.rows), 0,
+        self.summary.add(FileOutcome(_key(p.src.path), "ingested", r.form_id, r.document_key, len(r.rows), 0,
                                      len(r.warnings), reason))
         if self.pause_stored:
             self.pause_stored()
@@ -528,6 +634,7 @@ def ingest(cfg: Config, *, now: datetime | None = None, progress: Progress | Non
     clock = now or clock_now(cfg.tz)
     if clock.tzinfo is None:
         clock = clock.replace(tzinfo=cfg.tz)
+    refuse_vanished(cfg)
     engine = open_engine(cfg.ledger_url)
     try:
         with write_lock(cfg, engine, "ingest"):
@@ -540,6 +647,9 @@ def ingest(cfg: Config, *, now: datetime | None = None, progress: Progress | Non
             except BaseException as exc:
                 ledger.finish_run(run_id, status="failed", summary={"error": str(exc)}, now=clock)
                 raise
+            summary.archive_missing = len(check_archive(cfg, ledger, deep=False))
+            if summary.archive_missing:
+                log.warning("%d archive copies are missing: run `adtools ledger verify`", summary.archive_missing)
             counts = {k: v for k, v in summary.to_json().items() if k != "files"}
             ledger.finish_run(run_id, status="ok", summary=counts, now=clock)
             log.info("ingest: %s", counts)

@@ -25,7 +25,7 @@ from ..config import Config
 from ..errors import ERROR, Finding, LedgerError, LockedError
 from ..forms.catalog import FORMS
 from ..forms.schema import Field, Form, FormResult, Record
-from .db import database_error, migrate, migration, open_engine, sqlite_path
+from .db import database_error, migrate, migration, open_engine, refuse_vanished, sqlite_path
 from .tables import (
     CURRENT,
     FORM_TABLES,
@@ -260,7 +260,11 @@ class Ledger:
     # ---- lifecycle
     @classmethod
     def open(cls, cfg: Config) -> "Ledger":
-        """Open (creating if needed) the ledger of `cfg` and bring its schema up to date."""
+        """Open (creating if needed) the ledger of `cfg` and bring its schema up to date.
+
+        A ledger file that vanished while the workspace has history is refused (`refuse_vanished`).
+        """
+        refuse_vanished(cfg)
         return cls.from_engine(cfg, open_engine(cfg.ledger_url))
 
     @classmethod
@@ -476,6 +480,13 @@ class Ledger:
                 conn, source, now, status=status, document_id=document_id, form_id=form_id,
                 document_key=document_key, rows=rows, errors=errors, warnings=warnings, reason=reason,
             )
+
+    def adopt_source(self, document_id: int, source: SourceFile) -> None:
+        """A version read back from its archive copy (`adtools ledger rebuild`) found again in a watch folder:
+        the document names its original file again."""
+        with self.engine.begin() as conn:
+            conn.execute(update(documents).where(documents.c.id == document_id).values(
+                source_path=str(source.path), watch_dir=str(source.watch_dir), rel_path=source.rel_path))
 
     def touch_file(self, path: str, *, mtime_ns: int, now: datetime) -> None:
         """An unchanged file whose modified time moved: remember the new time so the next scan skips it cheaply."""

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import FileError, InputError
+from ..safetext import header_text
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -73,6 +74,8 @@ class Message:
             _check_address(a, "收件人 recipient")
         if not self.subject.strip() or "\n" in self.subject or "\r" in self.subject:
             raise InputError(f"邮件主题无效 / The subject {self.subject!r} must be one non-empty line. Fix: give a one-line subject.")
+        # text from outside (a file name in a rejection notice) may hold other line breaks (U+2028, VT, ...)
+        object.__setattr__(self, "subject", header_text(self.subject))
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -109,9 +112,10 @@ class Message:
                 ) from None
             ctype = content_type(path.name)
             maintype, subtype = ctype.split("/", 1)
-            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)  # RFC 2231 filename*
+            name = header_text(path.name) or "attachment"  # a file name is data: never a header break
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)  # RFC 2231 filename*
             # older clients (Outlook 2007, Lotus Notes) that do not read RFC 2231 take Content-Type's name
-            msg.get_payload()[-1].set_param("name", ascii_filename(path.name))
+            msg.get_payload()[-1].set_param("name", ascii_filename(name))
         return msg
 
 

@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..errors import InputError, LedgerError
 from .. import clock
-from ..ledger.db import migrate, open_engine
+from ..ledger.db import migrate, open_engine, refuse_vanished
 from ..ledger.tables import mail_messages as messages
 from .message import Message
 from .redact import redact
@@ -72,7 +72,11 @@ STATES = ("queued", "sending", "sent", "failed")
 
 
 def open_outbox(config: "Config") -> Engine:
-    """The ledger database with the outbox tables in place (runs pending migrations)."""
+    """The ledger database with the outbox tables in place (runs pending migrations).
+
+    A ledger that vanished while the workspace has history is refused, not recreated empty.
+    """
+    refuse_vanished(config)
     engine = open_engine(config.ledger_url)
     migrate(engine)
     return engine
@@ -367,12 +371,18 @@ def _claim(engine: Engine, row: Any, now: datetime, stale: bool) -> int | None:
     return row.attempts if stale else row.attempts + 1
 
 
-def _deliver(config: "Config", engine: Engine, transport: Transport, row: Any, attempts: int, now: datetime) -> tuple[FlushOutcome, DeliveryError | None]:
-    """Send one claimed message and record the result."""
+def _deliver(config: "Config", engine: Engine, transport: Transport, row: Any, attempts: int, now: datetime, *,
+             looked_up: bool = False) -> tuple[FlushOutcome, DeliveryError | None]:
+    """Send one claimed message and record the result (`looked_up`: Sent Items was searched just before)."""
     t = messages
     item = _outgoing(row)
+    found = None
     try:
-        provider_id = transport.send(item)
+        # a retry after a failed attempt (a time-out the server may have completed anyway): a transport
+        # that can look in Sent Items does so first, so a message delivered late is never sent twice
+        if attempts > 1 and transport.can_find_sent and not looked_up:
+            found = transport.find_sent(item)
+        provider_id = found or transport.send(item)
     except DeliveryError as exc:
         error = redact(str(exc))
         if exc.transient and attempts < config.mail.max_attempts:
@@ -395,6 +405,10 @@ def _deliver(config: "Config", engine: Engine, transport: Transport, row: Any, a
         transport=transport.name,
         last_error=None,
     )
+    if found:
+        log.warning("mail %s (message %s) was delivered by an earlier attempt (found among sent mail): not sent again",
+                    row.key, row.id)
+        return FlushOutcome(row.id, row.key, row.subject, "recovered", attempts, provider_id=provider_id), None
     log.info("mail %s (message %s) sent by %s", row.key, row.id, transport.name)
     return FlushOutcome(row.id, row.key, row.subject, "sent", attempts, provider_id=provider_id), None
 
@@ -465,7 +479,7 @@ def flush(
             log.warning("mail %s (message %s) was interrupted while sending, %s: sending it again", row.key, row.id, how)
             if not _set(engine, (t.c.id == row.id, t.c.state == "sending"), attempts=attempts + 1):
                 continue
-            outcome, exc = _deliver(config, engine, tr, row, attempts + 1, now)
+            outcome, exc = _deliver(config, engine, tr, row, attempts + 1, now, looked_up=True)
             outcomes.append(outcome)
             if exc is not None and exc.stop:
                 stop = exc

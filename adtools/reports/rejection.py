@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..errors import Finding
 from ..forms.feedback import HOW_TO_FIX_EN, HOW_TO_FIX_ZH
+from ..safetext import header_text
 from .html import html_document, paragraph, rows_html
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,7 +48,7 @@ def rejection_notice(cfg: "Config", doc: "DocumentVersion", findings: Sequence[F
     staff know their own file (its path in the shared folder) and the attachment.
     """
     name = Path(doc.rel_path).name
-    subject = f"表格未被接收，请修改后重新保存 / Workbook not accepted, please correct and save again: {name}"
+    subject = f"表格未被接收，请修改后重新保存 / Workbook not accepted, please correct and save again: {header_text(name)}"
     ordered = sorted(findings, key=lambda f: 0 if f.is_error else 1)
     n_err = sum(1 for f in ordered if f.is_error)
     n_warn = len(ordered) - n_err
