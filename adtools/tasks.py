@@ -417,9 +417,13 @@ def dashboard_inputs(cfg: Config, ledger: Any, *, now: datetime) -> Any:
         runs.append({"job": job.name, "summary": job.summary,
                      "last_ok_at": ok and (ok["finished_at"] or ok["started_at"]), "last_ok_period": ok and ok["period"],
                      "last_status": last and last["status"], "last_at": last and (last["finished_at"] or last["started_at"])})
+    from .rights import rights_counts
+
+    rights = rights_counts(cfg, archive=frames.rows(ledger, "archive"), media_schedule=frames.rows(ledger, "media_schedule"),
+                           as_of=today)
     return DashboardInputs(now=now, open_deliverables=summary.open_lines, awaiting_client=pending,
                            budget=statement.budget, missing_timesheets=missing, rejected=rejected, outbox=outbox,
-                           runs=runs, warnings=tuple(summary.warnings))
+                           runs=runs, warnings=tuple(summary.warnings), rights=rights)
 
 
 def write_dashboard(cfg: Config, *, now: datetime | None = None) -> Path | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import pandas as pd
 
@@ -58,6 +58,7 @@ class DashboardInputs:
     outbox: Sequence[dict[str, Any]]  # id, subject, state, attempts, last_error, created_at, next_attempt_at
     runs: Sequence[dict[str, Any]]  # job, summary, last_ok (finished_at, period), last (status, finished_at)
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    rights: Mapping[str, int] | None = None  # adtools.rights.rights_counts: expiring, expired_in_use
 
 
 def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
@@ -170,6 +171,10 @@ def render_dashboard(cfg: "Config", inputs: DashboardInputs, path: Path) -> Path
             ("发件箱：待发送 Outbox: queued", sum(r["state"] in ("queued", "sending") for r in outbox), "int"),
             ("发件箱：失败 Outbox: failed", failed, "int"),
             ("上次运行未成功的任务 Jobs whose last run did not succeed", failed_runs, "int"),
+            *(((f"授权即将到期（{cfg.sla.rights_alert_days} 天内）Rights ending within {cfg.sla.rights_alert_days} days",
+                inputs.rights["expiring"], "int"),
+               ("授权到期后仍排期刊登 Insertions booked after their rights ended", inputs.rights["expired_in_use"], "int"))
+              if inputs.rights is not None else ()),
             *(("注意 Warning", w, "text") for w in inputs.warnings),
         ]
         ws, _ = wb.key_values("看板 Overview", title, pairs,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from ..workflow import DOCUMENT_LABELS, WeeklySummary
 from ._labels import OWNER_LABELS, STAGE_LABELS, label
@@ -29,8 +29,13 @@ KEY = "weekly_internal"  # this report's key in adtools.registry (its command, r
 __all__ = ["KEY", "build_weekly_internal", "render_weekly_internal", "show", "headline"]
 
 
-def render_weekly_internal(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = None) -> ReportResult:
-    """Write the account team's weekly workbook (sources, gate violations, minutes) and return the ReportResult."""
+def render_weekly_internal(cfg: "Config", summary: WeeklySummary, out_dir: Path | None = None,
+                           rights: Mapping[str, int] | None = None) -> ReportResult:
+    """Write the account team's weekly workbook (sources, gate violations, minutes) and return the ReportResult.
+
+    `rights` (`adtools.rights.rights_counts`): the rights expiring and the ads booked after their
+    rights ended, shown among the key figures (the archive report has the detail).
+    """
     as_of = summary.as_of
     out_dir = Path(out_dir) if out_dir is not None else cfg.reports_dir / KEY
     path = out_dir / f"内部周报_weekly_internal_{as_of.isoformat()}.xlsx"
@@ -45,6 +50,12 @@ def render_weekly_internal(cfg: "Config", summary: WeeklySummary, out_dir: Path 
         Figure("流程违规（未获客户确认即开始）", "Gate violations", len(data["gate_violations"])),
         Figure("会议纪要延迟或未发", f"Minutes late or missing (SLA {cfg.sla.minutes_hours} h)", summary.minutes_late),
     ]
+    if rights is not None:
+        data = {**data, "rights": dict(rights)}
+        figures += [
+            Figure("授权即将到期", f"Rights ending within {cfg.sla.rights_alert_days} days", rights["expiring"]),
+            Figure("授权到期后仍排期刊登", "Insertions booked after their rights ended", rights["expired_in_use"]),
+        ]
     title_zh = f"{cfg.client.product} 工作进展周报（内部）"
     title_en = f"Weekly progress, internal, {cfg.client.name}, as of {as_of.isoformat()}"
 
@@ -125,7 +136,13 @@ def build_weekly_internal(
     out_dir: Path | None = None,
 ) -> ReportResult:
     """The account team's weekly report up to the end of `as_of` (default: the last Friday), from the ledger."""
-    return render_weekly_internal(cfg, summary_of(cfg, ledger, as_of=as_of, today=today, cal=cal), out_dir)
+    from ..ledger.frames import rows
+    from ..rights import rights_counts
+
+    summary = summary_of(cfg, ledger, as_of=as_of, today=today, cal=cal)
+    rights = rights_counts(cfg, archive=rows(ledger, "archive"), media_schedule=rows(ledger, "media_schedule"),
+                           as_of=summary.as_of)
+    return render_weekly_internal(cfg, summary, out_dir, rights=rights)
 
 
 # --------------------------------------------------------------------------- the terminal and the demo
