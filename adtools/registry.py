@@ -102,12 +102,12 @@ class Report:
     due: str = ""
     # the [mail.recipients] key, when several reports go to one list (the flight reports: `flight`); "" = key
     recipients_to: str = ""
+    catch_up: str = "latest"  # the job's default [schedule.catch_up] policy: latest | all | skip
 
     @property
     def recipients_key(self) -> str:
         """The [mail.recipients] key this report is sent to."""
         return self.recipients_to or self.key
-    catch_up: str = "latest"  # the job's default [schedule.catch_up] policy: latest | all | skip
 
     @property
     def title(self) -> str:
