@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import pandas as pd
@@ -39,6 +39,8 @@ import pandas as pd
 from .calendar import WorkCalendar
 from .errors import InputError
 from .provenance import source
+from .reconcile.matching import normalise_name as _norm
+from .workflow._frames import _date, _int, _missing, _records
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
@@ -75,43 +77,12 @@ ClippingMatcher = Callable[[list[dict[str, Any]], "pd.DataFrame | None", "Config
 
 
 # --------------------------------------------------------------------------- small helpers
-def _missing(v: Any) -> bool:
-    if v is None:
-        return True
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
-def _date(v: Any) -> date | None:
-    if _missing(v):
-        return None
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    return pd.Timestamp(v).date()
-
-
 def _text(v: Any) -> str | None:
+    """Stripped text, None for missing or blank (a register's cell as staff see it)."""
     if _missing(v):
         return None
     s = str(v).strip()
     return s or None
-
-
-def _int(v: Any) -> int | None:
-    return None if _missing(v) else int(v)
-
-
-def _norm(text: Any) -> str:
-    """Full-width to half-width, lower case, no spaces: how names are compared."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")).casefold())
-
-
-def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
-    return [] if df is None or df.empty else df.to_dict("records")
 
 
 def _as_of(v: Any) -> date:
