@@ -47,8 +47,6 @@ bookings x clippings or bookings x invoices.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -57,6 +55,7 @@ import pandas as pd
 
 from ..fees._money_frames import _as_datetime, _frame, _sources
 from ..money import to_fen
+from ..forms.catalog import brand_key
 from .sizes import parse_size
 
 __all__ = ["Matching", "match", "match_insertions", "client_clippings", "client_aliases", "normalise_name"]
@@ -82,7 +81,7 @@ def normalise_name(value: Any) -> str:
     """Text compared case-, width- and space-insensitively: `Ｈａｉｅｒ ` == `haier`."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).casefold()
+    return brand_key(value)  # the catalog's one key for names (the brand-alias register matches on it too)
 
 
 def client_aliases(cfg: Any, extra: Iterable[str] = ()) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from ..forms.catalog import DELIVERABLE_LABELS
 from .. import clock
 from ..money import fmt2
 from ..workflow import DOCUMENT_LABELS, WeeklySummary, weekly_summary
-from ._labels import label
+from ._labels import _missing, label
 from .base import ReportResult, report_subject
 from .html import (Figure, figures_html, figures_text, html_document, paragraph, rows_html, signature_html,
                    signature_text)
@@ -49,10 +49,6 @@ _STATUS = {
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [] if df is None or df.empty else df.to_dict("records")
-
-
-def _missing(v: Any) -> bool:
-    return v is None or bool(pd.isna(v))
 
 
 def _iso_date(v: Any) -> str | None:
