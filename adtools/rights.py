@@ -106,19 +106,16 @@ def _rights(archive: pd.DataFrame | None) -> list[dict[str, Any]]:
 
 
 def _bookings(media_schedule: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """Booked insertions of the latest version of each (campaign, flight) schedule, by run date."""
-    rows = _records(media_schedule)
-    latest: dict[tuple, int] = {}
-    for r in rows:
-        key = (_text(r.get("campaign")), _text(r.get("flight")))
-        latest[key] = max(latest.get(key, 0), _int(r.get("version")) or 0)
-    out = []
-    for r in rows:
-        if (_int(r.get("version")) or 0) != latest[(_text(r.get("campaign")), _text(r.get("flight")))]:
-            continue
-        if _text(r.get("status")) != "booked" or _date(r.get("date")) is None:
-            continue
-        out.append({**r, "_date": _date(r["date"]), "_job": _text(r.get("job_no"))})
+    """Booked insertions of the current version of each (campaign, flight) schedule, by run date.
+
+    The current version is the reconciliation's (`reconcile.matching.current_schedule`), so the
+    rights report and the reconciliation never read two different schedules.
+    """
+    from .reconcile.matching import current_schedule
+
+    out = [{**r, "_date": _date(r["date"]), "_job": _text(r.get("job_no"))}
+           for r in _records(current_schedule(media_schedule))
+           if _text(r.get("status")) == "booked" and _date(r.get("date")) is not None]
     return sorted(out, key=lambda r: (r["_date"], _text(r.get("media")) or "", _text(r.get("booking_ref")) or ""))
 
 

@@ -72,10 +72,7 @@ def change(now: int, before: int) -> Decimal | None:
 
 
 def _share_text(v: Decimal | None) -> str | None:
-    return None if v is None else f"{v:.{SHARE_PLACES}f}"
-
-
-def _change_text(v: Decimal | None) -> str | None:
+    """A share or a change as JSON prints it: a decimal string with SHARE_PLACES places."""
     return None if v is None else f"{v:.{SHARE_PLACES}f}"
 
 
@@ -117,8 +114,8 @@ class MonitoringMonth:
                     "spend": fmt2(from_fen(int(r["fen"]))),
                     "sov_spend": _share_text(r["sov_spend"]),
                     "sov_insertions": _share_text(r["sov_insertions"]),
-                    "change_insertions": _change_text(r["change_insertions"]),
-                    "change_spend": _change_text(r["change_spend"]),
+                    "change_insertions": _share_text(r["change_insertions"]),
+                    "change_spend": _share_text(r["change_spend"]),
                     "rank": None if pd.isna(r["rank"]) else int(r["rank"]),
                     "rank_change": None if pd.isna(r["rank_change"]) else int(r["rank_change"]),
                 }
