@@ -31,7 +31,7 @@ def cfg(tmp_path):
     return config_from_dict({}, base_dir=tmp_path)
 
 
-def summary_for(cfg):
+def summary_for(cfg, unread_scope="华东地区"):
     reg = archive(
         {"doc_id": "MR-2026-001", "job_no": JOB, "doc_type": "model_release", "title": "模特肖像权协议（林小雨）",
          "rights_start": d("2026-06-01"), "rights_end": d("2026-12-16"), "scope": "平面广告及卖场POP，中国大陆",
@@ -39,7 +39,7 @@ def summary_for(cfg):
         {"doc_id": "FL-2026-002", "job_no": MEDIA_JOB, "doc_type": "footage_licence", "title": "背景图授权 =HYPERLINK(\"x\")",
          "rights_start": d("2026-09-01"), "rights_end": d("2026-11-10"), "scope": "北京晚报、新民晚报", "location": "共享盘"},
         {"doc_id": "FL-2026-003", "job_no": MEDIA_JOB, "doc_type": "footage_licence", "title": "图库授权",
-         "rights_end": d("2027-03-31"), "scope": "华东地区", "location": "共享盘"},
+         "rights_end": d("2027-03-31"), "scope": unread_scope, "location": "共享盘"},
         {"doc_id": "SC-2026-001", "job_no": JOB, "doc_type": "signed_creative", "title": "主画面签字稿",
          "signed_on": d("2026-11-16"), "location": "档案柜A-03"},
     )
@@ -101,10 +101,14 @@ def test_archive_workbook_sheets_colours_and_sources(cfg, tmp_path):
 
 
 def test_user_text_is_text_in_the_workbook_and_escaped_in_the_mail(cfg, tmp_path):
-    result = render_archive(cfg, summary_for(cfg), tmp_path)
+    hostile = '=HYPERLINK("http://x")<script>alert(1)</script>'
+    result = render_archive(cfg, summary_for(cfg, unread_scope=hostile), tmp_path)  # listed as unread
     wb = openpyxl.load_workbook(result.files[0])
-    assert all(c.data_type != "f" for ws in wb for r in ws.iter_rows() for c in r)
-    assert "<script" not in result.html and "存档与授权概况" in result.html and "At a glance" in result.html
+    cells = [c for ws in wb for r in ws.iter_rows() for c in r]
+    assert all(c.data_type != "f" for c in cells)
+    shown = [c for c in cells if isinstance(c.value, str) and hostile in c.value]
+    assert shown and all(c.data_type == "s" for c in shown)  # the title is there, as text
+    assert "<script>" not in result.html and "存档与授权概况" in result.html and "At a glance" in result.html
 
 
 def test_golden_archive_workbook(cfg, tmp_path):
