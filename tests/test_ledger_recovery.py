@@ -74,7 +74,13 @@ def test_a_vanished_ledger_is_refused_and_rebuilt_from_the_archive_on_request(ws
         p.unlink()
     if how == "emptied":
         ledger.write_bytes(b"")
-    for opener in (lambda: ingest_files(cfg, now=NOW), lambda: Ledger.open(cfg), lambda: open_outbox(cfg)):
+    def scheduler():
+        from adtools.scheduler import Scheduler
+
+        with Scheduler(cfg).open(now=NOW):
+            pass
+
+    for opener in (lambda: ingest_files(cfg, now=NOW), lambda: Ledger.open(cfg), lambda: open_outbox(cfg), scheduler):
         with pytest.raises(LedgerError, match="adtools ledger rebuild"):
             opener()
     assert not ledger.exists() or ledger.stat().st_size == 0  # nothing was started over

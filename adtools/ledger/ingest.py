@@ -26,7 +26,7 @@ from ..forms.catalog import FORMS
 from ..forms.feedback import write_feedback
 from ..forms.schema import FormResult
 from ..safetext import display_name
-from .db import open_engine, refuse_vanished, sqlite_path
+from .db import open_engine, sqlite_path
 from .recovery import check_archive
 from .store import FileState, Ledger, SourceFile, write_lock
 
@@ -634,11 +634,10 @@ def ingest(cfg: Config, *, now: datetime | None = None, progress: Progress | Non
     clock = now or clock_now(cfg.tz)
     if clock.tzinfo is None:
         clock = clock.replace(tzinfo=cfg.tz)
-    refuse_vanished(cfg)
     engine = open_engine(cfg.ledger_url)
     try:
         with write_lock(cfg, engine, "ingest"):
-            ledger = Ledger.from_engine(cfg, engine)
+            ledger = Ledger.from_engine(cfg, engine)  # refuses a ledger that vanished
             if ledger.close_interrupted_runs("ingest", now=clock):
                 log.warning("the previous ingest was interrupted; this run finishes its work")
             run_id = ledger.start_run("ingest", clock.astimezone(cfg.tz).isoformat(timespec="seconds"), now=clock)

@@ -143,7 +143,7 @@ def rebuild(cfg: Config, *, now: datetime) -> RebuildSummary:
     engine = open_engine(cfg.ledger_url)
     try:
         with write_lock(cfg, engine, "ingest"):
-            ledger = Ledger.from_engine(cfg, engine)
+            ledger = Ledger.from_engine(cfg, engine, rebuilding=True)
             for copy in copies:
                 rel = copy.relative_to(cfg.archive_dir).as_posix()
                 result = validate_mod.validate_file(copy, cfg)

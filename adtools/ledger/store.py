@@ -264,12 +264,18 @@ class Ledger:
 
         A ledger file that vanished while the workspace has history is refused (`refuse_vanished`).
         """
-        refuse_vanished(cfg)
         return cls.from_engine(cfg, open_engine(cfg.ledger_url))
 
     @classmethod
-    def from_engine(cls, cfg: Config, engine: Engine) -> "Ledger":
-        """A Ledger on an engine already open (e.g. after taking the write lock), schema brought up to date."""
+    def from_engine(cls, cfg: Config, engine: Engine, *, rebuilding: bool = False) -> "Ledger":
+        """A Ledger on an engine already open (e.g. after taking the write lock), schema brought up to date.
+
+        Every way into the ledger comes through here, so a ledger file that vanished while the
+        workspace has history is refused here (`refuse_vanished`) before the migrations would
+        quietly make a new one; only `adtools ledger rebuild` (`rebuilding`) starts one on purpose.
+        """
+        if not rebuilding:
+            refuse_vanished(cfg)
         migrate(engine)
         try:
             _sync_form_columns(engine)
