@@ -344,3 +344,16 @@ def test_a_job_runs_in_a_child_process_and_is_stopped_at_its_time_limit(tmp_path
     finally:
         s.close()
     assert [(o.status, "time_limit_minutes" in (o.error or "")) for o in out if o.job == "fees_statement"] == [("failed", True)]
+
+
+def test_a_run_that_died_counts_in_the_failure_streak(tmp_path):
+    """A run left `running` by a dead process is closed as interrupted, and that is a failure the admins hear of."""
+    cfg = make_cfg(tmp_path)
+    t0 = datetime(2026, 11, 30, 9, 0, tzinfo=cfg.tz)
+    with Ledger.open(cfg) as led:
+        led.start_run("weekly_progress", "2026-11-27", now=t0)
+        assert runs.failure_streak(led.engine, "weekly_progress") is None  # still running: not failing
+        closed = runs.close_stale_runs(led.engine, started_before=t0 + timedelta(minutes=1), now=t0 + timedelta(hours=1))
+        assert [job for job, _ in closed] == ["weekly_progress"]
+        streak = runs.failure_streak(led.engine, "weekly_progress")
+    assert streak is not None and streak.count == 1

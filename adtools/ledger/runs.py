@@ -45,6 +45,8 @@ __all__ = [
 
 OK = "ok"
 SKIPPED = "skipped"
+FAILED = "failed"
+INTERRUPTED = "interrupted"  # a run whose process died (found still running past the time limit)
 SETTLED = (OK, SKIPPED)
 REPEAT = "repeat"  # a second successful finish of a done period (a race, or an interval job twice in its second)
 SUPERSEDED = "redone"  # an ok run whose period was run again with --force
@@ -152,7 +154,7 @@ def close_stale_runs(engine: Engine, *, started_before: datetime, now: datetime)
         ).all()
         if rows:
             conn.execute(update(job_runs).where(job_runs.c.id.in_([r.id for r in rows]))
-                         .values(status="interrupted", finished_at=now))
+                         .values(status=INTERRUPTED, finished_at=now))
     return [(r.job, r.period) for r in rows]
 
 
@@ -175,7 +177,7 @@ def failure_streak(engine: Engine, job: str) -> FailureStreak | None:
         last_ok = conn.execute(
             select(func.max(job_runs.c.id)).where(job_runs.c.job == job, job_runs.c.status == OK)
         ).scalar()
-        q = select(job_runs).where(job_runs.c.job == job, job_runs.c.status.in_(("failed", "timeout")))
+        q = select(job_runs).where(job_runs.c.job == job, job_runs.c.status.in_((FAILED, INTERRUPTED)))
         if last_ok is not None:
             q = q.where(job_runs.c.id > last_ok)
         rows = conn.execute(q.order_by(job_runs.c.id)).all()
