@@ -38,7 +38,6 @@ __all__ = [
     "OPTIONS",
     "report",
     "job",
-    "report_of_job",
     "reports_of_job",
     "recipients_key",
     "subject",
@@ -497,12 +496,6 @@ def job(name: str) -> Job:
         return _JOBS_BY_NAME[name]
     except KeyError:
         raise KeyError(f"no job {name!r}; the jobs are {', '.join(_JOBS_BY_NAME)}") from None
-
-
-def report_of_job(name: str) -> Report | None:
-    """The (first) report a job makes (None for ingest, mail_flush …)."""
-    j = job(name)
-    return report(j.report) if j.report else None
 
 
 def reports_of_job(name: str) -> tuple[Report, ...]:

@@ -428,13 +428,19 @@ def dashboard_inputs(cfg: Config, ledger: Any, *, now: datetime) -> Any:
 
 def write_dashboard(cfg: Config, *, now: datetime | None = None) -> Path | None:
     """Rewrite the dashboard workbook (`[paths] dashboard`), atomically; None when Excel holds it open (next time)."""
-    from .errors import FileBusyError
     from .ledger.store import Ledger
-    from .reports.dashboard import render_dashboard
 
     now = _now(cfg, now)
     with Ledger.open(cfg) as ledger:
         inputs = dashboard_inputs(cfg, ledger, now=now)
+    return _render_dashboard(cfg, inputs)
+
+
+def _render_dashboard(cfg: Config, inputs: Any) -> Path | None:
+    """Write the dashboard atomically; None when Excel holds it open (written the next time)."""
+    from .errors import FileBusyError
+    from .reports.dashboard import render_dashboard
+
     try:
         return render_dashboard(cfg, inputs, cfg.dashboard_path)
     except FileBusyError as exc:
@@ -448,7 +454,7 @@ def dashboard_task(cfg: Config, *, now: datetime | None = None) -> TaskResult:
     period = registry.job("dashboard").period(now)
 
     def body(ledger: Any) -> TaskResult:
-        path = write_dashboard(cfg, now=now)
+        path = _render_dashboard(cfg, dashboard_inputs(cfg, ledger, now=now))  # the run's own ledger, not a second
         return TaskResult("dashboard", period, summary={"written": path is not None, "path": str(cfg.dashboard_path)},
                           files=[path] if path else [])
 

@@ -12,7 +12,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from dataclasses import dataclass, field
@@ -59,14 +58,13 @@ class ArchiveProblem:
 
 
 def _sha256(path: Path) -> str | None:
-    h = hashlib.sha256()
+    """The ingest's hash (regular files only: a pipe or a device never hangs it); None when it cannot be read."""
+    from .ingest import _sha256 as ingest_sha256
+
     try:
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
+        return ingest_sha256(path)
     except OSError:
         return None
-    return h.hexdigest()
 
 
 def check_archive(cfg: Config, ledger: Ledger, *, deep: bool = True) -> list[ArchiveProblem]:

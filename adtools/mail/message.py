@@ -18,13 +18,9 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import FileError, InputError
 from ..safetext import header_text
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 __all__ = [
     "Message",
