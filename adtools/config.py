@@ -243,6 +243,10 @@ class Intake:
     max_file_mb: int = _opt(_int(1, 2048, 50), 50)
     max_unzipped_mb: int = _opt(_int(1, 16384, 500), 500, "unpacked size refused as a zip bomb")
     max_rows: int = _opt(_int(10, 1_000_000, 20000), 20000, "table rows read from one workbook")
+    file_seconds: int = _opt(_int(5, 3600, 120), 120, "seconds one file may take to be read and checked")
+    file_memory_mb: int = _opt(_int(256, 65536, 2048), 2048, "memory one file's reading may use")
+    workers: int = _opt(_int(0, 64, 0), 0, "processes reading files at once (0: one per CPU core)")
+    batch_files: int = _opt(_int(1, 10000, 200), 200, "files stored in one ledger transaction")
 
 
 @dataclass(frozen=True)

@@ -173,9 +173,9 @@ department = "account"
 """
 
 
-def write_config_file(tmp_path: Path) -> Path:
-    """The same configuration as make_config, as a config.toml a subprocess can load."""
+def write_config_file(tmp_path: Path, *, intake: str = "") -> Path:
+    """The same configuration as make_config, as a config.toml a subprocess can load (`intake`: more [intake] lines)."""
     p = tmp_path / "config.toml"
-    p.write_text(CONFIG_TOML, encoding="utf-8")
+    p.write_text(CONFIG_TOML.replace("settle_seconds = 0\n", "settle_seconds = 0\n" + intake), encoding="utf-8")
     (tmp_path / "inbox").mkdir(exist_ok=True)
     return p

@@ -59,17 +59,18 @@ def test_a_crash_storing_or_rejecting_one_file_is_recorded_as_its_refusal_and_no
     write_timesheet(cfg, "张伟.xlsx")
     write_timesheet(cfg, "李娜.xlsx", staff="李娜")
     _bad(cfg, "bad.xlsx")
-    real_store, real_reject = ingest_mod._Scan._store, ingest_mod._Scan._reject
+    from adtools.ledger.store import Ledger
+    real_store, real_reject = Ledger.store_versions, ingest_mod._Scan._reject
 
-    def store(self, p):
-        if p.src.path.name == "李娜.xlsx":
+    def store(self, items, **kw):  # the batch holding 李娜's file fails; so does her file on its own
+        if any(it.source.path.name == "李娜.xlsx" for it in items):
             raise RuntimeError("boom in store")
-        return real_store(self, p)
+        return real_store(self, items, **kw)
 
     def reject(self, p):
         raise KeyError("boom in reject")
 
-    monkeypatch.setattr(ingest_mod._Scan, "_store", store)
+    monkeypatch.setattr(Ledger, "store_versions", store)
     monkeypatch.setattr(ingest_mod._Scan, "_reject", reject)
     s = ingest(cfg, now=NOW)
     assert _statuses(s) == {"张伟.xlsx": "ingested", "李娜.xlsx": "rejected", "bad.xlsx": "rejected"}
@@ -78,7 +79,7 @@ def test_a_crash_storing_or_rejecting_one_file_is_recorded_as_its_refusal_and_no
     assert "KeyError" in reasons["bad.xlsx"]
     assert s.notices_queued == 2  # the authors are told their files were not entered
 
-    monkeypatch.setattr(ingest_mod._Scan, "_store", real_store)
+    monkeypatch.setattr(Ledger, "store_versions", real_store)
     monkeypatch.setattr(ingest_mod._Scan, "_reject", real_reject)
     again = ingest(cfg, now=NOW + timedelta(hours=1))
     assert set(_statuses(again).values()) == {"unchanged"} and again.notices_queued == 0

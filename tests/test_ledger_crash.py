@@ -47,7 +47,7 @@ def start_paused(cfg_path: Path, point: str, n: int, marker: Path) -> subprocess
 
 @pytest.mark.parametrize("point", ["txn", "stored"])
 def test_kill_mid_run_then_the_next_run_finishes(tmp_path, point):
-    cfg_path = write_config_file(tmp_path)
+    cfg_path = write_config_file(tmp_path, intake="batch_files = 2\n")  # 6 files: three transactions
     cfg = load_config(cfg_path)
     # one version already in the ledger, so that the killed run also supersedes
     write_timesheet(cfg, "00-张伟.xlsx", staff="张伟", hours=["1"])
@@ -67,13 +67,15 @@ def test_kill_mid_run_then_the_next_run_finishes(tmp_path, point):
         proc.kill()
         proc.wait()
 
-    # files are stored in path order: 00 (supersedes v1), 01, 02, 10, 11, 12; the run stopped at the second
-    committed = 1 if point == "txn" else 2  # cut inside its transaction, or just after its commit
+    # files are stored in path order, two per transaction: [00 (supersedes v1), 01], [02, 10], [11, 12];
+    # the run stopped in the second batch's transaction, or just after its commit
+    committed = 2 if point == "txn" else 4
     with Ledger.open(cfg) as led:
         assert led.verify() == [], "no half-stored document, no orphan rows"
         assert len(frames.documents(led, "timesheet")) == committed
         assert [d.status for d in led.history("张伟|2026-11-02")] == ["superseded", "current"]
-        assert len(led.history("李娜|2026-11-02")) == committed - 1
+        assert len(led.history("李娜|2026-11-02")) == 1
+        assert len(led.history("王芳|2026-11-02")) == (committed == 4)  # 02 is in the second batch
         run = led.last_run("ingest", status=None)
         assert run["status"] == "running" and run["finished_at"] is None  # the killed run left its trace
 

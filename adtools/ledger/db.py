@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "refuse_vanished",
+    "stored_text",
     "has_history",
     "metadata",
     "Migration",
@@ -174,17 +175,20 @@ def _match_side_files(path: Path) -> None:
             pass
 
 
-def _safe_value(value):  # noqa: ANN001, ANN202
+def stored_text(value):  # noqa: ANN001, ANN201
+    """A value as the ledger stores it: a text with lone surrogates (a non-UTF-8 file name) as its bytes' escape."""
     if isinstance(value, str) and not value.isascii() and has_surrogates(value):
-        return display_name(value)  # a file name that is not UTF-8: stored as its bytes' escape
+        return display_name(value)
     return value
+
+
 
 
 def _safe_params(params):  # noqa: ANN001, ANN202
     if isinstance(params, dict):
-        return {k: _safe_value(v) for k, v in params.items()}
+        return {k: stored_text(v) for k, v in params.items()}
     if isinstance(params, (list, tuple)):
-        return type(params)(_safe_params(p) if isinstance(p, (dict, list, tuple)) else _safe_value(p) for p in params)
+        return type(params)(_safe_params(p) if isinstance(p, (dict, list, tuple)) else stored_text(p) for p in params)
     return params
 
 

@@ -28,7 +28,7 @@ from ..forms.schema import FormResult
 from ..safetext import display_name
 from .db import open_engine, sqlite_path
 from .recovery import check_archive
-from .store import FileState, Ledger, SourceFile, write_lock
+from .store import DocumentVersion, FileState, Ledger, SourceFile, StoredVersion, ToStore, write_lock
 
 __all__ = ["ingest", "IngestSummary", "FileOutcome", "WORKBOOK_SUFFIXES", "FOREIGN_SUFFIXES", "skip_reason", "recipients_for"]
 
@@ -185,29 +185,39 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def archive_copy(cfg: Config, src: SourceFile) -> str | None:
+STAGING = ".staging"  # inside [paths] archive: copies being written (a killed run's leftovers are removed at the next)
+_SYNC_ONCE = hasattr(os, "sync")  # POSIX: one os.sync() makes a whole batch of copies durable
+
+
+def archive_copy(cfg: Config, src: SourceFile, *, sync: bool = True) -> str | None:
     """The immutable copy `<archive>/<sha[:2]>/<sha><suffix>`, written atomically; None when the file changed meanwhile.
 
     The suffix is the source's (.xlsx, .xlsm: a macro workbook renamed .xlsx would not open).
-    Returns the path relative to the archive folder (POSIX).
+    With `sync=False` the caller makes the copies durable itself (`sync_archive`) before it
+    commits the versions that name them; where the system has no such call, each copy is
+    synced here anyway.  Returns the path relative to the archive folder (POSIX).
     """
     suffix = src.path.suffix.lower() or ".xlsx"
     rel = f"{src.sha256[:2]}/{src.sha256}{suffix}"
     final = cfg.archive_dir / rel
-    if final.is_file() and final.stat().st_size == src.size:
-        return rel
-    final.parent.mkdir(parents=True, exist_ok=True)
-    for stale in final.parent.glob(f".{src.sha256}.*.tmp"):  # left by a killed run (we hold the ingest lock)
-        stale.unlink(missing_ok=True)
-    tmp = final.with_name(f".{src.sha256}.{os.getpid()}.tmp")
+    try:
+        if final.stat().st_size == src.size:
+            return rel
+    except OSError:
+        pass
+    staging = cfg.archive_dir / STAGING
+    tmp = staging / f".{src.sha256}.{os.getpid()}.tmp"
     h = hashlib.sha256()
     try:
+        staging.mkdir(parents=True, exist_ok=True)
+        final.parent.mkdir(parents=True, exist_ok=True)
         with _open_regular(src.path) as fin, tmp.open("wb") as fout:
             for chunk in iter(lambda: fin.read(_HASH_CHUNK), b""):
                 h.update(chunk)
                 fout.write(chunk)
             fout.flush()
-            os.fsync(fout.fileno())
+            if sync or not _SYNC_ONCE:
+                os.fsync(fout.fileno())
         if h.hexdigest() != src.sha256:
             tmp.unlink(missing_ok=True)
             return None
@@ -222,6 +232,27 @@ def archive_copy(cfg: Config, src: SourceFile) -> str | None:
             f"无法写入存档副本 / Cannot write the archive copy {final}: {exc}. Fix: check [paths] archive and its permissions."
         ) from None
     return rel
+
+
+def sync_archive() -> None:
+    """Make the copies written with `sync=False` (and their folder entries) durable: one call for the batch."""
+    if _SYNC_ONCE:
+        os.sync()
+
+
+def clear_staging(cfg: Config) -> None:
+    """Remove copies a killed run left half-written (called with the ingest lock held)."""
+    staging = cfg.archive_dir / STAGING
+    try:
+        leftovers = list(staging.iterdir())
+    except OSError:
+        return
+    for p in leftovers:
+        if p.name.endswith(".tmp"):
+            try:
+                p.unlink()
+            except OSError as exc:
+                log.warning("could not remove %s: %s", _key(p), exc)
 
 
 def _validate(path: Path, cfg: Config, known_jobs: set[str] | None) -> FormResult:
@@ -339,13 +370,21 @@ class _Scan:
             candidates.extend((watch, p) for p in _walk(watch, excluded))
 
         seen_paths: set[str] = set()
-        batch_sha: dict[str, str] = {}
-        pending: list[_Pending] = []
+        changed: list[tuple[SourceFile, FileState | None]] = []
         total = len(candidates)
         for i, (watch, path) in enumerate(candidates, 1):
             self.progress("scan", i, total, _key(path))
             seen_paths.add(_key(path))
-            p = self._fingerprint(watch, path, state.get(_key(path)), batch_sha)
+            prev = state.get(_key(path))
+            src = self._fingerprint(watch, path, prev)
+            if src is not None:
+                changed.append((src, prev))
+        # one look-up of every changed file's content in the ledger, not one per file
+        known = self.ledger.documents_with_shas({src.sha256 for src, _ in changed})
+        batch_sha: dict[str, str] = {}
+        pending: list[_Pending] = []
+        for src, prev in changed:
+            p = self._decide(src, prev, known.get(src.sha256, []), batch_sha)
             if p is not None:
                 pending.append(p)
 
@@ -356,10 +395,10 @@ class _Scan:
         for p in pending:
             if p.result is not None:
                 (valid if self._storable(p) and not p.extra else rejected).append(p)
-        # good files first, each in its own guarded step: whatever a rejection does, they are in
-        for n, p in enumerate(valid, 1):
-            self.progress("store", n, len(valid), _key(p.src.path))
-            self._guarded(p, self._store)
+        # good files first, in batches of one transaction each: whatever a rejection does, they are in
+        size = cfg.intake.batch_files  # one transaction each; their archive copies synced once, before its commit
+        for start in range(0, len(valid), size):
+            self._store_batch(valid[start:start + size], start, len(valid))
         for n, p in enumerate(rejected, 1):
             self.progress("reject", n, len(rejected), _key(p.src.path))
             self._guarded(p, self._reject)
@@ -367,7 +406,8 @@ class _Scan:
         self.summary.files.sort(key=lambda f: f.path)
         return self.summary
 
-    def _fingerprint(self, watch: Path, path: Path, prev: FileState | None, batch_sha: dict[str, str]) -> _Pending | None:
+    def _fingerprint(self, watch: Path, path: Path, prev: FileState | None) -> SourceFile | None:
+        """The file's fingerprint when it must be looked at further; None when its outcome is already known."""
         cfg, add = self.cfg, self.summary.add
         why = skip_reason(path.name)
         if why:
@@ -409,9 +449,15 @@ class _Scan:
             add(FileOutcome(_key(path), "skipped", reason=f"无法读取 / cannot be read: {exc}"))
             return None
         rel = path.relative_to(watch).as_posix()
-        src = SourceFile(path, watch, rel, st.st_size, st.st_mtime_ns, sha)
+        return SourceFile(path, watch, rel, st.st_size, st.st_mtime_ns, sha)
+
+    def _decide(self, src: SourceFile, prev: FileState | None, docs: list[DocumentVersion],
+                batch_sha: dict[str, str]) -> _Pending | None:
+        """A changed file: unchanged content after all, a duplicate, or a version to read (`docs`: its sha's versions)."""
+        cfg, add, path, sha = self.cfg, self.summary.add, src.path, src.sha256
+        reexamine = prev is not None and prev.status == "conflict"
         if prev is not None and not reexamine and prev.sha256 == sha:
-            self.ledger.touch_file(_key(path), mtime_ns=st.st_mtime_ns, now=self.now)
+            self.ledger.touch_file(_key(path), mtime_ns=src.mtime_ns, now=self.now)
             add(self._unchanged(path, prev))
             return None
         if sha in batch_sha:
@@ -421,7 +467,7 @@ class _Scan:
             add(FileOutcome(_key(path), "duplicate", reason=reason))
             return None
         batch_sha[sha] = _key(path)
-        for doc in self.ledger.documents_with_sha(sha):
+        for doc in docs:
             if doc.status == "current" and doc.watch_dir == _key(cfg.archive_dir):  # read back by `ledger rebuild`
                 self.ledger.adopt_source(doc.id, src)
                 doc = replace(doc, source_path=_key(path))
@@ -543,21 +589,20 @@ class _Scan:
             out = out / src.watch_dir.name
         return out.joinpath(*Path(src.rel_path).parent.parts)
 
-    def _guarded(self, p: _Pending, step: Callable[[_Pending], None]) -> None:
-        """Run one file's step; a failure becomes that file's outcome and the scan goes on.
+    def _guarded(self, p: _Pending, step: Callable[[_Pending], Any]) -> Any:
+        """Run one file's step and return what it returns; a failure becomes that file's outcome (None) and the scan goes on.
 
         A ledger that cannot be written (locked, read-only, full) leaves the file for the
         next scan; any other failure is a bug of ours on this file: it is recorded as
         refused with the reason (and its author told), so the next scan does not repeat it.
         """
         try:
-            step(p)
-            return
+            return step(p)
         except LedgerError as exc:
             log.error("%s not recorded (ledger): %s", _key(p.src.path), exc)
             self.summary.add(FileOutcome(_key(p.src.path), "skipped",
                                          reason=f"台账无法写入，下次再读 / the ledger could not be written; read next scan: {exc}"))
-            return
+            return None
         except Exception as exc:  # noqa: BLE001 - one file's failure is its outcome, never the scan's
             log.exception("%s failed on %s", step.__name__, _key(p.src.path))
             failure = _failure_finding(p.src.path, step.__name__.strip("_"), exc)
@@ -577,16 +622,53 @@ class _Scan:
                 log.exception("noting %s failed", _key(p.src.path))
         self.summary.add(FileOutcome(_key(p.src.path), "rejected", form_id, None, None, 1, 0, reason))
 
-    def _store(self, p: _Pending) -> None:
+    def _store_batch(self, batch: list[_Pending], offset: int, total: int) -> None:
+        """Archive copies of the batch, made durable together, then the batch's versions in one transaction.
+
+        A copy that fails is that file's outcome.  When the batch's transaction fails, each
+        file is tried in a transaction of its own, so a file the ledger refuses holds back
+        only itself.
+        """
+        ready: list[tuple[_Pending, str]] = []
+        for n, p in enumerate(batch, offset + 1):
+            self.progress("store", n, total, _key(p.src.path))
+            rel = self._guarded(p, self._copy)
+            if rel is not None:
+                ready.append((p, rel))
+        if not ready:
+            return
+        sync_archive()  # before the commit that names the copies: a crash never leaves a version without its copy
+        try:
+            stored = self.ledger.store_versions(
+                [ToStore(p.result, p.src, rel) for p, rel in ready], now=self.now, run_id=self.run_id,
+                pause=self.pause_txn,
+            )
+        except Exception as exc:  # noqa: BLE001 - one file the ledger refuses must not hold back the others
+            log.warning("storing a batch of %d files failed (%s); storing each on its own", len(ready), exc)
+            for p, rel in ready:
+                self._store_one(p, rel)
+            return
+        for (p, _), version in zip(ready, stored):
+            self._stored(p, version)
+        if self.pause_stored:
+            self.pause_stored()
+
+    def _store_one(self, p: _Pending, rel: str) -> None:
+        def _store(p: _Pending) -> None:  # named for the outcome's "internal error (store: …)"
+            self._stored(p, self.ledger.store_versions([ToStore(p.result, p.src, rel)], now=self.now,
+                                                       run_id=self.run_id)[0])
+
+        self._guarded(p, _store)
+
+    def _copy(self, p: _Pending) -> str | None:
+        archived = archive_copy(self.cfg, p.src, sync=False)
+        if archived is None:
+            self.summary.add(FileOutcome(_key(p.src.path), "skipped", reason=_CHANGED_WHILE_READ))
+        return archived
+
+    def _stored(self, p: _Pending, stored: StoredVersion) -> None:
         r = p.result
         assert r is not None
-        archived = archive_copy(self.cfg, p.src)
-        if archived is None:
-            self.summary.add(FileOutcome(_key(p.src.path), "skipped",
-                                         reason=_CHANGED_WHILE_READ))
-            return
-        stored = self.ledger.store_version(r, p.src, now=self.now, archive_path=archived, run_id=self.run_id,
-                                           pause=self.pause_txn)
         reason = None
         if stored.superseded_id is not None:
             self.summary.superseded += 1
@@ -594,8 +676,6 @@ class _Scan:
             reason = f"取代第 {old} 版，现为第 {stored.version} 版 / supersedes v{old} (now v{stored.version})"
         self.summary.add(FileOutcome(_key(p.src.path), "ingested", r.form_id, r.document_key, len(r.rows), 0,
                                      len(r.warnings), reason))
-        if self.pause_stored:
-            self.pause_stored()
 
     def _missing(self, state: dict[str, FileState], seen: set[str], scanned_dirs: list[str]) -> None:
         gone = [

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import func, inspect, or_, select, update
+from sqlalchemy import bindparam, func, inspect, or_, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -25,7 +25,7 @@ from ..config import Config
 from ..errors import ERROR, Finding, LedgerError, LockedError
 from ..forms.catalog import FORMS
 from ..forms.schema import Field, Form, FormResult, Record
-from .db import database_error, migrate, migration, open_engine, refuse_vanished, sqlite_path
+from .db import database_error, migrate, migration, open_engine, refuse_vanished, sqlite_path, stored_text
 from .tables import (
     CURRENT,
     FORM_TABLES,
@@ -46,6 +46,7 @@ __all__ = [
     "FileState",
     "DocumentVersion",
     "StoredVersion",
+    "ToStore",
     "ledger_lock_path",
     "known_jobs_in_ledger",
     "write_lock",
@@ -181,6 +182,15 @@ class StoredVersion:
     superseded_version: int | None = None  # its version number
 
 
+@dataclass(frozen=True)
+class ToStore:
+    """A valid workbook to store, with its archive copy (relative to [paths] archive)."""
+
+    result: FormResult
+    source: SourceFile
+    archive_path: str | None
+
+
 _DOC_COLUMNS = [c.name for c in documents.columns if c.name in DocumentVersion.__dataclass_fields__]
 
 
@@ -313,6 +323,16 @@ class Ledger:
             rows = conn.execute(select(documents).where(documents.c.sha256 == sha256).order_by(documents.c.id))
             return [_doc(r) for r in rows]
 
+    def documents_with_shas(self, shas: set[str]) -> dict[str, list[DocumentVersion]]:
+        """`documents_with_sha` for many contents at once (one query per 500)."""
+        out: dict[str, list[DocumentVersion]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(shas)):
+                rows = conn.execute(select(documents).where(documents.c.sha256.in_(chunk)).order_by(documents.c.id))
+                for r in rows:
+                    out.setdefault(r.sha256, []).append(_doc(r))
+        return out
+
     def history(self, document_key: str, form_id: str | None = None) -> list[DocumentVersion]:
         """Every version of a document (all forms unless `form_id`), oldest first."""
         q = select(documents).where(documents.c.document_key == document_key)
@@ -370,45 +390,76 @@ class Ledger:
         pause=None,  # noqa: ANN001 - test hook called inside the transaction
     ) -> StoredVersion:
         """Store a valid workbook in one transaction; its predecessor (same form + key) becomes superseded."""
-        form_id, key = result.form_id, result.document_key
-        if form_id not in FORMS or key is None or not result.ok or result.header is None:
-            raise LedgerError(f"internal: only a valid workbook with a document key can be stored ({source.path})")
-        form = FORMS[form_id]
+        return self.store_versions([ToStore(result, source, archive_path)], now=now, run_id=run_id, pause=pause)[0]
+
+    def store_versions(
+        self,
+        items: Sequence["ToStore"],
+        *,
+        now: datetime,
+        run_id: int | None = None,
+        pause=None,  # noqa: ANN001 - test hook called inside the transaction
+    ) -> list[StoredVersion]:
+        """Store a batch of valid workbooks in ONE transaction (all of them or none); each predecessor
+        (same form + key) becomes superseded.
+
+        The statements are per batch, not per file: one look-up of the current and highest
+        versions, one insert of the documents (ids returned in order), one insert per form
+        table, one of the findings, one of the files' fingerprints.  Two items of one batch
+        must not share a form + key (ingest refuses both as a conflict before storing).
+        """
+        if not items:
+            return []
+        seen: set[tuple[str, str]] = set()
+        for it in items:
+            r = it.result
+            if r.form_id not in FORMS or r.document_key is None or not r.ok or r.header is None:
+                raise LedgerError(f"internal: only a valid workbook with a document key can be stored ({it.source.path})")
+            if (r.form_id, r.document_key) in seen:
+                raise LedgerError(f"internal: {r.form_id} {r.document_key} twice in one batch ({it.source.path})")
+            seen.add((r.form_id, r.document_key))
         try:
             with self.engine.begin() as conn:
-                prev_row = conn.execute(
-                    select(documents.c.id, documents.c.version).where(
-                        documents.c.form_id == form_id, documents.c.document_key == key, documents.c.status == CURRENT
-                    )
-                ).first()
-                prev, prev_version = (prev_row.id, prev_row.version) if prev_row is not None else (None, None)
-                if prev is not None:
-                    conn.execute(
-                        update(documents).where(documents.c.id == prev).values(status=SUPERSEDED, superseded_at=now)
-                    )
-                version = _next_version(conn, form_id, key)
-                doc_id = conn.execute(
-                    documents.insert().values(
-                        **_doc_values(result, source, now, run_id),
-                        version=version,
-                        status=CURRENT,
-                        archive_path=archive_path,
-                        rows=len(result.rows),
-                    )
-                ).inserted_primary_key[0]
-                if prev is not None:
-                    conn.execute(update(documents).where(documents.c.id == prev).values(superseded_by=doc_id))
-                _insert_records(conn, form, doc_id, result, self.cfg.tz)
-                _insert_findings(conn, doc_id, result.findings)
+                current, highest = _versions_of(conn, seen)
+                olds = [current[k][0] for k in seen if k in current]
+                for chunk in _chunks(olds):
+                    conn.execute(update(documents).where(documents.c.id.in_(chunk))
+                                 .values(status=SUPERSEDED, superseded_at=now))
+                rows_ = []
+                for it in items:
+                    r = it.result
+                    rows_.append({
+                        **_doc_values(r, it.source, now, run_id),
+                        "version": highest.get((r.form_id, r.document_key), 0) + 1,
+                        "status": CURRENT, "archive_path": it.archive_path, "rows": len(r.rows),
+                        "superseded_by": None, "superseded_at": None, "reason": None, "feedback_path": None,
+                        "notify_to": None, "notified_at": None,
+                    })
+                ids = _insert_returning_ids(conn, rows_)
+                links = [{"b_old": current[(it.result.form_id, it.result.document_key)][0], "b_new": doc_id}
+                         for it, doc_id in zip(items, ids) if (it.result.form_id, it.result.document_key) in current]
+                if links:
+                    conn.execute(update(documents).where(documents.c.id == bindparam("b_old"))
+                                 .values(superseded_by=bindparam("b_new")), links)
+                _insert_records_many(conn, [(FORMS[it.result.form_id], doc_id, it.result) for it, doc_id in zip(items, ids)],
+                                     self.cfg.tz)
+                _insert_findings_many(conn, [(doc_id, it.result.findings) for it, doc_id in zip(items, ids)])
                 if pause is not None:
                     pause()
-                _upsert_file(
-                    conn, source, now, status="ingested", document_id=doc_id, form_id=form_id, document_key=key,
-                    rows=len(result.rows), errors=0, warnings=len(result.warnings), reason=None,
-                )
+                _upsert_files(conn, now, [
+                    (it.source, {"status": "ingested", "document_id": doc_id, "form_id": it.result.form_id,
+                                 "document_key": it.result.document_key, "rows": len(it.result.rows), "errors": 0,
+                                 "warnings": len(it.result.warnings), "reason": None})
+                    for it, doc_id in zip(items, ids)
+                ])
         except SQLAlchemyError as exc:
-            raise LedgerError(f"无法写入台账 / Cannot write {source.path} to the ledger: {exc}") from None
-        return StoredVersion(doc_id, version, prev, prev_version)
+            what = items[0].source.path if len(items) == 1 else f"{len(items)} files ({items[0].source.path} …)"
+            raise LedgerError(f"无法写入台账 / Cannot write {what} to the ledger: {exc}") from None
+        out = []
+        for it, doc_id, row in zip(items, ids, rows_):
+            prev = current.get((it.result.form_id, it.result.document_key))
+            out.append(StoredVersion(doc_id, row["version"], prev[0] if prev else None, prev[1] if prev else None))
+        return out
 
     def reject_version(
         self,
@@ -673,8 +724,52 @@ def _record_values(fields_: Sequence[Field], rec: Record | None, tz) -> dict[str
     return out
 
 
-def _insert_records(conn: Connection, form: Form, doc_id: int, result: FormResult, tz) -> None:  # noqa: ANN001
-    table = form_table(form.form_id)
+def _chunks(seq: Sequence[Any], n: int = 500) -> Iterator[list[Any]]:
+    """`seq` in lists of at most `n` (the bound parameters of one IN stay under every database's limit)."""
+    for i in range(0, len(seq), n):
+        yield list(seq[i:i + n])
+
+
+def _versions_of(conn: Connection, keys: set[tuple[str, str]]) -> tuple[dict[tuple[str, str], tuple[int, int]],
+                                                                        dict[tuple[str, str], int]]:
+    """For these (form, key): the current version's (id, version), and the highest version number of any status."""
+    current: dict[tuple[str, str], tuple[int, int]] = {}
+    highest: dict[tuple[str, str], int] = {}
+    by_form: dict[str, list[str]] = {}
+    for form_id, key in keys:
+        by_form.setdefault(form_id, []).append(key)
+    for form_id, form_keys in by_form.items():
+        for chunk in _chunks(sorted(form_keys)):
+            q = select(documents.c.id, documents.c.document_key, documents.c.version, documents.c.status).where(
+                documents.c.form_id == form_id, documents.c.document_key.in_(chunk))
+            for r in conn.execute(q):
+                k = (form_id, r.document_key)
+                if r.version is not None:
+                    highest[k] = max(highest.get(k, 0), r.version)
+                if r.status == CURRENT:
+                    current[k] = (r.id, r.version)
+    return current, highest
+
+
+def _insert_returning_ids(conn: Connection, rows_: list[dict[str, Any]]) -> list[int]:
+    """Insert documents; their ids in the order given (one statement where the database can return them)."""
+    if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+        res = conn.execute(documents.insert().returning(documents.c.id, sort_by_parameter_order=True), rows_)
+        return [r[0] for r in res]
+    return [conn.execute(documents.insert().values(**r)).inserted_primary_key[0] for r in rows_]  # pragma: no cover
+
+
+def _insert_records_many(conn: Connection, docs: Sequence[tuple[Form, int, FormResult]], tz) -> None:  # noqa: ANN001
+    """Every record of these documents, one executemany per form table."""
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    for form, doc_id, result in docs:
+        by_table.setdefault(form.form_id, []).extend(_record_rows(form, doc_id, result, tz))
+    for form_id, batch in by_table.items():
+        keys = set().union(*batch)  # every dict carries every column, so one executemany inserts them all
+        conn.execute(form_table(form_id).insert(), [{k: b.get(k) for k in keys} for b in batch])
+
+
+def _record_rows(form: Form, doc_id: int, result: FormResult, tz) -> list[dict[str, Any]]:  # noqa: ANN001
     sheet = result.sheet or form.sheet_name
     head = _record_values(form.header, result.header, tz)
     batch = [{"_document_id": doc_id, "_line": 0, "_sheet": sheet, "_row": None, **head}]
@@ -683,35 +778,35 @@ def _insert_records(conn: Connection, form: Form, doc_id: int, result: FormResul
             {"_document_id": doc_id, "_line": i, "_sheet": sheet, "_row": rec.row, **head,
              **_record_values(form.columns, rec, tz)}
         )
-    # every dict carries every column, so one executemany inserts them all
-    keys = set().union(*batch)
-    conn.execute(table.insert(), [{k: b.get(k) for k in keys} for b in batch])
+    return batch
 
 
 def _insert_findings(conn: Connection, doc_id: int, items: Sequence[Finding]) -> None:
-    if not items:
-        return
-    conn.execute(
-        findings.insert(),
-        [
-            {
-                "document_id": doc_id,
-                "severity": f.severity,
-                "rule": f.rule,
-                "sheet": f.sheet or None,
-                "cell": f.cell or None,
-                "field": f.field or None,
-                "value": None if f.value is None else str(f.value),
-                "message_zh": f.message_zh,
-                "message_en": f.message_en,
-            }
-            for f in items
-        ],
-    )
+    _insert_findings_many(conn, [(doc_id, items)])
 
 
-def _upsert_file(conn: Connection, source: SourceFile, now: datetime, **values: Any) -> None:
-    row = {
+def _insert_findings_many(conn: Connection, docs: Sequence[tuple[int, Sequence[Finding]]]) -> None:
+    rows_ = [
+        {
+            "document_id": doc_id,
+            "severity": f.severity,
+            "rule": f.rule,
+            "sheet": f.sheet or None,
+            "cell": f.cell or None,
+            "field": f.field or None,
+            "value": None if f.value is None else str(f.value),
+            "message_zh": f.message_zh,
+            "message_en": f.message_en,
+        }
+        for doc_id, items in docs
+        for f in items
+    ]
+    if rows_:
+        conn.execute(findings.insert(), rows_)
+
+
+def _file_row(source: SourceFile, now: datetime, values: dict[str, Any]) -> dict[str, Any]:
+    return {
         "watch_dir": str(source.watch_dir),
         "rel_path": source.rel_path,
         "size": source.size,
@@ -721,9 +816,33 @@ def _upsert_file(conn: Connection, source: SourceFile, now: datetime, **values: 
         "missing_since": None,
         **values,
     }
-    done = conn.execute(update(files).where(files.c.path == str(source.path)).values(**row)).rowcount
-    if not done:
-        conn.execute(files.insert().values(path=str(source.path), first_seen=now, **row))
+
+
+def _upsert_file(conn: Connection, source: SourceFile, now: datetime, **values: Any) -> None:
+    _upsert_files(conn, now, [(source, values)])
+
+
+def _upsert_files(conn: Connection, now: datetime, items: Sequence[tuple[SourceFile, dict[str, Any]]]) -> None:
+    """Remember the files' fingerprints and outcomes: one update of the known paths, one insert of the new ones."""
+    if not items:
+        return
+    paths = [str(src.path) for src, _ in items]
+    known: set[str] = set()
+    for chunk in _chunks(paths):
+        known.update(conn.execute(select(files.c.path).where(files.c.path.in_(chunk))).scalars())
+    # a non-UTF-8 name is stored as its bytes' escape (db's bind hook), so compare as stored
+    old = [(src, v) for src, v in items if stored_text(str(src.path)) in known]
+    new = [(src, v) for src, v in items if stored_text(str(src.path)) not in known]
+    if old:
+        cols = list(_file_row(old[0][0], now, old[0][1]))
+        conn.execute(
+            update(files).where(files.c.path == bindparam("b_path")).values({c: bindparam(f"b_{c}") for c in cols}),
+            [{"b_path": str(src.path), **{f"b_{k}": v for k, v in _file_row(src, now, values).items()}}
+             for src, values in old],
+        )
+    if new:
+        conn.execute(files.insert(), [{"path": str(src.path), "first_seen": now, **_file_row(src, now, values)}
+                                      for src, values in new])
 
 
 # --------------------------------------------------------------------------- the write lock
