@@ -33,14 +33,42 @@ def cfg(tmp_path):
     return make_config(tmp_path)
 
 
+class _Opened:
+    """The workbooks the validator opened, in whichever process (the ingest reads in worker processes)."""
+
+    def __init__(self, log: Path):
+        self.log = log
+
+    def _load(self) -> list[Path]:
+        text = self.log.read_text(encoding="utf-8") if self.log.exists() else ""
+        return [Path(line) for line in text.splitlines() if line]
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __eq__(self, other) -> bool:
+        return self._load() == list(other)
+
+    def clear(self) -> None:
+        self.log.unlink(missing_ok=True)
+
+
 @pytest.fixture()
-def spy(monkeypatch):
-    """Counts the workbooks the validator opens (it is the only way ingest parses a workbook)."""
-    calls: list[Path] = []
+def spy(monkeypatch, tmp_path):
+    """Counts the workbooks the validator opens (it is the only way ingest parses a workbook).
+
+    The workers are forked from the test process, so they run this patched validator and
+    append to a file the test reads back.
+    """
+    calls = _Opened(tmp_path / "opened.log")
     real = validate_mod.validate_file
 
     def counting(path, *a, **kw):
-        calls.append(Path(path))
+        with calls.log.open("a", encoding="utf-8") as fh:
+            fh.write(f"{path}\n")
         return real(path, *a, **kw)
 
     monkeypatch.setattr(validate_mod, "validate_file", counting)

@@ -21,13 +21,13 @@ from typing import Any, Callable
 from ..config import Config
 from ..clock import now as clock_now
 from ..errors import ERROR, FileError, Finding, LedgerError
-from ..forms import validate as validate_mod  # a module, so that tests can count the workbooks it opens
 from ..forms.catalog import FORMS
 from ..forms.feedback import write_feedback
 from ..forms.schema import FormResult
 from ..safetext import display_name
 from .db import open_engine, sqlite_path
 from .recovery import check_archive
+from .workers import Task, check_files, failure_finding
 from .store import DocumentVersion, FileState, Ledger, SourceFile, StoredVersion, ToStore, write_lock
 
 __all__ = ["ingest", "IngestSummary", "FileOutcome", "WORKBOOK_SUFFIXES", "FOREIGN_SUFFIXES", "skip_reason", "recipients_for"]
@@ -255,27 +255,6 @@ def clear_staging(cfg: Config) -> None:
                 log.warning("could not remove %s: %s", _key(p), exc)
 
 
-def _validate(path: Path, cfg: Config, known_jobs: set[str] | None) -> FormResult:
-    """validate_file, which turns any unreadable file into a finding: one bad file never stops a scan."""
-    try:
-        return validate_mod.validate_file(path, cfg, known_jobs=known_jobs)
-    except Exception as exc:  # noqa: BLE001 - a bug of ours on one file is that file's finding
-        log.exception("validating %s failed", _key(path))
-        return FormResult(path=path, findings=[_failure_finding(path, "validate", exc)])
-
-
-def _failure_finding(path: Path, step: str, exc: BaseException) -> Finding:
-    """The finding that records an internal failure on one file (its outcome; the other files go on)."""
-    what = f"{type(exc).__name__}: {display_name(exc)}"[:300]
-    return Finding(
-        ERROR, "reader_failed",
-        f"adtools 处理此文件时出现内部错误（{step}：{what}），文件未读入；请把文件转交 IT 处理。",
-        f"adtools hit an internal error handling this file ({step}: {what}); it was not entered: please pass the "
-        "file to IT.",
-        file=display_name(path.name),
-    )
-
-
 def _write_feedback(result: FormResult, out_dir: Path) -> str | None:
     """The feedback copy; when annotating the file itself fails in any way, a findings-only workbook."""
     try:
@@ -501,9 +480,7 @@ class _Scan:
     def _validate_all(self, pending: list[_Pending]) -> None:
         known = self.ledger.known_jobs()
         todo = [p for p in pending if p.result is None]
-        for n, p in enumerate(todo, 1):
-            self.progress("validate", n, len(todo), _key(p.src.path))
-            p.result = _validate(p.src.path, self.cfg, known)
+        self._check(todo, known)
         # job numbers of work orders read in this same scan: re-check the files that named one of them
         new_jobs = {
             p.result.header.values.get("job_no")
@@ -512,11 +489,8 @@ class _Scan:
         } - (known or set()) - {None, ""}
         if new_jobs:
             all_jobs = (known or set()) | new_jobs
-            for p in todo:
-                if p.result.form_id != "work_order" and any(
-                    f.field == "job_no" and str(f.value) in new_jobs for f in p.result.findings
-                ):
-                    p.result = _validate(p.src.path, self.cfg, all_jobs)
+            self._check([p for p in todo if p.result.form_id != "work_order" and any(
+                f.field == "job_no" and str(f.value) in new_jobs for f in p.result.findings)], all_jobs)
         for p in todo:  # a file saved again while it was being read: leave it for the next scan
             try:
                 st = p.src.path.stat()
@@ -527,6 +501,14 @@ class _Scan:
                 self.summary.add(FileOutcome(_key(p.src.path), "skipped",
                                              reason=_CHANGED_WHILE_READ))
                 p.result = None
+
+    def _check(self, todo: list[_Pending], known: set[str] | None) -> None:
+        """Read and check these files in worker processes, each bounded in time and memory (`workers`)."""
+        jobs = frozenset(known) if known is not None else None
+        tasks = [Task(i, p.src.path, jobs) for i, p in enumerate(todo)]
+        for n, (i, result) in enumerate(check_files(self.cfg, tasks), 1):
+            todo[i].result = result
+            self.progress("validate", n, len(todo), _key(todo[i].src.path))
 
     def _find_conflicts(self, pending: list[_Pending]) -> None:
         groups: dict[tuple[str, str], list[_Pending]] = {}
@@ -605,7 +587,7 @@ class _Scan:
             return None
         except Exception as exc:  # noqa: BLE001 - one file's failure is its outcome, never the scan's
             log.exception("%s failed on %s", step.__name__, _key(p.src.path))
-            failure = _failure_finding(p.src.path, step.__name__.strip("_"), exc)
+            failure = failure_finding(p.src.path, step.__name__.strip("_"), exc)
         r = p.result
         reason = f"{failure.message_zh} / {failure.message_en}"
         form_id = r.form_id if r is not None else None
@@ -718,6 +700,7 @@ def ingest(cfg: Config, *, now: datetime | None = None, progress: Progress | Non
     try:
         with write_lock(cfg, engine, "ingest"):
             ledger = Ledger.from_engine(cfg, engine)  # refuses a ledger that vanished
+            clear_staging(cfg)
             if ledger.close_interrupted_runs("ingest", now=clock):
                 log.warning("the previous ingest was interrupted; this run finishes its work")
             run_id = ledger.start_run("ingest", clock.astimezone(cfg.tz).isoformat(timespec="seconds"), now=clock)

@@ -1,0 +1,109 @@
+"""Each file is read in a worker process with bounded time and memory; whatever one file does, the others are stored.
+
+The workers are forked from the test process (Linux), so a validator replaced here
+is the one they run: it hangs, eats memory or kills its process for one named file.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from adtools.forms import validate as validate_mod
+from adtools.ledger.store import Ledger
+from adtools.tasks import ingest
+from tests._ledger_support import make_config, write_timesheet
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the workers are forked on Linux only")
+
+SH = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 9, 9, 0, tzinfo=SH)
+
+
+def _config(tmp_path, **intake):
+    return make_config(tmp_path, intake={"settle_seconds": 0, **intake})
+
+
+def _statuses(summary) -> dict[str, str]:
+    return {Path(f.path).name: f.status for f in summary.files}
+
+
+def _reasons(summary) -> dict[str, str]:
+    return {Path(f.path).name: f.reason or "" for f in summary.files}
+
+
+def _two_good_one_bad(cfg) -> None:
+    write_timesheet(cfg, "a-张伟.xlsx", staff="张伟")
+    write_timesheet(cfg, "b-bad.xlsx", staff="王芳")
+    write_timesheet(cfg, "c-李娜.xlsx", staff="李娜")
+
+
+def _misbehave_on(monkeypatch, name: str, action) -> None:
+    real = validate_mod.validate_file
+
+    def validate(path, *a, **kw):
+        if Path(path).name == name:
+            action()
+        return real(path, *a, **kw)
+
+    monkeypatch.setattr(validate_mod, "validate_file", validate)
+
+
+def test_a_file_that_takes_too_long_is_stopped_and_refused_the_others_are_stored(tmp_path, monkeypatch):
+    cfg = _config(tmp_path, file_seconds=5, workers=2)
+    _two_good_one_bad(cfg)
+    _misbehave_on(monkeypatch, "b-bad.xlsx", lambda: time.sleep(3600))
+    started = time.monotonic()
+    s = ingest(cfg, now=NOW)
+    assert time.monotonic() - started < 120, "the hung file was not stopped"
+    assert _statuses(s) == {"a-张伟.xlsx": "ingested", "b-bad.xlsx": "rejected", "c-李娜.xlsx": "ingested"}
+    assert "file_seconds" in _reasons(s)["b-bad.xlsx"] and "5 s" in _reasons(s)["b-bad.xlsx"]
+    assert s.notices_queued == 1, "its author is told"
+    with Ledger.open(cfg) as led:
+        assert led.verify() == []
+    # recorded as that file's outcome: the next run does not read it again
+    monkeypatch.undo()
+    again = ingest(cfg, now=NOW.replace(hour=10))
+    assert set(_statuses(again).values()) == {"unchanged"}
+
+
+def test_a_file_whose_reading_needs_too_much_memory_is_refused(tmp_path, monkeypatch):
+    cfg = _config(tmp_path, file_memory_mb=256, workers=1)
+    _two_good_one_bad(cfg)
+    hog: list[bytearray] = []
+    _misbehave_on(monkeypatch, "b-bad.xlsx", lambda: hog.append(bytearray(4 * 1024 ** 3)))
+    s = ingest(cfg, now=NOW)
+    assert _statuses(s) == {"a-张伟.xlsx": "ingested", "b-bad.xlsx": "rejected", "c-李娜.xlsx": "ingested"}
+    assert "MemoryError" in _reasons(s)["b-bad.xlsx"]
+
+
+def test_a_reader_process_that_dies_refuses_only_its_file(tmp_path, monkeypatch):
+    cfg = _config(tmp_path, workers=1)
+    _two_good_one_bad(cfg)
+    _misbehave_on(monkeypatch, "b-bad.xlsx", lambda: os._exit(70))
+    s = ingest(cfg, now=NOW)
+    assert _statuses(s) == {"a-张伟.xlsx": "ingested", "b-bad.xlsx": "rejected", "c-李娜.xlsx": "ingested"}
+    assert "exit code 70" in _reasons(s)["b-bad.xlsx"]
+
+
+def test_reading_in_parallel_stores_the_same_as_one_worker(tmp_path):
+    one = _config(tmp_path / "one", workers=1)
+    two = _config(tmp_path / "two", workers=2)
+    for cfg in (one, two):
+        for i, who in enumerate(["张伟", "李娜", "王芳"] * 3):
+            write_timesheet(cfg, f"{i:02d}.xlsx", staff=who, week=datetime(2026, 11, 2 + 7 * (i // 3)).date(),
+                            hours=[str(i % 4 + 1)])
+    a, b = ingest(one, now=NOW), ingest(two, now=NOW)
+    assert a.ingested == b.ingested == 9
+    with Ledger.open(one) as la, Ledger.open(two) as lb:
+        from adtools.ledger import frames
+
+        cols = ["staff", "week_start", "date", "hours", "_cell_hours"]
+        fa = frames.rows(la, "timesheet")[cols].sort_values(["staff", "week_start"]).reset_index(drop=True)
+        fb = frames.rows(lb, "timesheet")[cols].sort_values(["staff", "week_start"]).reset_index(drop=True)
+        assert fa.equals(fb)
