@@ -108,6 +108,9 @@ def open_engine(url: str) -> Engine:
             raise LedgerError(f"无法创建台账文件夹 / Cannot create the ledger folder {path.parent}: {exc}") from None
     if path is not None:
         _match_side_files(path)
+    cached = _ENGINES.get(url)
+    if cached is not None:  # the scheduler opens the ledger every few minutes: its compiled statements are kept
+        return cached
     try:
         engine = create_engine(url, future=True, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
     except (SQLAlchemyError, ImportError, ValueError) as exc:
@@ -126,7 +129,13 @@ def open_engine(url: str) -> Engine:
     event.listen(engine, "before_cursor_execute", _text_as_data, retval=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "handle_error", _sqlite_error)
+    _ENGINES[url] = engine
     return engine
+
+
+# One engine per ledger URL and process.  Callers still dispose() it when done, which closes its
+# connections (a new one is opened on next use); what stays is its cache of compiled statements.
+_ENGINES: dict[str, Engine] = {}
 
 
 # SQLite's words for a ledger the process may not write, and what to do about each

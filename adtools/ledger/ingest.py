@@ -13,7 +13,7 @@ import logging
 import os
 import stat
 import threading
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -81,19 +81,13 @@ class IngestSummary:
             self.scanned += 1
         setattr(self, outcome.status, getattr(self, outcome.status) + 1)
 
+    def counts(self) -> dict[str, int]:
+        """The counts of `to_json()`, without the files."""
+        return {k: getattr(self, k) for k in ("scanned", "ingested", "unchanged", "duplicate", "rejected",
+                                              "superseded", "skipped", "missing", "archive_missing")}
+
     def to_json(self) -> dict[str, Any]:
-        return {
-            "scanned": self.scanned,
-            "ingested": self.ingested,
-            "unchanged": self.unchanged,
-            "duplicate": self.duplicate,
-            "rejected": self.rejected,
-            "superseded": self.superseded,
-            "skipped": self.skipped,
-            "missing": self.missing,
-            "archive_missing": self.archive_missing,
-            "files": [asdict(f) for f in self.files],
-        }
+        return {**self.counts(), "files": [dict(vars(f)) for f in self.files]}  # FileOutcome is flat: no asdict
 
 
 # --------------------------------------------------------------------------- which files
@@ -712,7 +706,7 @@ def ingest(cfg: Config, *, now: datetime | None = None, progress: Progress | Non
             summary.archive_missing = len(check_archive(cfg, ledger, deep=False))
             if summary.archive_missing:
                 log.warning("%d archive copies are missing: run `adtools ledger verify`", summary.archive_missing)
-            counts = {k: v for k, v in summary.to_json().items() if k != "files"}
+            counts = summary.counts()
             ledger.finish_run(run_id, status="ok", summary=counts, now=clock)
             log.info("ingest: %s", counts)
             return summary

@@ -76,10 +76,15 @@ def check_archive(cfg: Config, ledger: Ledger, *, deep: bool = True) -> list[Arc
             .order_by(documents.c.id)
         ).all()
     out: list[ArchiveProblem] = []
+    archive = cfg.archive_dir
+    present = None if deep else _archive_listing(archive)
     for r in rows:
-        copy = cfg.archive_dir / r.archive_path
-        if copy.is_file():
-            if not deep or _sha256(copy) == r.sha256:
+        if present is not None:  # existence only: one listing of the folder, not a look-up per copy
+            if r.archive_path in present:
+                continue
+            problem = "missing"
+        elif (copy := archive / r.archive_path).is_file():
+            if _sha256(copy) == r.sha256:
                 continue
             problem = "altered"
         else:
@@ -88,6 +93,21 @@ def check_archive(cfg: Config, ledger: Ledger, *, deep: bool = True) -> list[Arc
         restorable = deep and src.is_file() and _sha256(src) == r.sha256
         out.append(ArchiveProblem(r.id, r.archive_path, problem, r.source_path, restorable))
     return out
+
+
+def _archive_listing(archive: Path) -> set[str]:
+    """Every file in the archive's `<xx>/` folders, as `xx/name` (cheap on a network share: one listing per folder)."""
+    found: set[str] = set()
+    try:
+        tops = [e for e in os.scandir(archive) if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
+    except OSError:
+        return found
+    for top in tops:
+        try:
+            found.update(f"{top.name}/{e.name}" for e in os.scandir(top.path) if e.is_file())
+        except OSError:
+            continue
+    return found
 
 
 def repair_archive(cfg: Config, problems: list[ArchiveProblem]) -> int:

@@ -79,18 +79,32 @@ def _m100_outbox(conn: Connection) -> None:
 from . import runs as _runs  # noqa: E402,F401  (declares the scheduler's migration, 15)
 
 
+def _columns_of_tables(conn: Connection, names: list[str]) -> dict[str, set[str]]:
+    """The column names of those of these tables that exist (on SQLite one query for all, as every open does it)."""
+    if conn.dialect.name == "sqlite":
+        rows = conn.exec_driver_sql(
+            "SELECT m.name, p.name FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p WHERE m.type = 'table'"
+        ).all()
+        out: dict[str, set[str]] = {}
+        for table, column in rows:
+            out.setdefault(table, set()).add(column)
+        return {n: out[n] for n in names if n in out}
+    insp = inspect(conn)
+    return {n: {c["name"] for c in insp.get_columns(n)} for n in names if insp.has_table(n)}
+
+
 def _sync_form_columns(engine: Engine) -> list[str]:
     """Add the columns of fields added to the catalog since a form table was created."""
     added: list[str] = []
-    insp = inspect(engine)
     prep = engine.dialect.identifier_preparer
     with engine.begin() as conn:
+        existing = _columns_of_tables(conn, [t.name for t in FORM_TABLES.values()])
         for table in FORM_TABLES.values():
-            if not insp.has_table(table.name):
+            if table.name not in existing:
                 table.create(conn)
                 added.append(table.name)
                 continue
-            have = {c["name"] for c in insp.get_columns(table.name)}
+            have = existing[table.name]
             for col in table.columns:
                 if col.name in have:
                     continue
@@ -310,8 +324,13 @@ class Ledger:
 
     # ---- reading
     def file_states(self) -> dict[str, FileState]:
+        """What the last scan remembered of every path (read at the start of every ingest: kept lean)."""
+        cols = [files.c[k] for k in FileState.__dataclass_fields__ if k != "missing_since"]
         with self.engine.connect() as conn:
-            return {r.path: _state(r) for r in conn.execute(select(files))}
+            gone = dict(conn.execute(select(files.c.path, files.c.missing_since)
+                                     .where(files.c.missing_since.is_not(None))).all())
+            rows = conn.execute(select(*cols)).all()
+        return {r[0]: FileState(*r, missing_since=gone.get(r[0])) for r in rows}
 
     def document(self, document_id: int) -> DocumentVersion | None:
         with self.engine.connect() as conn:
