@@ -311,10 +311,13 @@ def send_pending_notices(cfg: Config, ledger: Any, *, now: datetime) -> tuple[in
 
     A notice that cannot be queued stays pending and is tried again on the next run.
     """
+    docs = ledger.pending_notices()
+    if not docs:
+        return 0, 0
     from .reports.rejection import rejection_notice
 
     queued = pending = 0
-    for doc in ledger.pending_notices():
+    for doc in docs:
         try:
             notice = rejection_notice(cfg, doc, ledger.findings_of(doc.id), ledger.notify_to(doc.id))
             done = _queue_notice(cfg, ledger, notice, now=now)
@@ -368,9 +371,10 @@ def ingest_task(cfg: Config, *, now: datetime | None = None, progress: Progress 
     except AdtoolsError as exc:
         log.error("job ingest (%s) failed: %s", period, exc)
         return TaskResult("ingest", period, status="failed", error=str(exc))
-    try:  # the dashboard shows what was just read; it failing is not the ingest failing
-        write_dashboard(cfg, now=now)
-    except AdtoolsError as exc:
+    try:  # the dashboard shows what was just read (the dashboard job keeps it current otherwise)
+        if summary.changed or not cfg.dashboard_path.exists():
+            write_dashboard(cfg, now=now)
+    except AdtoolsError as exc:  # it failing is not the ingest failing
         log.warning("dashboard not rewritten after the ingest: %s", exc)
     return TaskResult("ingest", period, summary=summary.to_json())
 

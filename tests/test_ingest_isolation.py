@@ -46,7 +46,7 @@ def test_a_feedback_writer_that_crashes_gets_a_findings_only_copy_and_good_files
             raise MemoryError("openpyxl ran out of memory")
         return real(result, out_dir, annotate=annotate)
 
-    monkeypatch.setattr(ingest_mod, "write_feedback", crashing)
+    monkeypatch.setattr(feedback_mod, "write_feedback", crashing)
     s = ingest(cfg, now=NOW)
     assert _statuses(s) == {"张伟.xlsx": "ingested", "WO.xlsx": "ingested", "bad.xlsx": "rejected"}
     assert calls == [True, False]

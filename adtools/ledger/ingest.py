@@ -22,7 +22,6 @@ from ..config import Config
 from ..clock import now as clock_now
 from ..errors import ERROR, FileError, Finding, LedgerError
 from ..forms.catalog import FORMS
-from ..forms.feedback import write_feedback
 from ..forms.schema import FormResult
 from ..safetext import display_name
 from .db import open_engine, sqlite_path
@@ -80,6 +79,11 @@ class IngestSummary:
         if outcome.status != "missing":
             self.scanned += 1
         setattr(self, outcome.status, getattr(self, outcome.status) + 1)
+
+    @property
+    def changed(self) -> bool:
+        """Whether this scan changed what the ledger holds (a version stored or refused, a file gone)."""
+        return bool(self.ingested or self.rejected or self.missing or self.duplicate)
 
     def counts(self) -> dict[str, int]:
         """The counts of `to_json()`, without the files."""
@@ -258,7 +262,9 @@ def _write_feedback(result: FormResult, out_dir: Path) -> str | None:
         return None
     for annotate in (True, False):
         try:
-            return str(write_feedback(result, out_dir, annotate=annotate))
+            from ..forms import feedback  # openpyxl: loaded only when a file is refused
+
+            return str(feedback.write_feedback(result, out_dir, annotate=annotate))
         except (OSError, FileError) as exc:
             log.warning("feedback workbook for %s not written: %s", _key(result.path), exc)
             return None
