@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,10 +157,19 @@ def _sqlite_error(context) -> None:  # noqa: ANN001
     """An SQLite error a person can act on becomes one bilingual line (LedgerError), not a traceback."""
     original = context.original_exception
     text = str(original).lower()
+    where = context.engine.url.database if context.engine is not None else ""
+    if "disk i/o error" in text and where and _nearly_full(Path(where).parent):
+        text = "full"  # SQLite says "disk I/O error" when its -wal or -shm file cannot grow
     for word, zh, en, fix in _SQLITE_CAUSES:
         if word in text:
-            where = context.engine.url.database if context.engine is not None else ""
             raise LedgerError(f"{zh}（{where}）/ {en} ({where}): {original}. Fix: {fix}.") from None
+
+
+def _nearly_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < 1024 * 1024
+    except OSError:
+        return False
 
 
 def _match_side_files(path: Path) -> None:

@@ -574,8 +574,8 @@ class _Scan:
     def _guarded(self, p: _Pending, step: Callable[[_Pending], Any]) -> Any:
         """Run one file's step and return what it returns; a failure becomes that file's outcome (None) and the scan goes on.
 
-        A ledger that cannot be written (locked, read-only, full) leaves the file for the
-        next scan; any other failure is a bug of ours on this file: it is recorded as
+        A ledger or archive that cannot be written (locked, read-only, full) leaves the file
+        for the next scan; any other failure is a bug of ours on this file: it is recorded as
         refused with the reason (and its author told), so the next scan does not repeat it.
         """
         try:
@@ -584,6 +584,12 @@ class _Scan:
             log.error("%s not recorded (ledger): %s", _key(p.src.path), exc)
             self.summary.add(FileOutcome(_key(p.src.path), "skipped",
                                          reason=f"台账无法写入，下次再读 / the ledger could not be written; read next scan: {exc}"))
+            return None
+        except FileError as exc:  # the archive cannot be written (disk full, permissions): not the file's fault
+            log.error("%s not stored (archive): %s", _key(p.src.path), exc)
+            self.summary.add(FileOutcome(_key(p.src.path), "skipped",
+                                         reason=f"存档副本无法写入，下次再读 / the archive copy could not be written; read next "
+                                                f"scan: {exc}"))
             return None
         except Exception as exc:  # noqa: BLE001 - one file's failure is its outcome, never the scan's
             log.exception("%s failed on %s", step.__name__, _key(p.src.path))
