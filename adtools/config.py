@@ -6,6 +6,7 @@ and the fix.  Secrets never live in the file: it names environment variables.
 """
 from __future__ import annotations
 
+import copyreg
 import difflib
 import os
 import re
@@ -21,6 +22,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError
 from . import registry as _registry
 from .schedule_spec import SCHEDULE_FORMATS, ScheduleSpec, parse_schedule
+
+
+def _read_only(d: dict) -> MappingProxyType:
+    return MappingProxyType(d)
+
+
+# A Config travels to the ingest's worker processes (spawned on Windows): its read-only
+# mappings are pickled as the dicts they wrap.
+copyreg.pickle(MappingProxyType, lambda m: (_read_only, (dict(m),)))
 
 __all__ = [
     "Config",

@@ -107,3 +107,25 @@ def test_reading_in_parallel_stores_the_same_as_one_worker(tmp_path):
         fa = frames.rows(la, "timesheet")[cols].sort_values(["staff", "week_start"]).reset_index(drop=True)
         fb = frames.rows(lb, "timesheet")[cols].sort_values(["staff", "week_start"]).reset_index(drop=True)
         assert fa.equals(fb)
+
+
+def test_spawned_workers_as_on_windows_read_the_same(tmp_path, monkeypatch):
+    """Windows spawns the workers: the config and the results must travel by pickle, and the worker import adtools."""
+    import multiprocessing as mp
+
+    from adtools.ledger import workers
+    from adtools.ledger.workers import Task, check_files
+
+    cfg = _config(tmp_path, workers=2)
+    paths = [write_timesheet(cfg, f"{i}.xlsx", staff=who) for i, who in enumerate(["张伟", "李娜"])]
+    (cfg.watch_dirs[0] / "broken.xlsx").write_bytes(b"not a workbook")
+    paths.append(cfg.watch_dirs[0] / "broken.xlsx")
+    tasks = [Task(i, p, frozenset({"HRFR-2026-001"})) for i, p in enumerate(paths)]
+    forked = dict(check_files(cfg, tasks))
+    monkeypatch.setattr(workers, "_context", lambda: mp.get_context("spawn"))
+    spawned = dict(check_files(cfg, tasks))
+    assert sorted(spawned) == [0, 1, 2]
+    for i in range(3):
+        assert spawned[i].ok == forked[i].ok and spawned[i].document_key == forked[i].document_key
+        assert [f.rule for f in spawned[i].findings] == [f.rule for f in forked[i].findings]
+    assert spawned[0].ok and not spawned[2].ok
