@@ -9,7 +9,7 @@ later try may help (`transient`) and whether the rest of this flush should stop
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, Callable, Protocol
@@ -35,6 +35,10 @@ class Outgoing:
     period: str
     token: str
     eml: bytes
+    # Graph: the draft recorded for this message by an earlier attempt, and how to record a new one
+    # (the outbox writes it to its row before the draft is sent; see adtools.mail.graph)
+    draft_id: str | None = None
+    record_draft: Callable[[str | None], None] | None = field(default=None, compare=False, repr=False)
 
     def email(self) -> EmailMessage:
         msg = parse_eml(self.eml)
