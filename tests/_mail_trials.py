@@ -29,6 +29,7 @@ from typing import Any
 from adtools.config import load_config
 from adtools.ledger.db import migrate, open_engine
 from adtools.mail import MailKey, Message, list_messages, queue
+from tests._ledger_support import CONFIG_TOML
 
 SENDER = "account.haier@agency.example"
 TRANSPORTS = ("file", "smtp", "exchange", "graph")
@@ -45,16 +46,9 @@ def write_workspace(root: Path, transport: str, smtp_port: int = 0, *, max_attem
     root.mkdir(parents=True, exist_ok=True)
     (root / "inbox").mkdir(exist_ok=True)
     cfg = root / "config.toml"
+    paths = CONFIG_TOML[: CONFIG_TOML.index("[intake]")]
     cfg.write_text(
-        f'''
-[paths]
-watch = ["inbox"]
-ledger = "var/ledger.sqlite"
-feedback = "var/feedback"
-archive = "var/archive"
-outbox = "var/outbox"
-reports = "var/reports"
-
+        paths + f'''
 [mail]
 transport = "{transport}"
 sender = "{SENDER}"
@@ -169,6 +163,9 @@ class DurableList(list):
             os.fsync(fh.fileno())
         super().append(item)
 
+    def __contains__(self, item: object) -> bool:  # what another process appended counts too
+        return item in _lines(self.path)
+
 
 def _lines(path: Path) -> list[str]:
     if not path.exists():
@@ -255,27 +252,37 @@ def context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
-def run_flush(ctx, transport: str, cfg_path: Path, now: str, *, kill_after: float | None = None,
-              latency: float = 0.0, timeout: float = 120.0) -> tuple[bool, float]:
-    """One child flush; with `kill_after`, killed (SIGKILL, TerminateProcess on Windows) that long after it
-    started the command. Returns (killed while running, seconds from the command's start to its end or kill)."""
+def start_flush(ctx, transport: str, cfg_path: Path, now: str, *, latency: float = 0.0, timeout: float = 120.0):
+    """A child flush, returned once it has started the command (its imports and fakes ready)."""
     started = ctx.Event()
     proc = ctx.Process(target=flush_child, args=(transport, str(cfg_path), now, started, latency))
     proc.start()
     if not started.wait(timeout):
         proc.kill()
         raise AssertionError(f"the {transport} child never started its flush")
-    t0 = time.monotonic()
-    killed = False
-    if kill_after is not None:
-        proc.join(kill_after)
-        if proc.is_alive():
-            proc.kill()  # SIGKILL on POSIX
-            killed = True
+    return proc
+
+
+def finish(proc, transport: str, cfg_path: Path, timeout: float = 120.0) -> None:
     proc.join(timeout)
     if proc.is_alive():
         proc.kill()
         raise AssertionError(f"the {transport} flush did not end within {timeout} s")
-    if not killed and proc.exitcode != 0:
+    if proc.exitcode != 0:
         raise AssertionError(f"the {transport} child failed ({proc.exitcode}): see {cfg_path.parent / 'child.log'}")
-    return killed, time.monotonic() - t0
+
+
+def run_flush(ctx, transport: str, cfg_path: Path, now: str, *, kill_after: float | None = None,
+              latency: float = 0.0, timeout: float = 120.0) -> tuple[bool, float]:
+    """One child flush; with `kill_after`, killed (SIGKILL, TerminateProcess on Windows) that long after it
+    started the command. Returns (killed while running, seconds from the command's start to its end or kill)."""
+    proc = start_flush(ctx, transport, cfg_path, now, latency=latency, timeout=timeout)
+    t0 = time.monotonic()
+    if kill_after is not None:
+        proc.join(kill_after)
+        if proc.is_alive():
+            proc.kill()  # SIGKILL on POSIX
+            proc.join(timeout)
+            return True, time.monotonic() - t0
+    finish(proc, transport, cfg_path, timeout)
+    return False, time.monotonic() - t0

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import responses
+from filelock import FileLock
 
 from adtools.config import config_from_dict
 from adtools.ledger.db import migrate, open_engine
@@ -79,8 +80,8 @@ class FakeGraph:
         self.mailbox = f"{graph}/v1.0/users/{SENDER}"
         mailbox_re = re.compile(re.escape(self.mailbox) + r"(/.*)?(\?.*)?$")
         for method in (responses.GET, responses.POST, responses.DELETE):
-            rsps.add_callback(method, mailbox_re, callback=self.mailbox_call)
-        rsps.add_callback(responses.PUT, re.compile(re.escape(UPLOAD_HOST) + "/.*"), callback=lambda r: self.upload(r))
+            rsps.add_callback(method, mailbox_re, callback=lambda r: self._serve(self.mailbox_call, r))
+        rsps.add_callback(responses.PUT, re.compile(re.escape(UPLOAD_HOST) + "/.*"), callback=lambda r: self._serve(self.upload, r))
 
     # ------------------------------------------------------------------ durable state
     def _load(self):
@@ -95,6 +96,14 @@ class FakeGraph:
             tmp.write_text(json.dumps({"drafts": self.drafts, "sent_ids": self.sent_ids, "sessions": self.sessions,
                                        "created": self.created}))
             os.replace(tmp, self.state_file)
+
+    def _serve(self, handler, request):
+        """One call at a time across processes sharing `state_file`, on the state as the last one left it."""
+        if self.state_file is None:
+            return handler(request)
+        with FileLock(str(self.state_file) + ".lock"):
+            self._load()
+            return handler(request)
 
     @property
     def sent(self) -> list[dict]:
