@@ -118,12 +118,13 @@ class GraphTransport:
             stop=True,
         )
 
-    def _busy(self, detail: str, keys: str = "graph_endpoint and max_wait_seconds") -> DeliveryError:
+    def _busy(self, detail: str, keys: str = "graph_endpoint and max_wait_seconds", retry_after: float | None = None) -> DeliveryError:
         return DeliveryError(
             f"Microsoft Graph 暂时不可用 / Microsoft Graph is busy or unreachable for {self._who()}: {redact(detail)}. "
             f"Fix if it persists: check the network and [mail.graph] {keys}.",
             transient=True,
             stop=True,
+            retry_after=retry_after,
         )
 
     def _token_now(self) -> str:
@@ -181,7 +182,8 @@ class GraphTransport:
             if waited + wait > self.g.max_wait_seconds:
                 raise self._busy(
                     f"HTTP {resp.status_code} {_graph_error(resp)}; the server asks to wait {wait:g} s more after "
-                    f"{waited:g} s, beyond [mail.graph] max_wait_seconds = {self.g.max_wait_seconds}"
+                    f"{waited:g} s, beyond [mail.graph] max_wait_seconds = {self.g.max_wait_seconds}",
+                    retry_after=wait,
                 )
             log.info("Graph answered %s; waiting %s s as asked (Retry-After)", resp.status_code, wait)
             self._sleep(wait)

@@ -6,9 +6,9 @@ the whole message as .eml bytes, so nothing is lost even if the report files are
 deleted later.  A flush claims each due message (`queued` -> `sending`, counting
 the attempt) before handing it to the transport, then records `sent`, or on a
 transient failure puts it back to `queued` with an exponential back-off
-(`[mail] retry_base_seconds` doubling) until `[mail] max_attempts`, after which
-it is `failed`; a permanent failure (a refused login, a refused recipient) fails
-at once.
+(`[mail] retry_base_seconds` doubling, or longer when the server asked for it
+with Retry-After) until `[mail] max_attempts`, after which it is `failed`; a
+permanent failure (a refused login, a refused recipient) fails at once.
 
 Crash recovery: a row still `sending` after the transport's lease (the longest
 one send can take) was left by a process that died mid-send.  Before sending it
@@ -396,7 +396,9 @@ def _deliver(config: "Config", engine: Engine, transport: Transport, row: Any, a
     except DeliveryError as exc:
         error = redact(str(exc))
         if exc.transient and attempts < config.mail.max_attempts:
-            next_at = now + timedelta(seconds=config.mail.retry_base_seconds * 2 ** (attempts - 1))
+            # the back-off, or longer when the server said how long to wait (Retry-After)
+            wait = max(config.mail.retry_base_seconds * 2 ** (attempts - 1), exc.retry_after or 0)
+            next_at = now + timedelta(seconds=wait)
             _set(engine, (t.c.id == row.id,), state="queued", next_attempt_at=next_at, sending_since=None, last_error=error)
             log.warning("mail %s (message %s) attempt %s failed; next try at %s: %s", row.key, row.id, attempts, next_at.isoformat(), error)
             return FlushOutcome(row.id, row.key, row.subject, "retrying", attempts, error, next_at), exc

@@ -89,12 +89,17 @@ def message_parts(msg: EmailMessage) -> MessageParts:
 
 
 class DeliveryError(MailError):
-    """A transport could not deliver a message; says whether retrying later may help and whether to stop the flush."""
+    """A transport could not deliver a message; says whether retrying later may help and whether to stop the flush.
 
-    def __init__(self, message: str, *, transient: bool, stop: bool = False):
+    `retry_after` (seconds) is how long the server asked us to wait (HTTP Retry-After): the outbox
+    does not try the message again sooner, even when its back-off would.
+    """
+
+    def __init__(self, message: str, *, transient: bool, stop: bool = False, retry_after: float | None = None):
         super().__init__(message)
         self.transient = transient
         self.stop = stop
+        self.retry_after = retry_after
 
 
 class Transport(Protocol):
