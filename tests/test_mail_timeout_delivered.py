@@ -1,4 +1,4 @@
-"""Exactly once when a send times out but the server delivered it anyway (Graph `sendMail` can).
+"""Exactly once when a send times out but the server delivered it anyway (Graph's `/send` can).
 
 The retry looks the message up in Sent Items (by its token) before sending again, as the
 recovery of a crashed send does; SMTP, which cannot be asked, sends again (at-least-once).
