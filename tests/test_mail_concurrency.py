@@ -7,7 +7,6 @@ count what they received (see tests/_mail_trials.py).
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from tests._mail_trials import SmtpSink, TRANSPORTS, context, delivered, finish, outbox, queue_messages, start_flush, write_workspace
 from tests.test_mail_graph import NOW
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="the forkserver children are POSIX")]
+pytestmark = pytest.mark.slow  # forkserver children on POSIX; spawned ones (slower) on Windows
 
 MESSAGES = 12
 ROUNDS = 3

@@ -12,7 +12,6 @@ number of copies is recorded (`record_property`, printed) for the README's windo
 from __future__ import annotations
 
 import random
-import sys
 from collections import Counter
 
 import pytest
@@ -20,7 +19,7 @@ import pytest
 from tests._mail_trials import SmtpSink, TRANSPORTS, context, delivered, outbox, queue_messages, run_flush, write_workspace
 from tests.test_mail_graph import NOW
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="the forkserver children are POSIX")]
+pytestmark = pytest.mark.slow  # forkserver children on POSIX; spawned ones (slower) on Windows
 
 SEED = 20261127
 TRIALS_PER_TRANSPORT = 8  # 32 kills in all
