@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import re
 from datetime import datetime, timedelta
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 from zoneinfo import ZoneInfo
 
 import pytest
 import responses
+from filelock import FileLock
 
 from adtools.config import config_from_dict
 from adtools.ledger.db import migrate, open_engine
@@ -27,16 +30,32 @@ GLOBAL = ("https://login.microsoftonline.com", "https://graph.microsoft.com")
 CHINA = ("https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn")
 
 
-class FakeGraph:
-    """The token endpoint (with its OpenID metadata) and the Graph mailbox of the sender."""
+UPLOAD_HOST = "https://outlook.office.example"
+UPLOAD_AUTHTOKEN = "eyJ0eXAiOiJKV1QiLCJ1cGxvYWQiOnRydWV9.upload-url-token"
 
-    def __init__(self, rsps: responses.RequestsMock, authority: str, graph: str):
+
+class FakeGraph:
+    """The token endpoint (with its OpenID metadata) and the Graph mailbox of the sender.
+
+    The mailbox keeps drafts (created with their inline attachments, given more by POST or by an
+    upload session's byte ranges, deleted, sent) and Sent Items. With `state_file` its state is
+    saved after every change, as a server commits it, so it outlives a client killed mid-call.
+    """
+
+    def __init__(self, rsps: responses.RequestsMock, authority: str, graph: str, state_file=None):
         self.authority, self.graph = authority, graph
+        self.state_file = state_file
         self.token_requests: list[dict] = []
-        self.sent: list[dict] = []  # sendMail payloads accepted: what is in Sent Items
         self.send_requests = 0
         self.searches: list[dict] = []
-        self.script: list = []  # answers to sendMail before the normal 202
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every mailbox call
+        self.ranges: list[str] = []  # Content-Range of every PUT to an upload session
+        self.script: list = []  # answers to POST /messages/{id}/send before the normal 202
+        self.drafts: dict[str, dict] = {}  # id -> message JSON (+ "isDraft"); sent ones stay, isDraft False
+        self.sent_ids: list[str] = []  # in Sent Items, in the order sent
+        self.sessions: dict[str, dict] = {}  # upload session id -> {draft, item, data}
+        self.created = 0  # drafts ever made: ids are never reused
+        self._load()
         tenant = f"{authority}/{TENANT}"
         rsps.add(
             responses.GET,
@@ -58,11 +77,40 @@ class FakeGraph:
                 "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
             },
         )
-        mailbox = f"{graph}/v1.0/users/{SENDER}"
-        rsps.add_callback(responses.POST, f"{mailbox}/sendMail", callback=self.send_mail)
-        rsps.add_callback(responses.GET, f"{mailbox}/mailFolders/sentitems/messages", callback=self.search)
-        rsps.add(responses.GET, f"{mailbox}/mailFolders/sentitems", json={"displayName": "Sent Items", "totalItemCount": 41})
+        self.mailbox = f"{graph}/v1.0/users/{SENDER}"
+        mailbox_re = re.compile(re.escape(self.mailbox) + r"(/.*)?(\?.*)?$")
+        for method in (responses.GET, responses.POST, responses.DELETE):
+            rsps.add_callback(method, mailbox_re, callback=lambda r: self._serve(self.mailbox_call, r))
+        rsps.add_callback(responses.PUT, re.compile(re.escape(UPLOAD_HOST) + "/.*"), callback=lambda r: self._serve(self.upload, r))
 
+    # ------------------------------------------------------------------ durable state
+    def _load(self):
+        if self.state_file is not None and self.state_file.exists():
+            state = json.loads(self.state_file.read_text())
+            self.drafts, self.sent_ids, self.sessions = state["drafts"], state["sent_ids"], state["sessions"]
+            self.created = state["created"]
+
+    def _save(self):
+        if self.state_file is not None:
+            tmp = self.state_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"drafts": self.drafts, "sent_ids": self.sent_ids, "sessions": self.sessions,
+                                       "created": self.created}))
+            os.replace(tmp, self.state_file)
+
+    def _serve(self, handler, request):
+        """One call at a time across processes sharing `state_file`, on the state as the last one left it."""
+        if self.state_file is None:
+            return handler(request)
+        with FileLock(str(self.state_file) + ".lock"):
+            self._load()
+            return handler(request)
+
+    @property
+    def sent(self) -> list[dict]:
+        """The messages in Sent Items, as drafted (attachments with their bytes in base64)."""
+        return [self.drafts[i] for i in self.sent_ids]
+
+    # ------------------------------------------------------------------ endpoints
     def token(self, request):
         form = {k: v[0] for k, v in parse_qs(request.body).items()}
         self.token_requests.append(form)
@@ -74,25 +122,117 @@ class FakeGraph:
             }))
         return (200, {}, json.dumps({"token_type": "Bearer", "expires_in": 3599, "access_token": "eyJ0eXAiOiJKV1QiLCJub25jZSI6.fake.token"}))
 
-    def send_mail(self, request):
+    def mailbox_call(self, request):
         assert request.headers["Authorization"] == "Bearer eyJ0eXAiOiJKV1QiLCJub25jZSI6.fake.token"
+        url = urlparse(request.url)
+        path = url.path[len(urlparse(self.mailbox).path):]
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        self.requests.append((request.method, unquote(path)))
+        parts = [unquote(x) for x in path.strip("/").split("/")]
+        if request.method == "GET" and path == "/mailFolders/sentitems":
+            return (200, {}, json.dumps({"displayName": "Sent Items", "totalItemCount": 41}))
+        if request.method == "GET" and path == "/mailFolders/sentitems/messages":
+            return self.search(query)
+        if parts[0] != "messages":
+            return (400, {}, json.dumps({"error": {"code": "BadRequest", "message": f"unexpected {path}"}}))
+        if len(parts) == 1 and request.method == "POST":
+            return self.create(request)
+        draft = self.drafts.get(parts[1])
+        if draft is None:
+            return (404, {}, json.dumps({"error": {"code": "ErrorItemNotFound", "message": "The specified object was not found in the store."}}))
+        rest = parts[2:]
+        if request.method == "GET" and not rest:
+            assert request.headers.get("Prefer") == 'IdType="ImmutableId"'
+            return (200, {}, json.dumps({"id": parts[1], "isDraft": draft["isDraft"], "internetMessageId": draft["internetMessageId"]}))
+        if request.method == "GET" and rest == ["attachments"]:
+            return (200, {}, json.dumps({"value": [{"name": a["name"]} for a in draft.get("attachments", [])]}))
+        if request.method == "DELETE" and not rest:
+            assert draft["isDraft"], "a sent message is never deleted"
+            del self.drafts[parts[1]]
+            self._save()
+            return (204, {}, "")
+        if request.method == "POST" and rest == ["attachments"]:
+            assert draft["isDraft"]
+            draft.setdefault("attachments", []).append(json.loads(request.body))
+            self._save()
+            return (201, {}, json.dumps({"id": f"ATT{len(draft['attachments'])}"}))
+        if request.method == "POST" and rest == ["attachments", "createUploadSession"]:
+            item = json.loads(request.body)["AttachmentItem"]
+            sid = f"S{self.created}-{len(self.sessions) + 1}"
+            self.sessions[sid] = {"draft": parts[1], "item": item, "data": ""}
+            self._save()
+            return (201, {}, json.dumps({
+                "uploadUrl": f"{UPLOAD_HOST}/api/v2.0/Users('{SENDER}')/Messages('{parts[1]}')/AttachmentSessions('{sid}')"
+                             f"?authtoken={UPLOAD_AUTHTOKEN}",
+                "expirationDateTime": "2026-11-30T03:00:00Z", "nextExpectedRanges": ["0-"],
+            }))
+        if request.method == "POST" and rest == ["send"]:
+            return self.send(request, parts[1])
+        return (400, {}, json.dumps({"error": {"code": "BadRequest", "message": f"unexpected {request.method} {path}"}}))
+
+    def create(self, request):
+        assert request.headers.get("Prefer") == 'IdType="ImmutableId"'
+        message = json.loads(request.body)
+        self.created += 1
+        n = self.created
+        draft_id = f"AAMkDRAFT{n}="
+        message.update(id=draft_id, isDraft=True, internetMessageId=f"<DRAFT{n}@outlook.example>")
+        self.drafts[draft_id] = message
+        self._save()
+        return (201, {}, json.dumps({"id": draft_id, "isDraft": True, "internetMessageId": message["internetMessageId"]}))
+
+    def deliver(self, draft_id: str) -> None:
+        """What Exchange Online does on /send: the draft goes out and into Sent Items."""
+        draft = self.drafts[draft_id]
+        assert draft["isDraft"], "a message sent twice"
+        draft["isDraft"] = False
+        self.sent_ids.append(draft_id)
+        self._save()
+
+    def send(self, request, draft_id):
         self.send_requests += 1
         if self.script:
             answer = self.script.pop(0)
             if callable(answer):
-                answer = answer(request)
+                answer = answer(request, draft_id)
             if answer is not None:
                 return answer
-        self.sent.append(json.loads(request.body))
-        return (202, {"request-id": f"5b1c7c2e-0000-4000-8000-00000000000{len(self.sent)}"}, "")
+        if not self.drafts[draft_id]["isDraft"]:
+            return (400, {}, json.dumps({"error": {"code": "ErrorInvalidOperation", "message": "The item was already sent."}}))
+        self.deliver(draft_id)
+        return (202, {"request-id": f"5b1c7c2e-0000-4000-8000-00000000000{len(self.sent_ids)}"}, "")
 
-    def search(self, request):
-        query = {k: v[0] for k, v in parse_qs(urlparse(request.url).query).items()}
+    def upload(self, request):
+        assert "Authorization" not in request.headers, "the upload URL is pre-authenticated"
+        sid = re.search(r"AttachmentSessions\('([^']+)'\)", request.url).group(1)
+        assert parse_qs(urlparse(request.url).query)["authtoken"] == [UPLOAD_AUTHTOKEN]
+        session = self.sessions[sid]
+        m = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+)", request.headers["Content-Range"])
+        start, end, total = map(int, m.groups())
+        self.ranges.append(request.headers["Content-Range"])
+        data = base64.b64decode(session["data"])
+        body = request.body if isinstance(request.body, bytes) else request.body.encode()
+        assert start == len(data) and end - start + 1 == len(body) and total == session["item"]["size"]
+        data += body
+        session["data"] = base64.b64encode(data).decode()
+        if len(data) < total:
+            self._save()
+            return (200, {}, json.dumps({"expirationDateTime": "2026-11-30T03:00:00Z", "nextExpectedRanges": [f"{len(data)}-"]}))
+        item = session.pop("item")
+        draft = self.drafts[session["draft"]]
+        draft.setdefault("attachments", []).append({
+            "@odata.type": "#microsoft.graph.fileAttachment", "name": item["name"],
+            "contentType": item.get("contentType", "application/octet-stream"), "contentBytes": session["data"]})
+        del self.sessions[sid]
+        self._save()
+        return (201, {"Location": f"{UPLOAD_HOST}/api/v2.0/Users('{SENDER}')/Messages('{session['draft']}')/Attachments('A{sid}')"}, "")
+
+    def search(self, query):
         self.searches.append(query)
         hits = [
-            {"id": "AAMkSENT", "internetMessageId": "<BN8PR01MB5555@outlook.example>"}
-            for p in self.sent
-            if f"ep/value eq '{p['message']['singleValueExtendedProperties'][0]['value']}'" in query["$filter"]
+            {"id": i, "internetMessageId": self.drafts[i]["internetMessageId"]}
+            for i in self.sent_ids
+            if f"ep/value eq '{self.drafts[i]['singleValueExtendedProperties'][0]['value']}'" in query["$filter"]
         ]
         return (200, {}, json.dumps({"value": hits[:1]}))
 
@@ -153,9 +293,8 @@ def test_send_mail_posts_the_whole_message_with_an_app_only_token(rsps, tmp_path
     assert len(graph.token_requests) == 1  # one token for the flush
     form = graph.token_requests[0]
     assert (form["grant_type"], form["client_id"], form["scope"]) == ("client_credentials", CLIENT, f"{cloud[1]}/.default")
-    payload = graph.sent[0]
-    assert payload["saveToSentItems"] is True
-    m = payload["message"]
+    m = graph.sent[0]
+    assert [r for r in graph.requests if r[0] == "POST"][:2] == [("POST", "/messages"), ("POST", "/messages/AAMkDRAFT1=/send")]
     assert m["subject"] == "【周报 Weekly】海尔冰箱 工作进展 截至 2026-11-27"
     assert m["body"] == {"contentType": "HTML", "content": "<p>逾期 Overdue: <b>2</b></p>\n"}
     assert m["toRecipients"] == [{"emailAddress": {"address": "client.pm@client.example"}}]
@@ -169,7 +308,7 @@ def test_send_mail_posts_the_whole_message_with_an_app_only_token(rsps, tmp_path
     assert m["internetMessageHeaders"] == [{"name": "X-Adtools-Token", "value": token}]
     assert m["singleValueExtendedProperties"] == [{"id": TOKEN_PROPERTY_ID, "value": token}]
     e = entry(cfg, engine, first)
-    assert (e.state, e.transport, e.provider_id) == ("sent", "graph", "graph request-id 5b1c7c2e-0000-4000-8000-000000000001")
+    assert (e.state, e.transport, e.provider_id) == ("sent", "graph", "graph message AAMkDRAFT1=")
 
 
 def test_throttling_is_retried_honouring_retry_after(rsps, tmp_path):
@@ -244,8 +383,8 @@ def test_crash_after_graph_accepted_is_found_in_sent_items_not_sent_twice(rsps, 
     cfg = make_config(tmp_path)
     engine, mid = queue_weekly(cfg, tmp_path)
 
-    def accepted_then_crash(request):
-        graph.sent.append(json.loads(request.body))
+    def accepted_then_crash(request, draft_id):
+        graph.deliver(draft_id)
         raise Crash()
 
     graph.script = [accepted_then_crash]
@@ -256,11 +395,9 @@ def test_crash_after_graph_accepted_is_found_in_sent_items_not_sent_twice(rsps, 
     result = flush(cfg, engine, now=NOW + timedelta(seconds=GraphTransport.lease_seconds(cfg) + 1))
 
     assert result.recovered == (mid,)
-    assert graph.send_requests == 1 and len(graph.sent) == 1
-    (search,) = graph.searches
-    token = entry(cfg, engine, mid).token
-    assert search["$filter"] == f"singleValueExtendedProperties/Any(ep: ep/id eq '{TOKEN_PROPERTY_ID}' and ep/value eq '{token}')"
-    assert entry(cfg, engine, mid).provider_id == "<BN8PR01MB5555@outlook.example>"
+    assert graph.send_requests == 1 and len(graph.sent) == 1 and len(graph.drafts) == 1
+    assert graph.searches == []  # the recorded draft answered: it is no longer a draft
+    assert entry(cfg, engine, mid).provider_id == "<DRAFT1@outlook.example>"
 
 
 def test_crash_before_graph_accepted_is_sent_after_the_lookup(rsps, tmp_path):
@@ -268,7 +405,7 @@ def test_crash_before_graph_accepted_is_sent_after_the_lookup(rsps, tmp_path):
     cfg = make_config(tmp_path)
     engine, mid = queue_weekly(cfg, tmp_path)
 
-    def crash(request):
+    def crash(request, draft_id):
         raise Crash()
 
     graph.script = [crash]
@@ -276,7 +413,8 @@ def test_crash_before_graph_accepted_is_sent_after_the_lookup(rsps, tmp_path):
         flush(cfg, engine, now=NOW)
     result = flush(cfg, engine, now=NOW + timedelta(seconds=GraphTransport.lease_seconds(cfg) + 1))
 
-    assert result.sent == (mid,) and len(graph.searches) == 1 and len(graph.sent) == 1
+    assert result.sent == (mid,) and len(graph.sent) == 1
+    assert len(graph.drafts) == 1, "the recorded draft was sent, no second message made"
 
 
 def test_connection_test_authenticates_and_reads_sent_items_without_sending(rsps, tmp_path):

@@ -105,6 +105,7 @@ def test_redact_covers_every_way_a_credential_is_echoed():
         "https://svc:url-Pa55word@mail.agency.example/EWS/Exchange.asmx": "url-Pa55word",
         "postgresql://adtools:db-secret-77@db.example/ledger": "db-secret-77",
         "grant_type=client_credentials&client_secret=abc~DEF.123&scope=x": "abc~DEF.123",
+        "PUT https://outlook.office.com/api/v2.0/Users('u')/Messages('m')/AttachmentSessions('s')?authtoken=eyJhbGciOiJSUzI1NiIsImtpZCI6Ik": "eyJhbGci",
         f"echo {base64.b64encode(b'xx' + secret.encode() + b'yy').decode()} end": "Ntlm",
     }
     for text, leaked in cases.items():

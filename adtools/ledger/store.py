@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import bindparam, func, inspect, or_, select, update
+from sqlalchemy import bindparam, func, inspect, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -74,6 +74,12 @@ def _m2_forms(conn: Connection) -> None:
 @migration(100, "mail outbox: mail_messages")
 def _m100_outbox(conn: Connection) -> None:
     mail_messages.create(conn, checkfirst=True)
+
+
+@migration(101, "mail outbox: mail_messages.draft_id (Graph sends a recorded draft, exactly once)")
+def _m101_outbox_draft(conn: Connection) -> None:
+    if "draft_id" not in {c["name"] for c in inspect(conn).get_columns("mail_messages")}:  # 100 made it on a new ledger
+        conn.execute(text("ALTER TABLE mail_messages ADD COLUMN draft_id VARCHAR(500)"))
 
 
 from . import runs as _runs  # noqa: E402,F401  (declares the scheduler's migration, 15)

@@ -242,6 +242,7 @@ mail_messages = Table(
     Column("last_error", Text, nullable=True),
     Column("transport", String(20), nullable=True),  # the transport that delivered it
     Column("provider_id", String(500), nullable=True),
+    Column("draft_id", String(500), nullable=True),  # Graph: the draft made for it, recorded before it is sent (migration 101)
     Column("eml", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime, nullable=True),

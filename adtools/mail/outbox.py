@@ -6,9 +6,9 @@ the whole message as .eml bytes, so nothing is lost even if the report files are
 deleted later.  A flush claims each due message (`queued` -> `sending`, counting
 the attempt) before handing it to the transport, then records `sent`, or on a
 transient failure puts it back to `queued` with an exponential back-off
-(`[mail] retry_base_seconds` doubling) until `[mail] max_attempts`, after which
-it is `failed`; a permanent failure (a refused login, a refused recipient) fails
-at once.
+(`[mail] retry_base_seconds` doubling, or longer when the server asked for it
+with Retry-After) until `[mail] max_attempts`, after which it is `failed`; a
+permanent failure (a refused login, a refused recipient) fails at once.
 
 Crash recovery: a row still `sending` after the transport's lease (the longest
 one send can take) was left by a process that died mid-send.  Before sending it
@@ -268,8 +268,17 @@ def _last(conn: Connection, key_text: str) -> Any:
     return conn.execute(select(t.c.id, t.c.seq, t.c.state).where(t.c.key == key_text).order_by(t.c.seq.desc()).limit(1)).first()
 
 
-def _outgoing(row: Any) -> Outgoing:
-    return Outgoing(id=row.id, key=row.key, report=row.report, period=row.period, token=row.token, eml=row.eml)
+def _outgoing(row: Any, engine: Engine | None = None) -> Outgoing:
+    """The row as the transport sees it; with `engine`, a transport that makes a draft (Graph) can record its id."""
+    record = None
+    if engine is not None:
+        def record(draft_id: str | None) -> None:
+            # only while this flush still holds the row: a draft id is written before the draft is sent
+            if not _set(engine, (messages.c.id == row.id, messages.c.state == "sending"), draft_id=draft_id):
+                raise DeliveryError(f"outbox message {row.id} is no longer being sent by this flush; its draft is not sent",
+                                    transient=True)
+    return Outgoing(id=row.id, key=row.key, report=row.report, period=row.period, token=row.token, eml=row.eml,
+                    draft_id=row.draft_id, record_draft=record)
 
 
 # --------------------------------------------------------------------------- queue
@@ -323,6 +332,7 @@ def queue(
         "next_attempt_at": now,
         "sending_since": None,
         "last_error": None,
+        "draft_id": None,
         "eml": email.as_bytes(),
     }
     try:
@@ -375,7 +385,7 @@ def _deliver(config: "Config", engine: Engine, transport: Transport, row: Any, a
              looked_up: bool = False) -> tuple[FlushOutcome, DeliveryError | None]:
     """Send one claimed message and record the result (`looked_up`: Sent Items was searched just before)."""
     t = messages
-    item = _outgoing(row)
+    item = _outgoing(row, engine)
     found = None
     try:
         # a retry after a failed attempt (a time-out the server may have completed anyway): a transport
@@ -386,7 +396,9 @@ def _deliver(config: "Config", engine: Engine, transport: Transport, row: Any, a
     except DeliveryError as exc:
         error = redact(str(exc))
         if exc.transient and attempts < config.mail.max_attempts:
-            next_at = now + timedelta(seconds=config.mail.retry_base_seconds * 2 ** (attempts - 1))
+            # the back-off, or longer when the server said how long to wait (Retry-After)
+            wait = max(config.mail.retry_base_seconds * 2 ** (attempts - 1), exc.retry_after or 0)
+            next_at = now + timedelta(seconds=wait)
             _set(engine, (t.c.id == row.id,), state="queued", next_attempt_at=next_at, sending_since=None, last_error=error)
             log.warning("mail %s (message %s) attempt %s failed; next try at %s: %s", row.key, row.id, attempts, next_at.isoformat(), error)
             return FlushOutcome(row.id, row.key, row.subject, "retrying", attempts, error, next_at), exc

@@ -33,7 +33,7 @@ _AUTH_RE = re.compile(r"(\bAUTH\s+(?:PLAIN|LOGIN|NTLM|XOAUTH2|OAUTHBEARER|CRAM-M
 _SCHEME_RE = re.compile(r"(\b(?i:Basic|NTLM|Negotiate)\s+)(?=[A-Za-z0-9+/][a-z]*[A-Z0-9+/=])[A-Za-z0-9+/]{8,}={0,2}")
 _NTLM_BLOB_RE = re.compile(r"TlRMTVNT[A-Za-z0-9+/]*={0,2}")  # base64 of "NTLMSSP\0": any NTLM message
 _URL_PASSWORD_RE = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)[^\s@/]+(@)", re.IGNORECASE)
-_FORM_SECRET_RE = re.compile(r"(\b(?:password|passwd|pwd|client_secret|access_token|refresh_token|secret)\s*[=:]\s*)[^\s&,;'\"]+",
+_FORM_SECRET_RE = re.compile(r"(\b(?:password|passwd|pwd|client_secret|access_token|refresh_token|authtoken|secret)\s*[=:]\s*)[^\s&,;'\"]+",
                              re.IGNORECASE)
 _B64_TOKEN_RE = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
 _raw_secrets: set[bytes] = set()

@@ -9,7 +9,7 @@ later try may help (`transient`) and whether the rest of this flush should stop
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, Callable, Protocol
@@ -35,6 +35,10 @@ class Outgoing:
     period: str
     token: str
     eml: bytes
+    # Graph: the draft recorded for this message by an earlier attempt, and how to record a new one
+    # (the outbox writes it to its row before the draft is sent; see adtools.mail.graph)
+    draft_id: str | None = None
+    record_draft: Callable[[str | None], None] | None = field(default=None, compare=False, repr=False)
 
     def email(self) -> EmailMessage:
         msg = parse_eml(self.eml)
@@ -85,12 +89,17 @@ def message_parts(msg: EmailMessage) -> MessageParts:
 
 
 class DeliveryError(MailError):
-    """A transport could not deliver a message; says whether retrying later may help and whether to stop the flush."""
+    """A transport could not deliver a message; says whether retrying later may help and whether to stop the flush.
 
-    def __init__(self, message: str, *, transient: bool, stop: bool = False):
+    `retry_after` (seconds) is how long the server asked us to wait (HTTP Retry-After): the outbox
+    does not try the message again sooner, even when its back-off would.
+    """
+
+    def __init__(self, message: str, *, transient: bool, stop: bool = False, retry_after: float | None = None):
         super().__init__(message)
         self.transient = transient
         self.stop = stop
+        self.retry_after = retry_after
 
 
 class Transport(Protocol):
