@@ -74,6 +74,18 @@ def test_failed_flush_exits_non_zero_and_retry_requeues(tmp_path, monkeypatch):
     )
     engine, mid = queue_one(cfg)
 
+    down = invoke(cfg, "flush", "--json")  # nothing listens on port 9: the flush fails, the message waits
+    assert down.exit_code == 1 and json.loads(down.stdout)["failed"] == 0
+    assert list_messages(cfg, engine)[0].state == "queued"
+
+    from adtools.mail.smtp import SmtpTransport
+    from adtools.mail.transport import DeliveryError
+
+    def refuse(self, item):
+        raise DeliveryError("554 5.7.1 message refused", transient=False)
+
+    monkeypatch.setattr(SmtpTransport, "send", refuse)  # the message itself is refused: it fails
+    monkeypatch.setenv("ADTOOLS_NOW", "2026-11-26T13:00+08:00")  # after its back-off
     flushed = invoke(cfg, "flush", "--json")
     assert flushed.exit_code == 1 and json.loads(flushed.stdout)["failed"] == 1
 

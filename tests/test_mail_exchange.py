@@ -291,7 +291,7 @@ def test_exchangelib_retries_a_503_within_max_wait_and_the_message_goes_out(ews,
     assert ews.sent_tokens == [row(cfg, engine, mid).token]
 
 
-def test_server_busy_is_retried_by_exchangelib_then_backed_off_by_the_outbox_then_failed(ews, tmp_path):
+def test_server_busy_is_retried_by_exchangelib_then_backed_off_by_the_outbox_until_it_is_back(ews, tmp_path):
     cfg = make_config(tmp_path, max_wait=1, max_attempts=3)
     engine, mid = queue_weekly(cfg, tmp_path)
     original = message_bytes(engine, mid)
@@ -311,13 +311,18 @@ def test_server_busy_is_retried_by_exchangelib_then_backed_off_by_the_outbox_the
     assert second.retrying == (mid,)
     assert row(cfg, engine, mid).next_attempt_at == NOW + timedelta(seconds=60 + 120)  # doubled
 
+    # the series of max_attempts is spent, but a busy server is no fault of the message: it never gives up,
+    # it waits at the longest step (60 * 2^(3-1) = 240 s) until the server is back
     third = flush(cfg, engine, now=NOW + timedelta(seconds=180))
-    assert third.failed == (mid,) and not third.ok
+    assert third.retrying == (mid,) and third.failed == ()
     e = row(cfg, engine, mid)
-    assert (e.state, e.attempts) == ("failed", 3)
-    assert "ErrorServerBusy" in e.last_error and "gave up after 3 attempts" in e.last_error
+    assert (e.state, e.attempts, e.next_attempt_at) == ("queued", 3, NOW + timedelta(seconds=180 + 240))
+    assert "ErrorServerBusy" in e.last_error
     assert len(ews.creates()) == 4 and ews.sent_tokens == []
     assert message_bytes(engine, mid) == original  # nothing lost: the message is still whole in the outbox
+    ews.script["CreateItem"] = [None]  # the server is back
+    assert flush(cfg, engine, now=NOW + timedelta(seconds=420)).sent == (mid,)  # sent once
+    assert ews.sent_tokens == [e.token]
 
 
 @pytest.mark.parametrize(
@@ -330,19 +335,21 @@ def test_server_busy_is_retried_by_exchangelib_then_backed_off_by_the_outbox_the
     ],
     ids=["http503", "server-busy", "read-timeout", "connect-timeout"],
 )
-def test_transient_faults_back_off_until_max_attempts_then_failed(ews, tmp_path, fault, expected):
+def test_transient_faults_back_off_and_never_give_up_while_the_server_is_down(ews, tmp_path, fault, expected):
     cfg = make_config(tmp_path, max_wait=0, max_attempts=2)  # exchangelib gives up at once; the outbox retries
     engine, mid = queue_weekly(cfg, tmp_path)
-    ews.script["CreateItem"] = [fault]
+    ews.script["CreateItem"] = [fault, fault, fault, None]
 
     first = flush(cfg, engine, now=NOW)
     assert first.retrying == (mid,)
     assert expected in row(cfg, engine, mid).last_error
-    second = flush(cfg, engine, now=NOW + timedelta(seconds=60))
-    assert second.failed == (mid,)
-    e = row(cfg, engine, mid)
-    assert (e.state, e.attempts) == ("failed", 2) and expected in e.last_error
-    assert len(ews.creates()) == 2
+    for n, at in ((2, 60), (3, 180)):  # past max_attempts: still queued, at the longest step (120 s)
+        assert flush(cfg, engine, now=NOW + timedelta(seconds=at)).retrying == (mid,)
+        e = row(cfg, engine, mid)
+        assert (e.state, e.attempts, e.next_attempt_at) == ("queued", n, NOW + timedelta(seconds=at + 120))
+        assert expected in e.last_error
+    assert flush(cfg, engine, now=NOW + timedelta(seconds=300)).sent == (mid,)
+    assert len(ews.creates()) == 4 and ews.sent_tokens == [row(cfg, engine, mid).token]
 
 
 def test_a_timeout_is_retried_later_and_then_sent_once(ews, tmp_path):

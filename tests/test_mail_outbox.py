@@ -196,7 +196,20 @@ def test_failed_mail_can_be_put_back_in_the_queue(tmp_path, monkeypatch):
     engine = open_engine(cfg.ledger_url)
     migrate(engine)
     q = queue_report(cfg, engine, weekly_result(tmp_path), now=NOW)
-    assert flush(cfg, engine, now=NOW).failed == (q.id,)  # nothing listens on port 9: one attempt allowed
+    # nothing listens on port 9: a server that is down never makes a message give up, even at max_attempts
+    down = flush(cfg, engine, now=NOW)
+    assert down.failed == () and list_messages(cfg, engine)[0].state == "queued"
+    assert list_messages(cfg, engine)[0].next_attempt_at == NOW + timedelta(seconds=cfg.mail.retry_base_seconds)
+
+    from adtools.mail.smtp import SmtpTransport
+    from adtools.mail.transport import DeliveryError
+
+    def refuse(self, item):
+        raise DeliveryError("550 5.1.1 recipient unknown", transient=False)
+
+    monkeypatch.setattr(SmtpTransport, "send", refuse)  # the message itself is refused: it fails
+    assert flush(cfg, engine, now=NOW + timedelta(hours=1)).failed == (q.id,)
+    monkeypatch.undo()
 
     with pytest.raises(InputError, match="999"):
         requeue(cfg, engine, [q.id, 999], now=NOW)

@@ -7,7 +7,8 @@ deleted later.  A flush claims each due message (`queued` -> `sending`, counting
 the attempt) before handing it to the transport, then records `sent`, or on a
 transient failure puts it back to `queued` with an exponential back-off
 (`[mail] retry_base_seconds` doubling, or longer when the server asked for it
-with Retry-After) until `[mail] max_attempts`, after which it is `failed`; a
+with Retry-After) until `[mail] max_attempts`, after which it is `failed` (but never
+while the server itself is down or busy: then it waits at the longest step); a
 permanent failure (a refused login, a refused recipient) fails at once.
 
 Crash recovery: a row still `sending` after the transport's lease (the longest
@@ -395,9 +396,12 @@ def _deliver(config: "Config", engine: Engine, transport: Transport, row: Any, a
         provider_id = found or transport.send(item)
     except DeliveryError as exc:
         error = redact(str(exc))
-        if exc.transient and attempts < config.mail.max_attempts:
+        # a server that is down or busy (`stop`: it is no fault of this message) never makes a message give up:
+        # it is tried at the back-off's longest step until the server is back (the admins are told the job fails)
+        if exc.transient and (attempts < config.mail.max_attempts or exc.stop):
             # the back-off, or longer when the server said how long to wait (Retry-After)
-            wait = max(config.mail.retry_base_seconds * 2 ** (attempts - 1), exc.retry_after or 0)
+            longest = config.mail.retry_base_seconds * 2 ** (config.mail.max_attempts - 1)
+            wait = max(min(config.mail.retry_base_seconds * 2 ** (attempts - 1), longest), exc.retry_after or 0)
             next_at = now + timedelta(seconds=wait)
             _set(engine, (t.c.id == row.id,), state="queued", next_attempt_at=next_at, sending_since=None, last_error=error)
             log.warning("mail %s (message %s) attempt %s failed; next try at %s: %s", row.key, row.id, attempts, next_at.isoformat(), error)
