@@ -642,12 +642,15 @@ class _Builder:
             if t.note:  # selecting a cell tells what the figure is
                 ws.data_validation(*area, {"validate": "any", "input_title": _limit(f"{t.zh} {t.en}", 32),
                                            "input_message": _limit(f"{t.note[0]}。\n{t.note[1]}.", 255)})
+            # on numbers only: a blank total is "" and a text compares greater than any number (Excel, Gnumeric)
+            top = xl_rowcol_to_cell(first, c)
             if t.stop_at is not None:
-                ws.conditional_format(*area, {"type": "cell", "criteria": ">", "value": t.stop_at,
+                ws.conditional_format(*area, {"type": "formula", "criteria": f"=AND(ISNUMBER({top}),{top}>{t.stop_at})",
                                               "format": self.wb.add_format({"bg_color": _TALLY_STOP, "bold": True}),
                                               "stop_if_true": True})
             if t.warn_from is not None:
-                ws.conditional_format(*area, {"type": "cell", "criteria": ">=", "value": getattr(cfg.sla, t.warn_from),
+                warn = _fmt_num(getattr(cfg.sla, t.warn_from))
+                ws.conditional_format(*area, {"type": "formula", "criteria": f"=AND(ISNUMBER({top}),{top}>={warn})",
                                               "format": self.wb.add_format({"bg_color": _TALLY_WARN})})
         return list(written.values())
 
