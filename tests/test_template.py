@@ -17,6 +17,7 @@ from adtools.forms.catalog import FORMS
 from adtools.forms.template import (
     LISTS_SHEET,
     META_SHEET,
+    RATES_SHEET,
     TABLE_ROWS,
     build_template,
     build_templates,
@@ -73,8 +74,9 @@ def _list_values(wb, formula: str) -> list[str]:
 def test_sheets_meta_and_protection(books, form_id):
     form = FORMS[form_id]
     wb = books[form_id]
-    assert wb.sheetnames == [form.sheet_name, LISTS_SHEET, META_SHEET]
-    assert [ws.sheet_state for ws in wb] == ["visible", "hidden", "hidden"]
+    rates = [RATES_SHEET] if any(t.prices for t in form.tallies) else []  # the numbers a priced tally looks up
+    assert wb.sheetnames == [form.sheet_name, LISTS_SHEET, META_SHEET, *rates]
+    assert [ws.sheet_state for ws in wb] == ["visible", "hidden", "hidden", *("hidden" for _ in rates)]
     meta = {k: v for k, v in wb[META_SHEET].iter_rows(min_col=1, max_col=2, values_only=True)}
     assert meta["form_id"] == form_id
     assert meta["form_version"] == form.version

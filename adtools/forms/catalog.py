@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from ..errors import WARNING, SchemaError
 from ..money import FEN, round_fen
 from .parse import shown
-from .schema import Choice, Field, Form, RowRule, TableRule, Tally, Violation
+from .schema import Choice, Field, Form, Price, Rate, RowRule, TableRule, Tally, Violation
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -480,6 +480,8 @@ TIMESHEET = Form(
     ),
 )
 
+_PREVIEW = ("预览，以正式报价为准", "preview; the priced quote is binding")
+
 QUOTE = Form(
     "quote", "报价单", "Quote",
     header=(
@@ -518,6 +520,26 @@ QUOTE = Form(
         RowRule("amount_priced", "amount", "工时和软片行的金额由系统计算，请留空", "hours and film lines are priced by the toolkit; leave the amount blank",
                 lambda r, h, c: r.get("line_type") not in ("hours", "film") or r.get("amount") is None,
                 needs=("amount", "line_type"), severity=WARNING),
+    ),
+    # each line's amount and the total as staff type, priced as adtools.fees.price_quote prices them
+    # (tests/test_template_quote_amounts.py holds the two together); a preview: the template keeps the
+    # rates of the config it was built with, and `adtools quote price` prices the file
+    tallies=(
+        Tally("line_amount", "金额预览", "Amount preview", width=13, case="line_type", note=_PREVIEW, prices=(
+            Price("hours", ("hours", Rate("小时费率", "hourly rate", lambda cfg, day: cfg.rates_on(day),
+                                          key="category", at="quote_date",
+                                          changes=lambda cfg: [c.effective_from for c in cfg.rate_cards]))),
+            Price("film", ("width_cm", "height_cm", "quantity",
+                           Rate("软片基准价", "film per piece", lambda cfg, _: {"bw": cfg.film.bw,
+                                                                              "colour_proof": cfg.film.colour_proof},
+                                key="category")),
+                  per=Rate("软片基准面积", "film base area",
+                           lambda cfg, _: cfg.film.base_width_cm * cfg.film.base_height_cm)),
+            Price("cost", ("amount", Rate("外付成本加成系数", "cost markup factor", lambda cfg, _: 1 + cfg.fees.oop_markup))),
+            Price("postage", ("amount",)),
+        )),
+        Tally("total", "含税合计预览", "Total incl. tax preview", of="line_amount", width=14, note=_PREVIEW,
+              tax=Rate("税率", "tax rate", lambda cfg, _: cfg.fees.tax_rate)),
     ),
 )
 

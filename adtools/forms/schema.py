@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from ..errors import ERROR, WARNING, Finding, SchemaError
 
@@ -25,6 +25,8 @@ __all__ = [
     "RowRule",
     "TableRule",
     "Tally",
+    "Rate",
+    "Price",
     "Violation",
     "Form",
     "Record",
@@ -164,31 +166,79 @@ class TableRule:
 
 
 @dataclass(frozen=True)
+class Rate:
+    """A number of config.toml that a tally's formula uses (an hourly rate, a film price, a tax rate).
+
+    `value(cfg, day)` gives one number, or a table {key: number} from which the row's
+    `key` field picks the entry.  With `at` (a header date field) the numbers are those
+    in force on that date: `changes(cfg)` lists the dates on which they change (the rate
+    cards), and `value(cfg, day)` is asked for each; without `at`, `day` is None.  The
+    template writes a table to its hidden `_rates` sheet and looks it up by formula.
+    """
+
+    zh: str
+    en: str
+    value: Callable[["Config", "date | None"], "Decimal | Mapping[str, Decimal]"]
+    key: str | None = None  # the table field whose text picks the number (a rate category)
+    at: str | None = None  # the header date field that picks the numbers in force
+    changes: Callable[["Config"], Sequence[date]] | None = None
+
+
+@dataclass(frozen=True)
+class Price:
+    """How a tally prices a row whose `Tally.case` field is `when`: ROUND(product of `times` / `per`, 2).
+
+    `times` names table fields (a blank one leaves the amount blank, unless the field
+    has a default, which is used as the reader would) and Rates; `per` divides (a
+    film's base area).
+    """
+
+    when: str
+    times: tuple["str | Rate", ...]
+    per: Rate | None = None
+
+
+@dataclass(frozen=True)
 class Tally:
-    """A total the template shows beside its table while staff type: a formula of ours, never input.
+    """A figure the template shows beside its table while staff type: a formula of ours, never input.
 
     It sits in a locked column right of the table `t_<form>` (outside it, so the
     reader never reads it and the ledger never stores it; where a file lost its
-    table, the reader skips a column headed with its label).  `of` is the table
-    field summed; `by` the field rows are grouped by (the day: shown on each day's
-    first row), or None for the whole table (shown once, on the first row).
-    `warn_at` / `stop_at` (config-free numbers such as 24 hours) colour it amber / red;
-    `warn_from` names a `[sla]` setting that gives the amber threshold instead.
+    table, the reader skips a column headed with its label).
+
+    A sum: `of` is the table field (or an earlier tally) summed; `by` the field rows
+    are grouped by (the day: shown on each day's first row), or None for the whole
+    table (shown once, on the first row); `tax` adds ROUND(sum x rate, 2).
+    A row amount: `case` is the enum field whose value picks one of `prices`; rows
+    of another kind, or not filled in enough to be priced, show nothing.
+    `warn_from` names a `[sla]` setting that colours it amber at or above, `stop_at`
+    a config-free limit (a day has 24 hours) that colours it red above.  `note`
+    (zh, en) is the tip its cells show and a line of the sheet's note (a preview).
     """
 
     key: str
     zh: str
     en: str
-    of: str
+    of: str | None = None
     by: str | None = None
     width: int = 12
     warn_from: str | None = None  # e.g. "daily_hours_warning": amber at or above [sla] daily_hours_warning
     stop_at: int | None = None  # red above this (a day has 24 hours)
+    case: str | None = None  # a row amount: the enum field that says how the row is priced
+    prices: tuple[Price, ...] = ()
+    tax: Rate | None = None  # a sum plus tax on it: ROUND(sum x rate, 2)
+    note: tuple[str, str] | None = None  # e.g. ("预览，以正式报价为准", "preview; the priced quote is binding")
 
     @property
     def label(self) -> str:
         """The column's header: `当日合计\nDay total`."""
         return f"{self.zh}\n{self.en}"
+
+    @property
+    def rates(self) -> tuple[Rate, ...]:
+        """Every Rate the tally's formula uses, in order."""
+        out = [x for p in self.prices for x in (*p.times, p.per) if isinstance(x, Rate)]
+        return (*out, self.tax) if self.tax is not None else tuple(out)
 
 
 @dataclass(frozen=True)
@@ -258,13 +308,7 @@ def _contradictions(form: Form) -> list[str]:
         problems.append(f"the sheet name {form.sheet_name!r} is not one Excel allows (at most 31 characters, none of []:*?/\\)")
     if not form.key:
         problems.append("the document key names no field; name the header fields that identify a document")
-    for t in form.tallies:
-        if t.of not in columns:
-            problems.append(f"tally {t.key!r} sums {t.of!r}, which the table lacks")
-        if t.by is not None and t.by not in columns:
-            problems.append(f"tally {t.key!r} groups by {t.by!r}, which the table lacks")
-        if fold(t.zh) in {fold(f.zh) for f in form.fields} or fold(t.en) in {fold(f.en) for f in form.fields}:
-            problems.append(f"tally {t.key!r} is labelled like a field; the reader could take it for input")
+    problems += _tally_contradictions(form)
     for k in form.key:
         if k not in header:
             problems.append(f"the document key names {k!r}, which is not a header field")
@@ -294,6 +338,49 @@ def _contradictions(form: Form) -> list[str]:
             problems.append(f"{n} rules have the code {code!r}; a finding's rule must say which one it was")
     for f in form.fields:
         problems += [f"field {f.key!r}: {p}" for p in _field_contradictions(f, in_header=f.key in header, columns=columns)]
+    return problems
+
+
+def _tally_contradictions(form: Form) -> list[str]:
+    """What the form's tallies declare that cannot hold: each sums, groups or prices by fields the table has."""
+    from .parse import fold  # late: the parser imports this module
+
+    problems: list[str] = []
+    columns = {f.key: f for f in form.columns}
+    header = {f.key: f for f in form.header}
+    earlier: set[str] = set()
+    priced = {t.key for t in form.tallies if t.prices}
+    for t in form.tallies:
+        what = f"tally {t.key!r}"
+        if (t.of is None) == (not t.prices):
+            problems.append(f"{what} needs either `of` (a sum) or `prices` (a row amount), not both or neither")
+        if t.of is not None and t.of not in columns and t.of not in earlier:
+            problems.append(f"{what} sums {t.of!r}, which the table lacks")
+        if t.by is not None and t.by not in columns:
+            problems.append(f"{what} groups by {t.by!r}, which the table lacks")
+        if t.of in earlier and (t.by is not None or t.of not in priced):
+            problems.append(f"{what} sums the tally {t.of!r}; only a row amount's whole column is summed")
+        if t.prices:
+            case = columns.get(t.case or "")
+            if case is None or case.type != "enum" or not case.choices:
+                problems.append(f"{what} prices rows by {t.case!r}, which is no enum of the table with its own choices")
+            kinds = {c.key for c in case.choices} if case is not None else set()
+            for p in t.prices:
+                if p.when not in kinds:
+                    problems.append(f"{what} prices {p.when!r} rows, which is no choice of {t.case!r}")
+                for x in p.times:
+                    if isinstance(x, str) and (x not in columns or columns[x].type not in ("int", "decimal", "money")):
+                        problems.append(f"{what} multiplies by {x!r}, which is no number column of the table")
+        for r in t.rates:
+            if r.key is not None and r.key not in columns:
+                problems.append(f"{what} looks {r.en!r} up by {r.key!r}, which the table lacks")
+            if r.at is not None and (r.at not in header or header[r.at].type != "date"):
+                problems.append(f"{what} takes {r.en!r} on {r.at!r}, which is no date of the header")
+            if (r.at is None) != (r.changes is None):
+                problems.append(f"{what}: {r.en!r} needs both `at` and `changes`, or neither")
+        if fold(t.zh) in {fold(f.zh) for f in form.fields} or fold(t.en) in {fold(f.en) for f in form.fields}:
+            problems.append(f"{what} is labelled like a field; the reader could take it for input")
+        earlier.add(t.key)
     return problems
 
 

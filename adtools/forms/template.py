@@ -26,7 +26,7 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from ..errors import FileError
 from .catalog import FORMS, config_suggestions
 from .parse import YEAR_MAX, YEAR_MIN
-from .schema import Choice, Field, Form
+from .schema import Choice, Field, Form, Price, Rate, Tally
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -41,6 +41,7 @@ __all__ = [
     "TEMPLATES_DIR",
     "META_SHEET",
     "LISTS_SHEET",
+    "RATES_SHEET",
     "GENERATOR",
 ]
 
@@ -48,6 +49,7 @@ log = logging.getLogger("adtools.forms.template")
 
 META_SHEET = "_meta"
 LISTS_SHEET = "_lists"
+RATES_SHEET = "_rates"  # the config numbers a tally's formula looks up (only in forms whose tallies price rows)
 # Where templates live, relative to the repository or a workspace made by `adtools init`.
 TEMPLATES_DIR = Path("workbooks", "templates")
 GENERATOR = "adtools templates build"
@@ -263,6 +265,7 @@ class _Builder:
                                                  "strings_to_formulas": False, "strings_to_urls": False})
         self._fmt_cache: dict[tuple, Any] = {}
         self.list_refs: dict[str, str] = {}
+        self.rate_refs: dict[int, str] = {}  # id(Rate) -> the formula that looks its number up for the row
 
     def fmt(self, **props: Any):
         key = tuple(sorted(props.items()))
@@ -290,11 +293,16 @@ class _Builder:
         ws = wb.add_worksheet(form.sheet_name)
         lists = wb.add_worksheet(LISTS_SHEET)
         meta = wb.add_worksheet(META_SHEET)
+        rates = wb.add_worksheet(RATES_SHEET) if any(r.key or r.at for t in form.tallies for r in t.rates) else None
         self._write_lists(lists)
+        if rates is not None:
+            self._write_rates(rates)
         self._write_input_sheet(ws)
         self._write_meta(meta)
         lists.hide()
         meta.hide()
+        if rates is not None:
+            rates.hide()
         ws.activate()
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # an XlsxWriter warning means a broken template
@@ -323,6 +331,48 @@ class _Builder:
             last = xl_rowcol_to_cell(len(labels), col, row_abs=True, col_abs=True)
             self.list_refs[f.key] = f"={quote_sheetname(LISTS_SHEET)}!{first}:{last}"
             col += 1
+        ws.protect("", {"format_columns": True})
+
+    def _write_rates(self, ws) -> None:
+        """The numbers the tallies' formulas look up, one block per Rate: keys across, a row per date it changes on.
+
+        A Rate without `at` has one row; one with `at` a first row in force from the
+        start (the parser's earliest date) and a row per change, which MATCH(…, 1) picks.
+        """
+        head = self.fmt(bold=True)
+        plain = self.fmt()
+        day_fmt = self.fmt(num_format=_NUM_FORMATS["date"])
+        num = self.fmt(num_format="0.00##########")
+        col = 0
+        for t in self.form.tallies:
+            for rate in t.rates:
+                if not (rate.key or rate.at) or id(rate) in self.rate_refs:
+                    continue
+                days = [None] if rate.at is None else [_DATE_MIN, *(rate.changes(self.cfg) if rate.changes else ())]
+                tables = [rate.value(self.cfg, d) for d in days]
+                keys = list(tables[0]) if isinstance(tables[0], dict) or hasattr(tables[0], "keys") else [""]
+                ws.write_string(0, col, f"{rate.zh} {rate.en}", head)
+                if rate.at:
+                    ws.write_string(1, col, "生效日 From", head)
+                for j, k in enumerate(keys, start=1):
+                    ws.write_string(1, col + j, k, head)
+                for i, (d, table) in enumerate(zip(days, tables), start=2):
+                    if d is not None:
+                        ws.write_datetime(i, col, datetime.combine(d, datetime.min.time()), day_fmt)
+                    for j, k in enumerate(keys, start=1):
+                        ws.write_number(i, col + j, float(table[k] if k else table), num)
+                ws.set_column(col, col + len(keys), 16)
+
+                def cells(r1: int, c1: int, r2: int, c2: int) -> str:
+                    return (f"{quote_sheetname(RATES_SHEET)}!{xl_rowcol_to_cell(r1, c1, row_abs=True, col_abs=True)}:"
+                            f"{xl_rowcol_to_cell(r2, c2, row_abs=True, col_abs=True)}")
+
+                last = 1 + len(days)
+                values = cells(2, col + 1, last, col + len(keys))
+                pick_row = f"MATCH(f_{rate.at},{cells(2, col, last, col)},1)" if rate.at else "1"
+                pick_col = f"MATCH(TRIM({{key}}),{cells(1, col + 1, 1, col + len(keys))},0)" if rate.key else "1"
+                self.rate_refs[id(rate)] = f"INDEX({values},{pick_row},{pick_col})"
+                col += len(keys) + 2
         ws.protect("", {"format_columns": True})
 
     def _write_meta(self, ws) -> None:
@@ -421,6 +471,10 @@ class _Builder:
         note = (f"请在黄色格子中填写；蓝色标题为必填，灰色为选填。文件标识：{key_zh}，再次提交同一标识的表格会替换旧版本。\n"
                 f"Fill in the yellow cells; blue headings are required, grey ones optional. "
                 f"Document key: {key_en}; a later file with the same key replaces the earlier one.")
+        for said in dict.fromkeys(t.note for t in form.tallies if t.note):  # a preview says so where staff read
+            named = [t for t in form.tallies if t.note == said]
+            note += (f"\n{'、'.join(t.zh for t in named)}：{said[0]}。 "
+                     f"{', '.join(t.en for t in named)}: {said[1]}.")
         total_width = sum(widths)
         ws.set_row(row, 15 * max(2, lines_needed(note, total_width)))
         ws.merge_range(row, 0, row, last_col, note, self.fmt(font_color=_NOTE, font_size=9, text_wrap=True))
@@ -536,11 +590,11 @@ class _Builder:
 
 
     def _write_tallies(self, ws, header_row: int, last_row: int) -> list[int]:
-        """The form's totals right of its table: formulas of ours in locked grey cells, coloured past their limits.
+        """The form's tallies right of its table: formulas of ours in locked grey cells, coloured past their limits.
 
         A day total shows on the first row of each day (SUMIF over the whole guided
         range, so rows typed below the table count too); a whole-table total shows once,
-        on the first row.  Returns the columns written.
+        on the first row; a row amount on every row of the table.  Returns the columns written.
         """
         form, cfg = self.form, self.cfg
         if not form.tallies:
@@ -548,40 +602,106 @@ class _Builder:
         cols = {f.key: i for i, f in enumerate(form.columns)}
         first, last = header_row + 1, _GUIDED_LAST_ROW - 1
 
-        def whole(key: str) -> str:  # $D$7:$D$2000
-            c = cols[key]
+        def whole(c: int, to: int = last) -> str:  # $D$7:$D$2000
             return (f"{xl_rowcol_to_cell(first, c, row_abs=True, col_abs=True)}:"
-                    f"{xl_rowcol_to_cell(last, c, row_abs=True, col_abs=True)}")
+                    f"{xl_rowcol_to_cell(to, c, row_abs=True, col_abs=True)}")
 
-        shown = self.fmt(num_format="0.00", bg_color=_TALLY_FILL, border=1, border_color=_BORDER, locked=True)
+        def shown(t: Tally):
+            money = bool(t.prices) or any(u.key == t.of and u.prices for u in form.tallies)
+            return self.fmt(num_format=_NUM_FORMATS["money"] if money else "0.00", bg_color=_TALLY_FILL, border=1,
+                            border_color=_BORDER, locked=True)
+
         head = self.fmt(bold=True, text_wrap=True, align="center", bg_color=_TALLY_FILL, border=1,
                         border_color=_BORDER, locked=True)
-        written = []
+        written: dict[str, int] = {}
         for i, t in enumerate(form.tallies):
             c = len(form.columns) + i
-            written.append(c)
+            written[t.key] = c
             ws.write_string(header_row, c, t.label, head)
+            fmt = shown(t)
             for r in range(first, last_row + 1):
-                if t.by is None:
+                if t.prices:
+                    ws.write_formula(r, c, self._row_amount(t, r, cols), fmt, "")
+                elif t.by is None:
                     if r == first:
-                        ws.write_formula(r, c, f"=SUM({whole(t.of)})", shown, 0)
+                        summed = whole(written[t.of], last_row) if t.of in written else whole(cols[t.of])
+                        total = f"SUM({summed})"
+                        if t.tax is not None:
+                            total += f"+ROUND(SUM({summed})*{_fmt_num(t.tax.value(cfg, None))},2)"
+                        ws.write_formula(r, c, f"={total}", fmt, 0)
                     else:
-                        ws.write_blank(r, c, None, shown)
-                    continue
-                here = xl_rowcol_to_cell(r, cols[t.by], col_abs=True)  # $A7
-                top = xl_rowcol_to_cell(first, cols[t.by], row_abs=True, col_abs=True)
-                ws.write_formula(
-                    r, c, f'=IF(OR({here}="",COUNTIF({top}:{here},{here})>1),"",SUMIF({whole(t.by)},{here},{whole(t.of)}))',
-                    shown, "")
+                        ws.write_blank(r, c, None, fmt)
+                else:
+                    here = xl_rowcol_to_cell(r, cols[t.by], col_abs=True)  # $A7
+                    top = xl_rowcol_to_cell(first, cols[t.by], row_abs=True, col_abs=True)
+                    ws.write_formula(
+                        r, c,
+                        f'=IF(OR({here}="",COUNTIF({top}:{here},{here})>1),"",SUMIF({whole(cols[t.by])},{here},{whole(cols[t.of])}))',
+                        fmt, "")
             area = (first, c, last_row, c)
+            if t.note:  # selecting a cell tells what the figure is
+                ws.data_validation(*area, {"validate": "any", "input_title": _limit(f"{t.zh} {t.en}", 32),
+                                           "input_message": _limit(f"{t.note[0]}。\n{t.note[1]}.", 255)})
+            # on numbers only: a blank total is "" and a text compares greater than any number (Excel, Gnumeric)
+            top = xl_rowcol_to_cell(first, c)
             if t.stop_at is not None:
-                ws.conditional_format(*area, {"type": "cell", "criteria": ">", "value": t.stop_at,
+                ws.conditional_format(*area, {"type": "formula", "criteria": f"=AND(ISNUMBER({top}),{top}>{t.stop_at})",
                                               "format": self.wb.add_format({"bg_color": _TALLY_STOP, "bold": True}),
                                               "stop_if_true": True})
             if t.warn_from is not None:
-                ws.conditional_format(*area, {"type": "cell", "criteria": ">=", "value": getattr(cfg.sla, t.warn_from),
+                warn = _fmt_num(getattr(cfg.sla, t.warn_from))
+                ws.conditional_format(*area, {"type": "formula", "criteria": f"=AND(ISNUMBER({top}),{top}>={warn})",
                                               "format": self.wb.add_format({"bg_color": _TALLY_WARN})})
-        return written
+        return list(written.values())
+
+    def _row_amount(self, t: Tally, r: int, cols: dict[str, int]) -> str:
+        """A row's amount: its kind (the `case` field, as typed: label, key, 中文 or English) picks a Price.
+
+        Blank where the row is of no priced kind or lacks a number the price needs,
+        and where a lookup finds nothing (a category not on the rate card): the
+        validator says why; the tally only shows what it can price.
+        """
+        case = self.form.field(t.case or "")
+        kind_cell = xl_rowcol_to_cell(r, cols[case.key], col_abs=True)
+        out = '""'
+        for price in reversed(t.prices):
+            choice = next(ch for ch in case.choices if ch.key == price.when)
+            spellings = dict.fromkeys((choice.label, choice.key, choice.zh, choice.en))
+            is_kind = "OR(" + ",".join(f'TRIM({kind_cell})="{_formula_text(x)}"' for x in spellings) + ")"
+            out = f"IF({is_kind},{self._price(price, r, cols)},{out})"
+        return f'=IFERROR({out},"")'
+
+    def _price(self, price: Price, r: int, cols: dict[str, int]) -> str:
+        needed, factors = [], []
+        for x in price.times:
+            if isinstance(x, Rate):
+                factors.append(self._rate(x, r, cols))
+                continue
+            cell = xl_rowcol_to_cell(r, cols[x], col_abs=True)
+            default = self.form.field(x).default
+            if default is None:
+                needed.append(cell)
+                factors.append(cell)
+            else:  # a blank cell means the default, as the reader reads it
+                factors.append(f'IF({cell}="",{_fmt_num(default)},{cell})')
+        amount = "*".join(factors) or "0"
+        if price.per is not None:
+            amount = f"{amount}/{self._rate(price.per, r, cols)}"
+        amount = f"ROUND({amount},2)"
+        if needed:
+            amount = f'IF(COUNT({",".join(needed)})<{len(needed)},"",{amount})'
+        return amount
+
+    def _rate(self, rate: Rate, r: int, cols: dict[str, int]) -> str:
+        if id(rate) not in self.rate_refs:  # one number: written into the formula
+            return _fmt_num(rate.value(self.cfg, None))
+        key = xl_rowcol_to_cell(r, cols[rate.key], col_abs=True) if rate.key else ""
+        return self.rate_refs[id(rate)].replace("{key}", key)
+
+
+def _formula_text(text: str) -> str:
+    """A text of ours inside a formula's string literal."""
+    return text.replace('"', '""')
 
 
 def _row_lines(form: Form, cfg: "Config", widths: list[float]) -> int:

@@ -140,7 +140,7 @@ def _write_workbook(cfg: "Config", e: FlightExecution, path: Path, title_zh: str
         ws = wb.sheet(name)
         ws.set_column(0, 0, 14)
         ws.set_column(1, 6, 12)
-        ws.write_string(0, 0, f"{e.campaign} {e.flight}：各媒体到刊 Delivery by media", wb.title_fmt)
+        wb.write_title(ws, 0, f"{e.campaign} {e.flight}：各媒体到刊 Delivery by media")
         head = ["媒体 Media", "订位 Booked", "刊出 Ran", "到刊率 Rate", "订位净价 Booked net", "刊出净价 Ran net",
                 "到刊率（净价）Rate by net"]
         table = [[r["media"], int(r["booked"]), int(r["ran"]), r["rate"], _money(r["booked_fen"]), _money(r["ran_fen"]),

@@ -72,7 +72,7 @@ def _write_workbook(cfg: "Config", a: MarketAnalysis, path: Path, title_zh: str,
         ws = wb.sheet(name)
         ws.set_column(0, 0, 20)
         ws.set_column(1, 3, 17)
-        ws.write_string(0, 0, f"{a.campaign} {a.flight}：竞争对手与客户 Competitors against the client", wb.title_fmt)
+        wb.write_title(ws, 0, f"{a.campaign} {a.flight}：竞争对手与客户 Competitors against the client")
         head = ["广告主 Advertiser", *(f"{zh} {en}" for _, zh, en in PHASES)]
         act = [[r["advertiser"], *(int(r[f"{p}_insertions"]) for p, _, _ in PHASES)] for r in rows]
         h, d0, d1 = data_table(wb, ws, 2, 0, "投放次数 Insertions", head, act, ["text", "int", "int", "int"])

@@ -175,7 +175,7 @@ def _industry(wb: ReportWorkbook, m: MonitoringMonth, top_n: int) -> None:
     ws = wb.sheet("近12个月 Trailing 12 months")
     ws.set_column(0, 0, 20)
     ws.set_column(1, len(months), 11)
-    ws.write_string(0, 0, f"近 12 个月 {months[0]} – {months[-1]} Trailing 12 months", wb.title_fmt)
+    wb.write_title(ws, 0, f"近 12 个月 {months[0]} – {months[-1]} Trailing 12 months")
     head = ["广告主 Advertiser", *months]
     spend_rows = [[a, *(_money(v) for v in m.spend_series.loc[a])] for a in m.spend_series.index]
     h, d0, d1 = data_table(wb, ws, 2, 0, "刊例费用（元）Rate-card spend (RMB)", head, spend_rows,
@@ -219,7 +219,7 @@ def _competitors(wb: ReportWorkbook, m: MonitoringMonth) -> None:
     ws = wb.sheet(name)
     ws.set_column(0, 0, 24)
     ws.set_column(1, 3, 14)
-    ws.write_string(0, 0, f"竞争对手对比 {m.month} Competitors against the client", wb.title_fmt)
+    wb.write_title(ws, 0, f"竞争对手对比 {m.month} Competitors against the client")
     share_rows = [[r["advertiser"], _money(r["fen"]), r["share"]] for r in m.group_share.to_dict("records")]
     h, d0, d1 = data_table(wb, ws, 2, 0, "费用份额 Share of spend", ["广告主 Advertiser", "刊例费用 Spend", "份额 Share"],
                            share_rows, ["text", "money", "percent"])

@@ -202,7 +202,7 @@ def _summary_sheet(wb: ReportWorkbook, cfg: "Config", rec: Reconciliation, title
     ws = wb.sheet("汇总 Summary", landscape=False)
     ws.set_column(0, 0, 44)
     ws.set_column(1, 3, 17)
-    ws.write_string(0, 0, title, wb.title_fmt)
+    wb.write_title(ws, 0, title)
     ws.write_string(1, 0, f"{cfg.agency.name} → {cfg.client.name} · 截至 As of {rec.as_of.isoformat()} · 人民币 CNY",
                     wb.subtitle_fmt)
     head = wb.fmt(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, valign="top")

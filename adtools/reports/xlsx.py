@@ -53,6 +53,7 @@ _KIND_FORMATS = {
 
 
 _LINE_POINTS = 15  # one line of 11-point text
+_TITLE_POINTS = 21  # a row holding a 14-point title (set, not left to the reader: Gnumeric keeps 15 and clips it)
 _MAX_ROW_POINTS = 409  # Excel's tallest row
 _TOKENS = re.compile(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+|\s+")
 
@@ -125,6 +126,11 @@ class ReportWorkbook:
         self.header_fmt = self.fmt(bold=True, text_wrap=True, valign="top", bg_color="#DDEBF7", border=1)
         self.label_fmt = self.fmt(bold=True)
 
+    def write_title(self, ws, row: int, text: str) -> None:
+        """A sheet's title in `title_fmt`, its row tall enough for it in every reader (Excel, LibreOffice, Gnumeric)."""
+        ws.write_string(row, 0, text, self.title_fmt)
+        ws.set_row(row, _TITLE_POINTS)
+
     # ------------------------------------------------------------------ formats
     def fmt(self, **props: Any):
         """A cached format; the same properties give the same format object."""
@@ -189,7 +195,7 @@ class ReportWorkbook:
         ws = self.sheet(name)
         r = 0
         if title:
-            ws.write_string(r, 0, title, self.title_fmt)
+            self.write_title(ws, r, title)
             r += 1
         if subtitle:
             ws.write_string(r, 0, subtitle, self.subtitle_fmt)
@@ -327,7 +333,7 @@ class ReportWorkbook:
         ws = self.sheet(name, landscape=False)
         ws.set_column(0, 0, label_width)
         ws.set_column(1, 1, value_width)
-        ws.write_string(0, 0, title, self.title_fmt)
+        self.write_title(ws, 0, title)
         r = 1
         if subtitle:
             ws.write_string(r, 0, subtitle, self.subtitle_fmt)
