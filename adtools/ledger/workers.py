@@ -158,6 +158,12 @@ class _Worker:
         self.since = time.monotonic()
         self.ready = False
 
+    def deadline(self, limit: float) -> float | None:
+        """When this worker must have answered: its file's time limit, or its start-up; None while idle."""
+        if not self.ready:
+            return self.since + _START_SECONDS
+        return self.since + limit if self.task is not None else None
+
     def give(self, task: Task) -> None:
         self.task, self.since = task, time.monotonic()
         self.conn.send(task)
@@ -200,9 +206,9 @@ def check_files(cfg: "Config", tasks: Sequence[Task]) -> Iterator[tuple[int, "Fo
                         queue.append(w.task)
                         w.task = None
             now = time.monotonic()
-            deadlines = [w.since + (limit if w.ready else _START_SECONDS) for w in workers]
+            deadlines = [w.deadline(limit) for w in workers if w.deadline(limit) is not None]
             ready = wait([w.conn for w in workers] + [w.proc.sentinel for w in workers],
-                         timeout=max(0.0, min(deadlines) - now))
+                         timeout=max(0.0, min(deadlines) - now) if deadlines else None)
             for i, w in enumerate(list(workers)):
                 outcome: tuple[int, FormResult] | None = None
                 replace_it = False
@@ -226,7 +232,7 @@ def check_files(cfg: "Config", tasks: Sequence[Task]) -> Iterator[tuple[int, "Fo
                     if w.task is not None:
                         outcome = (w.task.index, FormResult(path=w.task.path,
                                                             findings=[_crash_finding(w.task.path, w.proc.exitcode)]))
-                elif time.monotonic() >= w.since + (limit if w.ready else _START_SECONDS):
+                elif (due := w.deadline(limit)) is not None and time.monotonic() >= due:
                     replace_it = True
                     if w.task is not None:
                         log.warning("%s: reading took longer than %ss; stopped", display_name(w.task.path), limit)
