@@ -366,3 +366,21 @@ def test_a_reader_crash_on_one_file_rejects_that_file_and_the_scan_goes_on(tmp_p
     summary = ingest(cfg, now=NOW)
     status = {Path(f.path).name: f.status for f in summary.files}
     assert status == {good.name: "ingested", bad.name: "rejected"}
+
+
+def test_cli_ingest_lists_every_problem_but_only_the_first_good_files(tmp_path, monkeypatch):
+    from adtools.cli import ledger as cli_ledger
+    from adtools.config import load_config
+
+    monkeypatch.setattr(cli_ledger, "_LISTED_INGESTED", 2)  # 30 in use
+    cfg_path = write_config_file(tmp_path)
+    cfg = load_config(cfg_path)
+    three_files(cfg)
+    (cfg.watch_dirs[0] / "broken.xlsx").write_bytes(b"not a workbook")
+    r = CliRunner().invoke(main, ["--config", str(cfg_path), "ingest"])
+    assert r.exit_code == 0, r.output
+    assert "broken.xlsx" in r.stdout, "a problem is always listed"
+    flat = " ".join(r.stdout.split())
+    assert r.stdout.count("已读入") == 2 + 1 and "另有 1 个文件已读入" in flat and "and 1 more files ingested" in flat
+    r = CliRunner().invoke(main, ["--config", str(cfg_path), "ingest", "--all"])
+    assert r.stdout.count("未变") >= 3 and "more files ingested" not in r.stdout

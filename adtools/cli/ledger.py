@@ -43,7 +43,8 @@ def _short(path: str, cfg) -> str:  # noqa: ANN001
 
 @click.command("ingest")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout (progress stays on stderr).")
-@click.option("--all", "show_all", is_flag=True, help="List unchanged files too, not only what changed.")
+@click.option("--all", "show_all", is_flag=True, help="List every file: unchanged ones too, and every file ingested "
+              "(otherwise the first 30).")
 @click.pass_obj
 def ingest_command(app, as_json: bool, show_all: bool) -> None:
     """Read new and changed workbooks from the watch folders into the ledger.
@@ -79,6 +80,9 @@ def ingest_command(app, as_json: bool, show_all: bool) -> None:
     _print_summary(summary, cfg, show_all)
 
 
+_LISTED_INGESTED = 30  # files listed by name after a big ingest; problems are always listed
+
+
 def _print_summary(summary: IngestSummary, cfg, show_all: bool) -> None:  # noqa: ANN001
     from rich.markup import escape
     from rich.table import Table
@@ -92,6 +96,13 @@ def _print_summary(summary: IngestSummary, cfg, show_all: bool) -> None:  # noqa
         counts.add_row(f"{z} {k}", str(getattr(summary, k)))
     out_console.print(counts)
     shown = [f for f in summary.files if show_all or f.status != "unchanged"]
+    more = 0
+    if not show_all:  # every problem is listed; of a big batch of good files, the first few
+        good = [f for f in shown if f.status == "ingested"]
+        more = max(0, len(good) - _LISTED_INGESTED)
+        if more:
+            hidden = {id(f) for f in good[_LISTED_INGESTED:]}
+            shown = [f for f in shown if id(f) not in hidden]
     if shown:
         t = Table(show_lines=False)
         for col in ("文件 File", "结果 Status", "表格 Form", "编号 Key", "行 Rows", "说明 Reason"):
@@ -102,6 +113,9 @@ def _print_summary(summary: IngestSummary, cfg, show_all: bool) -> None:  # noqa
                 escape(f.document_key or ""), "" if f.rows is None else str(f.rows), escape(f.reason or ""),
             )
         out_console.print(t)
+    if more:
+        out_console.print(f"…另有 {more} 个文件已读入（adtools ingest --all 或 --json 列出全部） / … and {more} more files "
+                          "ingested (`adtools ingest --all` or `--json` lists every file)")
     if summary.archive_missing:
         out_console.print(
             f"[red]{summary.archive_missing} 份存档副本不见了：运行 adtools ledger verify 查看并恢复 / "
