@@ -61,8 +61,26 @@ def _field_labels(f: Field) -> set[str]:
     return {label_key(x) for x in forms if x}
 
 
+_MATCHERS: dict[tuple[int, ...], tuple[tuple[Field, ...], dict[str, str]]] = {}
+
+
 def column_matcher(fields: Iterable[Field]) -> dict[str, str]:
-    """normalised label -> field key, for the cells of a header row (or header labels)."""
+    """normalised label -> field key, for the cells of a header row (or header labels).
+
+    Built once per tuple of fields (the catalog's are few and live as long as the
+    process; the cache holds them, so their ids are not reused) and copied out.
+    """
+    fields = tuple(fields)
+    key = tuple(map(id, fields))
+    hit = _MATCHERS.get(key)
+    if hit is None:
+        if len(_MATCHERS) >= 256:  # fields made on the fly (tests): keep the cache bounded
+            _MATCHERS.clear()
+        hit = _MATCHERS[key] = (fields, _column_matcher(fields))
+    return dict(hit[1])
+
+
+def _column_matcher(fields: tuple[Field, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     clash: set[str] = set()
     for f in fields:

@@ -159,7 +159,7 @@ class _Parser:
     A column holds few distinct values (five dates, a handful of job numbers and
     categories), and parsing is a pure function of (field, value, config, date
     system), so each distinct value is parsed once per file.  Only values whose
-    equality is identity of meaning are memoised: str, int, date, a non-zero float
+    equality is identity of meaning are memoised: None, str, int, date, a non-zero float
     (0.0 == -0.0), a naive datetime or time (aware ones compare across zones).
     """
 
@@ -171,7 +171,7 @@ class _Parser:
     def __call__(self, fld: Field, value: Any) -> tuple[Parsed, Any]:
         """(parsed, the value to keep: canonical when the field has one) for one cell value."""
         cls = value.__class__
-        if cls is str or cls is int or cls is date or (cls is float and value != 0.0) \
+        if value is None or cls is str or cls is int or cls is date or (cls is float and value != 0.0) \
                 or ((cls is datetime or cls is time) and value.tzinfo is None):
             key = (id(fld), cls, value)  # the form's fields live as long as the parser
             hit = self._memo.get(key)
