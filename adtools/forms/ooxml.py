@@ -209,7 +209,7 @@ _ERROR_ANY = re.compile(rb"""\st\s*=\s*["']e["']""")
 # then its cached value, an inline string or the cell's end.  When every formula of a sheet
 # matches, the formula cells come from this one pass; else each is looked at on its own.
 _F_CELL = re.compile(
-    rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"[^<>]*>'
+    rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^<>]*>'
     rb'<f(?:[ \t\r\n][^<>]*)?(?:/>|>[^<]*</f>)'
     rb'(?:<v>([^<]*)</v>|(<is>)|</c>)'
 )
@@ -546,11 +546,16 @@ def _formula_cells(data: bytes, scan: SheetScan) -> bool:
     found = _F_CELL.findall(data)
     if not found or len(found) != len(_F_ANY.findall(data)):
         return False
-    for ref, value, inline in found:
-        where = parse_address(ref.decode("ascii"))
-        if where is None:
+    cols: dict[bytes, int] = {}
+    for letters, digits, value, inline in found:
+        col = cols.get(letters)
+        if col is None:
+            col = cols[letters] = col_index(letters.decode("ascii"))
+        row = int(digits)
+        if row > 1_048_576 or col > 16_384:  # as parse_address would refuse it
+            scan.formulas.clear()
             return False
-        scan.formulas[where] = bool(value.strip()) or bool(inline)
+        scan.formulas[(row, col)] = bool(value.strip()) or bool(inline)
     return True
 
 
