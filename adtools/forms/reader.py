@@ -548,8 +548,12 @@ class _FormReader:
             c.address: (k, c, self.raw.header) for k, c in self.raw.header.items()}
         for _row, row_cells in self.raw.rows:
             read.update((c.address, (k, c, row_cells)) for k, c in row_cells.items())
+        letters: dict[int, str] = {}
         for (row, col), cached in sorted(scan.formulas.items()):
-            hit = read.get(cell_address(row, col))
+            letter = letters.get(col)
+            if letter is None:
+                letter = letters[col] = col_letter(col)
+            hit = read.get(f"{letter}{row}")
             if hit is None:
                 continue
             key, cell, cells = hit
