@@ -486,8 +486,9 @@ def _name_target(text: str) -> tuple[str, int, int] | None:
 # ----------------------------------------------------------------------------- sheet XML scan
 def _scan_sheet(data: bytes) -> SheetScan:
     scan = SheetScan()
-    if b"mergeCell" in data:
-        for m in _MERGE.finditer(data):
+    first = data.find(b"mergeCell")
+    if first >= 0:  # the pattern tried from the tag holding the first mention, not at every `<` before it
+        for m in _MERGE.finditer(data, max(0, data.rfind(b"<", 0, first))):
             rng = parse_range(m.group(1).decode("ascii", "replace"))
             if rng:
                 scan.merged.append(rng)
@@ -498,12 +499,11 @@ def _scan_sheet(data: bytes) -> SheetScan:
     markers: list[int] = []
     if odd:
         markers.extend(m.start() for m in _ERROR_ANY.finditer(data))
-    else:
-        for needle in (b' t="e"', b" t='e'"):
-            pos = data.find(needle)
-            while pos >= 0:
-                markers.append(pos)
-                pos = data.find(needle, pos + 1)
+    else:  # every attribute is ` name="value"`: only that spelling can mark an error cell
+        pos = data.find(b' t="e"')
+        while pos >= 0:
+            markers.append(pos)
+            pos = data.find(b' t="e"', pos + 1)
     formula = re.compile(b"<" + re.escape(prefix) + rb"f[\s/>]")
     if prefix:
         markers.extend(m.start() for m in formula.finditer(data))
