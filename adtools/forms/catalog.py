@@ -9,6 +9,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
@@ -50,15 +51,25 @@ CATEGORY_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
 NON_BILLABLE = Choice("non_billable", "非计费", "Non-billable")
 
 
-def _labelled(keys: Iterable[str], labels: Mapping[str, tuple[str, str]]) -> tuple[Choice, ...]:
-    return tuple(Choice(k, *labels.get(k, (k, k.replace("_", " ").capitalize()))) for k in keys)
+@lru_cache(maxsize=128)
+def _labelled(keys: tuple[str, ...], labels: str) -> tuple[Choice, ...]:
+    """The choices of config keys, labelled from `_LABELS[labels]`; made once per key list
+    (validation asks for them per enum cell)."""
+    names = _LABELS[labels]
+    return tuple(Choice(k, *names.get(k, (k, k.replace("_", " ").capitalize()))) for k in keys)
+
+
+_LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = MappingProxyType({
+    "deliverables": DELIVERABLE_LABELS,
+    "categories": CATEGORY_LABELS,
+})
 
 
 # Field.choices_from -> the enum's values from config.toml
 _CHOICE_SOURCES: Mapping[str, Callable[["Config"], tuple[Choice, ...]]] = MappingProxyType({
-    "turnaround": lambda cfg: _labelled(cfg.turnaround, DELIVERABLE_LABELS),
-    "rate_categories": lambda cfg: _labelled(cfg.hourly_categories, CATEGORY_LABELS),
-    "timesheet_categories": lambda cfg: _labelled(cfg.hourly_categories, CATEGORY_LABELS) + (NON_BILLABLE,),
+    "turnaround": lambda cfg: _labelled(tuple(cfg.turnaround), "deliverables"),
+    "rate_categories": lambda cfg: _labelled(tuple(cfg.hourly_categories), "categories"),
+    "timesheet_categories": lambda cfg: _labelled(tuple(cfg.hourly_categories), "categories") + (NON_BILLABLE,),
 })
 
 

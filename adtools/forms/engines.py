@@ -140,9 +140,11 @@ class CalamineEngine:
             _reraise_interrupts(exc)
             raise EngineFailed(f"calamine: {type(exc).__name__}: {exc}") from exc
         grid = Grid()
+        norm = normalise
         for i, row in enumerate(data[:max_row], start=1):
-            values = [normalise(v) for v in row[:max_col]]
-            if any(v is not None for v in values):
+            # text is the usual cell and normalises to itself (the empty string to None)
+            values = [(v or None) if v.__class__ is str else norm(v) for v in row[:max_col]]
+            if values.count(None) != len(values):
                 grid.rows[i] = values
         return grid
 

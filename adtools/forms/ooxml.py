@@ -198,6 +198,22 @@ _REF_SPACED = re.compile(rb"""\sr(?:\s+=|=\s)""")
 _REF_ANY = re.compile(rb"""(?<![\w:.-])r\s*=\s*["']([A-Za-z]+)([0-9]+)["']""")
 _ROW_NUM = re.compile(rb"""<(?:[\w.-]+:)?row\b[^>]*?\sr\s*=\s*["']([0-9]+)["']""")
 _MERGE = re.compile(rb"""<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']+)["']""")
+# An attribute written other than ` name="value"` (a space before `=`, a quote other than `"`), or
+# an `=` in text: the sheet is then read by the general patterns, which cost more.
+_ODD = re.compile(rb'=(?:(?<=\s=)|[^"])')
+_REF_ROW = re.compile(rb' r="[A-Za-z]+([0-9]+)"')
+_REF_COL = re.compile(rb' r="([A-Za-z]+)[0-9]+"')
+_BARE_CELL = re.compile(rb"<c[>/]")
+_ERROR_ANY = re.compile(rb"""\st\s*=\s*["']e["']""")
+# A formula cell as Excel, openpyxl, XlsxWriter and LibreOffice write it: `<c r="B5" ...><f>...</f>`
+# then its cached value, an inline string or the cell's end.  When every formula of a sheet
+# matches, the formula cells come from this one pass; else each is looked at on its own.
+_F_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^<>]*>'
+    rb'<f(?:[ \t\r\n][^<>]*)?(?:/>|>[^<]*</f>)'
+    rb'(?:<v>([^<]*)</v>|(<is>)|</c>)'
+)
+_F_ANY = re.compile(rb"<f[\s/>]")
 
 
 class Package:
@@ -470,24 +486,33 @@ def _name_target(text: str) -> tuple[str, int, int] | None:
 # ----------------------------------------------------------------------------- sheet XML scan
 def _scan_sheet(data: bytes) -> SheetScan:
     scan = SheetScan()
-    for m in _MERGE.finditer(data):
-        rng = parse_range(m.group(1).decode("ascii", "replace"))
-        if rng:
-            scan.merged.append(rng)
+    first = data.find(b"mergeCell")
+    if first >= 0:  # the pattern tried from the tag holding the first mention, not at every `<` before it
+        for m in _MERGE.finditer(data, max(0, data.rfind(b"<", 0, first))):
+            rng = parse_range(m.group(1).decode("ascii", "replace"))
+            if rng:
+                scan.merged.append(rng)
     root = _ROOT.search(data, 0, 8192)
     prefix = root.group(1) if root and root.group(1) else b""
-    scan.max_row, scan.max_col = _extent(data, prefix)
-    formula = re.compile(b"<" + re.escape(prefix) + rb"f[\s/>]")
-    cell_open = b"<" + prefix + b"c "
-    markers = [m.start() for m in formula.finditer(data)]
-    for needle in (b' t="e"', b" t='e'"):
-        pos = data.find(needle)
+    odd = _ODD.search(data) is not None
+    scan.max_row, scan.max_col = _extent(data, prefix, odd)
+    markers: list[int] = []
+    if odd:
+        markers.extend(m.start() for m in _ERROR_ANY.finditer(data))
+    else:  # every attribute is ` name="value"`: only that spelling can mark an error cell
+        pos = data.find(b' t="e"')
         while pos >= 0:
             markers.append(pos)
-            pos = data.find(needle, pos + 1)
+            pos = data.find(b' t="e"', pos + 1)
+    formula = re.compile(b"<" + re.escape(prefix) + rb"f[\s/>]")
+    if prefix:
+        markers.extend(m.start() for m in formula.finditer(data))
+    elif b"<f" in data and not _formula_cells(data, scan):
+        markers.extend(m.start() for m in _F_ANY.finditer(data))
     if not markers:
         return scan
     markers.sort()
+    cell_open = b"<" + prefix + b"c "
     close_tag = b"</" + prefix + b"c>"
     v_open, v_close = b"<" + prefix + b"v>", b"</" + prefix + b"v>"
     done_until = -1
@@ -515,6 +540,25 @@ def _scan_sheet(data: bytes) -> SheetScan:
     return scan
 
 
+def _formula_cells(data: bytes, scan: SheetScan) -> bool:
+    """The formula cells of a sheet without a namespace prefix, in one pass; False (and none
+    noted) unless every formula of the sheet is in a cell written as `_F_CELL` expects."""
+    found = _F_CELL.findall(data)
+    if not found or len(found) != len(_F_ANY.findall(data)):
+        return False
+    cols: dict[bytes, int] = {}
+    for letters, digits, value, inline in found:
+        col = cols.get(letters)
+        if col is None:
+            col = cols[letters] = col_index(letters.decode("ascii"))
+        row = int(digits)
+        if row > 1_048_576 or col > 16_384:  # as parse_address would refuse it
+            scan.formulas.clear()
+            return False
+        scan.formulas[(row, col)] = bool(value.strip()) or bool(inline)
+    return True
+
+
 def _mark(scan: SheetScan, where: tuple[int, int] | None, attrs: bytes, body: bytes,
           v_open: bytes, v_close: bytes) -> None:
     if where is None:
@@ -534,7 +578,7 @@ def _mark(scan: SheetScan, where: tuple[int, int] | None, attrs: bytes, body: by
         scan.formulas[where] = bool(vtext) or bool(_IS.search(body))
 
 
-def _extent(data: bytes, prefix: bytes) -> tuple[int, int]:
+def _extent(data: bytes, prefix: bytes, odd: bool = True) -> tuple[int, int]:
     """Upper bounds (row, column) of the cells of a sheet, from its XML.
 
     For the engines' memory guard: python-calamine holds the rectangle between a
@@ -542,18 +586,27 @@ def _extent(data: bytes, prefix: bytes) -> tuple[int, int]:
     attributes) cost gigabytes, and the process dies instead of raising.  Every
     reference counts, values or not, in whatever order; a sheet whose cells do
     not all carry a reference is bounded by its row numbers and the widest sheet.
+    `odd`: the sheet may spell an attribute other than ` r="B5"` (see `_ODD`).
     """
-    refs = _REF_FAST.findall(data)
-    odd = data.find(b"r='") >= 0 or _REF_SPACED.search(data) is not None
-    if odd:  # quotes or spaces the fast pattern does not cover
+    if odd and (data.find(b"r='") >= 0 or _REF_SPACED.search(data) is not None):
+        # quotes or spaces the fast patterns do not cover
         refs = _REF_ANY.findall(data)
-    max_row = max((int(r[:12]) for _c, r in refs), default=0)
-    cols = {c.upper() for c, _r in refs}
-    max_col = max((col_index(c.decode("ascii")) if len(c) <= 4 else 10**9 for c in cols), default=0)
-    cells = data.count(b"<" + prefix + b"c ") + data.count(b"<" + prefix + b"c>") + data.count(b"<" + prefix + b"c/>")
-    if cells > len(refs):  # some cells carry no (usable) reference: calamine counts them on from the last one
-        rows = [int(r[:12]) for r in _ROW_NUM.findall(data)]
-        max_row = max([max_row, *rows]) + data.count(b"<" + prefix + b"row")
+        n_refs = len(refs)
+        rows = {r for _c, r in refs}
+        cols = {c for c, _r in refs}
+    else:  # only ` r="B5"`: the distinct rows and columns, each found in one pass
+        rows = set(_REF_ROW.findall(data))
+        col_refs = _REF_COL.findall(data)
+        n_refs = len(col_refs)
+        cols = set(col_refs)
+    max_row = max((int(r[:12]) for r in rows), default=0)
+    max_col = max((col_index(c.decode("ascii")) if len(c) <= 4 else 10**9 for c in {c.upper() for c in cols}), default=0)
+    cells = data.count(b"<" + prefix + b"c ")
+    if prefix or _BARE_CELL.search(data) is not None:
+        cells += data.count(b"<" + prefix + b"c>") + data.count(b"<" + prefix + b"c/>")
+    if cells > n_refs:  # some cells carry no (usable) reference: calamine counts them on from the last one
+        rows_seen = [int(r[:12]) for r in _ROW_NUM.findall(data)]
+        max_row = max([max_row, *rows_seen]) + data.count(b"<" + prefix + b"row")
         max_col = max_col + cells
     return max_row, max_col
 

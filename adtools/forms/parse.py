@@ -659,11 +659,17 @@ def _choice_index(choices: tuple[Choice, ...]) -> Mapping[str, frozenset[str]]:
     return MappingProxyType({k: frozenset(v) for k, v in index.items()})
 
 
+@lru_cache(maxsize=256)
+def _choice_listing(choices: tuple[Choice, ...]) -> tuple[str, str]:
+    """The allowed values as a not_a_choice message lists them (Chinese, English)."""
+    listing_zh = "、".join(c.zh for c in choices[:12]) + ("…" if len(choices) > 12 else "")
+    listing_en = ", ".join(f"{c.key} ({c.en})" for c in choices[:12]) + (", …" if len(choices) > 12 else "")
+    return listing_zh, listing_en
+
+
 def _parse_enum(fld: Field, value: Any, cfg: "Config") -> Parsed:
     zh, en = _name(fld)
     choices = fld.choices_for(cfg)
-    listing_zh = "、".join(c.zh for c in choices[:12]) + ("…" if len(choices) > 12 else "")
-    listing_en = ", ".join(f"{c.key} ({c.en})" for c in choices[:12]) + (", …" if len(choices) > 12 else "")
     if isinstance(value, str) or (isinstance(value, numbers.Real) and not isinstance(value, bool)):
         text = value if isinstance(value, str) else shown(value)
         keys = _choice_index(choices).get(fold(text), frozenset())
@@ -675,6 +681,7 @@ def _parse_enum(fld: Field, value: Any, cfg: "Config") -> Parsed:
                 f"{zh}：{_q(value)} 可对应多个选项（{'、'.join(sorted(keys))}），请从下拉列表中选择",
                 f"{en}: {text!r} matches several values ({', '.join(sorted(keys))}); pick one from the dropdown",
             )
+    listing_zh, listing_en = _choice_listing(choices)
     return _err(
         "not_a_choice",
         f"{zh}：{_q(value)} 不是可选值，请从下拉列表中选择：{listing_zh}",

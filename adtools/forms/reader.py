@@ -61,8 +61,26 @@ def _field_labels(f: Field) -> set[str]:
     return {label_key(x) for x in forms if x}
 
 
+_MATCHERS: dict[tuple[int, ...], tuple[tuple[Field, ...], dict[str, str]]] = {}
+
+
 def column_matcher(fields: Iterable[Field]) -> dict[str, str]:
-    """normalised label -> field key, for the cells of a header row (or header labels)."""
+    """normalised label -> field key, for the cells of a header row (or header labels).
+
+    Built once per tuple of fields (the catalog's are few and live as long as the
+    process; the cache holds them, so their ids are not reused) and copied out.
+    """
+    fields = tuple(fields)
+    key = tuple(map(id, fields))
+    hit = _MATCHERS.get(key)
+    if hit is None:
+        if len(_MATCHERS) >= 256:  # fields made on the fly (tests): keep the cache bounded
+            _MATCHERS.clear()
+        hit = _MATCHERS[key] = (fields, _column_matcher(fields))
+    return dict(hit[1])
+
+
+def _column_matcher(fields: tuple[Field, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     clash: set[str] = set()
     for f in fields:
@@ -530,8 +548,12 @@ class _FormReader:
             c.address: (k, c, self.raw.header) for k, c in self.raw.header.items()}
         for _row, row_cells in self.raw.rows:
             read.update((c.address, (k, c, row_cells)) for k, c in row_cells.items())
+        letters: dict[int, str] = {}
         for (row, col), cached in sorted(scan.formulas.items()):
-            hit = read.get(cell_address(row, col))
+            letter = letters.get(col)
+            if letter is None:
+                letter = letters[col] = col_letter(col)
+            hit = read.get(f"{letter}{row}")
             if hit is None:
                 continue
             key, cell, cells = hit

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping
 
 from ..errors import ERROR, WARNING, AdtoolsError, Finding, SchemaError
 from .catalog import FORMS
-from .parse import is_blank, parse_value, shown
+from .parse import Parsed, is_blank, parse_value, shown
 from .schema import Field, Form, FormResult, RawCell, RawWorkbook, Record, RowRule
 
 if TYPE_CHECKING:
@@ -136,9 +137,10 @@ def _validate(raw: RawWorkbook, cfg: "Config", known_jobs: Collection[str] | Non
             f"fields added since are ignored. Update adtools",
         )
 
-    header = _check_header(form, raw, cfg, out)
+    parse = _Parser(cfg, raw.date1904)
+    header = _check_header(form, raw, cfg, out, parse)
     result.header = header.record()
-    rows = _check_rows(form, raw, cfg, out, header)
+    rows = _check_rows(form, raw, cfg, out, header, parse)
     result.rows = [r.record() for r in rows]
     _table_rules(form, rows, header, cfg, out)
     if known_jobs is not None and form.form_id not in DEFINES_JOBS:
@@ -151,7 +153,41 @@ def _validate(raw: RawWorkbook, cfg: "Config", known_jobs: Collection[str] | Non
         )
 
 
-def _cell(fld: Field, cell: RawCell, block: _Block, cfg: "Config", date1904: bool, out: _Sheet) -> None:
+class _Parser:
+    """parse_value (and Field.canonical) for the cells of one workbook, memoised per (field, distinct value).
+
+    A column holds few distinct values (five dates, a handful of job numbers and
+    categories), and parsing is a pure function of (field, value, config, date
+    system), so each distinct value is parsed once per file.  Only values whose
+    equality is identity of meaning are memoised: None, str, int, date, a non-zero float
+    (0.0 == -0.0), a naive datetime or time (aware ones compare across zones).
+    """
+
+    def __init__(self, cfg: "Config", date1904: bool):
+        self.cfg = cfg
+        self.date1904 = date1904
+        self._memo: dict[tuple[int, type, Any], tuple[Parsed, Any]] = {}
+
+    def __call__(self, fld: Field, value: Any) -> tuple[Parsed, Any]:
+        """(parsed, the value to keep: canonical when the field has one) for one cell value."""
+        cls = value.__class__
+        if value is None or cls is str or cls is int or cls is date or (cls is float and value != 0.0) \
+                or ((cls is datetime or cls is time) and value.tzinfo is None):
+            key = (id(fld), cls, value)  # the form's fields live as long as the parser
+            hit = self._memo.get(key)
+            if hit is None:
+                hit = self._memo[key] = self._parse(fld, value)
+            return hit
+        return self._parse(fld, value)
+
+    def _parse(self, fld: Field, value: Any) -> tuple[Parsed, Any]:
+        parsed = parse_value(fld, value, self.cfg, date1904=self.date1904)
+        if parsed.error or parsed.value is None or fld.canonical is None:
+            return parsed, parsed.value
+        return parsed, fld.canonical(parsed.value, self.cfg)
+
+
+def _cell(fld: Field, cell: RawCell, block: _Block, parse: _Parser, out: _Sheet) -> None:
     """Parse one cell into `block`: value, address, raw value; findings for error cells, bad values, blanks."""
     key = fld.key
     block.cells[key] = cell.address
@@ -167,7 +203,7 @@ def _cell(fld: Field, cell: RawCell, block: _Block, cfg: "Config", date1904: boo
         )
         return
     block.raw[key] = cell.value
-    parsed = parse_value(fld, cell.value, cfg, date1904=date1904)
+    parsed, value = parse(fld, cell.value)
     if parsed.error:
         rule, zh, en = parsed.error
         block.bad.add(key)
@@ -177,7 +213,7 @@ def _cell(fld: Field, cell: RawCell, block: _Block, cfg: "Config", date1904: boo
     if parsed.value is None:
         _blank(fld, block, out, cell.address)
         return
-    block.values[key] = parsed.value if fld.canonical is None else fld.canonical(parsed.value, cfg)
+    block.values[key] = value
 
 
 def _blank(fld: Field, block: _Block, out: _Sheet, address: str | None) -> None:
@@ -198,7 +234,7 @@ def _blank(fld: Field, block: _Block, out: _Sheet, address: str | None) -> None:
     )
 
 
-def _check_header(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet) -> _Block:
+def _check_header(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, parse: _Parser) -> _Block:
     block = _Block()
     for fld in form.header:
         cell = raw.header.get(fld.key)
@@ -212,7 +248,7 @@ def _check_header(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet) -> _
                     field=fld.key,
                 )
             continue
-        _cell(fld, cell, block, cfg, raw.date1904, out)
+        _cell(fld, cell, block, parse, out)
     for rule in form.rules:
         if rule.scope == "header":
             _run_rule(rule, form, block, block.values, block.bad, cfg, out)
@@ -231,7 +267,8 @@ def _columns(raw: RawWorkbook) -> dict[str, str]:
     return letters
 
 
-def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header: _Block) -> list[_Block]:
+def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header: _Block,
+                parse: _Parser) -> list[_Block]:
     letters = _columns(raw)
     located = set(letters) | {k for _r, cells in raw.rows for k in cells}
     if raw.rows:
@@ -253,7 +290,7 @@ def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header
         for fld in form.columns:
             cell = cells.get(fld.key)
             if cell is not None:
-                _cell(fld, cell, block, cfg, raw.date1904, out)
+                _cell(fld, cell, block, parse, out)
             elif fld.key in letters:
                 _blank(fld, block, out, f"{letters[fld.key]}{row_number}")
             else:
