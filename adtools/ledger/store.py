@@ -76,6 +76,7 @@ def _m100_outbox(conn: Connection) -> None:
 
 
 from . import runs as _runs  # noqa: E402,F401  (declares the scheduler's migration, 15)
+from . import indexes as _indexes  # noqa: E402,F401  (declares the read-side indexes' migration, 40)
 
 
 def _sync_form_columns(engine: Engine) -> list[str]:
