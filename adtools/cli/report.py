@@ -107,8 +107,9 @@ def _command(declared: registry.Report) -> click.Command:
                 lines = []
             if item is not None:
                 out_console.print(item, soft_wrap=isinstance(item, str))
-        for w in result.warnings:
-            err_console.print(Text(f"注意 Warning: {w}", style="yellow"), soft_wrap=True)
+        if result.warnings:
+            err_console.print(Text("\n").join(Text(f"注意 Warning: {w}", style="yellow") for w in result.warnings),
+                              soft_wrap=True)
         for path in result.files:
             out_console.print(Text(f"工作簿 Workbook: {path}"), soft_wrap=True)
 
