@@ -13,7 +13,10 @@ as `adtools run dashboard`) with the clock pinned (ADTOOLS_NOW), minimum of
 measured in the same run: `adtools --version` (start-up), a bare `SELECT` of
 every form table row, and x4 against x1.
 
-Run from the repository root:  python benchmarks/report_suite_bench.py [--scales 1 4] [--repeat 3]
+With `--baseline DIR` (a checkout of an earlier adtools, e.g. `git worktree add /tmp/base main`) every
+run of that adtools is interleaved with a run of this one, so before and after share the machine's load.
+
+Run from the repository root:  python benchmarks/report_suite_bench.py [--scales 1 4] [--repeat 3] [--baseline DIR]
 Targets (issue 16): the suite <= 10 s, peak memory <= 1 GiB, x4 <= 4.4x the time of x1.
 """
 from __future__ import annotations
@@ -173,32 +176,46 @@ def build(workdir: Path, scale: int) -> Path:
 
 
 # --------------------------------------------------------------------------- measuring
-def run_child(argv: list[str], cfg_path: Path) -> float:
-    """Seconds of one whole process."""
+# a fresh helper process runs one child and reports its time and peak memory (RUSAGE_CHILDREN is the
+# maximum over every child a process ever waited for, so each measurement gets its own helper)
+_HELPER = """
+import subprocess, sys, time
+try:
+    import resource
+except ImportError:  # Windows: no peak memory
+    resource = None
+t = time.perf_counter()
+rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+elapsed = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if resource else -1
+if rc.returncode not in (0, 1):  # 1: a report that found something to flag
+    sys.stderr.write(rc.stderr.decode(errors="replace")[-3000:])
+    sys.exit(2)
+print(elapsed, rss)
+"""
+
+
+def run_child(argv: list[str], cfg_path: Path, tree: Path | None = None) -> tuple[float, float]:
+    """Seconds and peak MiB of one whole process; `tree`: run that checkout's adtools (the baseline)."""
     env = {**os.environ, "ADTOOLS_NOW": NOW, "ADTOOLS_CONFIG": str(cfg_path)}
-    t = time.perf_counter()
-    proc = subprocess.run(argv, env=env, cwd=cfg_path.parent, capture_output=True)
-    elapsed = time.perf_counter() - t
-    if proc.returncode not in (0, 1):  # 1: a report that found something to flag
-        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr.decode()[-3000:]}")
-    return elapsed
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+    proc = subprocess.run([sys.executable, "-c", _HELPER, *argv], env=env, cwd=cfg_path.parent,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{proc.stderr}")
+    elapsed, rss = proc.stdout.split()
+    return float(elapsed), int(rss) / (1024 if sys.platform != "darwin" else 1024 * 1024)
 
 
-def timed(argv: list[str], cfg_path: Path, repeat: int) -> tuple[float, float]:
-    """Minimum time of `repeat` runs and the peak memory of one, measured in a fresh helper process."""
-    best = min(run_child(argv, cfg_path) for _ in range(repeat))
-    peak = _peak(argv, cfg_path)
-    return best, peak
-
-
-def _peak(argv: list[str], cfg_path: Path) -> float:
-    # RUSAGE_CHILDREN is a maximum over every child ever waited for: ask a fresh process to measure one child
-    code = ("import os,resource,subprocess,sys;subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,"
-            "stderr=subprocess.DEVNULL);print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    env = {**os.environ, "ADTOOLS_NOW": NOW, "ADTOOLS_CONFIG": str(cfg_path)}
-    out = subprocess.run([sys.executable, "-c", code, *argv], env=env, cwd=cfg_path.parent,
-                         capture_output=True, text=True, check=True).stdout
-    return int(out.split()[-1]) / 1024
+def timed(argv: list[str], cfg_path: Path, repeat: int, baseline: Path | None) -> dict[str, tuple[float, float]]:
+    """Minimum time and peak memory of `repeat` runs, baseline and current interleaved (the same load on both)."""
+    runs: dict[str, list[tuple[float, float]]] = {"now": [], "before": []}
+    for _ in range(repeat):
+        if baseline is not None:
+            runs["before"].append(run_child(argv, cfg_path, baseline))
+        runs["now"].append(run_child(argv, cfg_path))
+    return {k: (min(t for t, _ in v), max(m for _, m in v)) for k, v in runs.items() if v}
 
 
 def bare_select(cfg_path: Path, repeat: int) -> float:
@@ -215,53 +232,71 @@ def bare_select(cfg_path: Path, repeat: int) -> float:
     return min(times)
 
 
+def _form_tables(cfg_path: Path) -> list[str]:
+    con = sqlite3.connect(cfg_path.parent / "var" / "ledger.sqlite")
+    try:
+        return [n for (n,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'f\\_%' ESCAPE '\\'")]
+    finally:
+        con.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", type=int, nargs="+", default=[1, 4])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--dir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "adtools-report-suite")
+    ap.add_argument("--baseline", type=Path, help="a checkout of an earlier adtools (e.g. `git worktree add /tmp/base "
+                                                  "main`), run interleaved with this one: before/after in one run")
     ap.add_argument("--only", nargs="*", help="only these reports (keys)")
     args = ap.parse_args()
     adtools = [sys.executable, "-m", "adtools"]
-    results: dict[int, dict[str, tuple[float, float]]] = {}
+    steps = [("(start-up: adtools --version)", ["--version"])]
+    steps += [(k, argv) for k, argv in REPORTS if not args.only or k in args.only]
+    res: dict[int, dict[str, dict[str, tuple[float, float]]]] = {}
+    bare: dict[int, float] = {}
     for scale in args.scales:
         t = time.perf_counter()
         cfg_path = build(args.dir / f"x{scale}", scale)
-        rows = sum(sqlite3.connect(cfg_path.parent / "var" / "ledger.sqlite").execute(
-            f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in _form_tables(cfg_path))
+        con = sqlite3.connect(cfg_path.parent / "var" / "ledger.sqlite")
+        rows = sum(con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in _form_tables(cfg_path))
+        con.close()
         print(f"x{scale}: {rows:,} form rows  ({(cfg_path.parent / 'built.ok').read_text().strip()}; "
               f"ready in {time.perf_counter() - t:.1f} s)", flush=True)
-        res: dict[str, tuple[float, float]] = {}
-        res["(start-up: adtools --version)"] = timed([*adtools, "--version"], cfg_path, args.repeat)
-        res["(bare SELECT of every form row)"] = (bare_select(cfg_path, args.repeat), float("nan"))
-        for key, argv in REPORTS:
-            if args.only and key not in args.only:
-                continue
-            res[key] = timed([*adtools, *argv], cfg_path, args.repeat)
-            print(f"  {key:<16} {res[key][0]:6.2f} s  {res[key][1]:6.0f} MiB", flush=True)
-        results[scale] = res
-    print()
-    scales = args.scales
-    head = "".join(f"  x{s} time   x{s} MiB" for s in scales)
-    ratio = f"  x{scales[-1]}/x{scales[0]}" if len(scales) > 1 else ""
-    print(f"{'report':<34}{head}{ratio}  ÷ bare SELECT (x{scales[0]})")
-    names = list(results[scales[0]])
-    suite = {s: sum(results[s][k][0] for k in names if not k.startswith("(")) for s in scales}
-    peak = {s: max(results[s][k][1] for k in names if not k.startswith("(")) for s in scales}
-    base = results[scales[0]]["(bare SELECT of every form row)"][0]
-    for k in names:
-        cells = "".join(f"  {results[s][k][0]:7.2f} s  {results[s][k][1]:6.0f}" for s in scales)
-        r = f"  {results[scales[-1]][k][0] / results[scales[0]][k][0]:6.2f}x" if len(scales) > 1 else ""
-        print(f"{k:<34}{cells}{r}  {results[scales[0]][k][0] / base:8.1f}")
-    cells = "".join(f"  {suite[s]:7.2f} s  {peak[s]:6.0f}" for s in scales)
-    r = f"  {suite[scales[-1]] / suite[scales[0]]:6.2f}x" if len(scales) > 1 else ""
-    print(f"{'suite (sum), peak of any':<34}{cells}{r}")
+        bare[scale] = bare_select(cfg_path, args.repeat)
+        res[scale] = {}
+        for key, argv in steps:
+            res[scale][key] = timed([*adtools, *argv], cfg_path, args.repeat, args.baseline)
+            got = res[scale][key]
+            was = f"   before {got['before'][0]:6.2f} s {got['before'][1]:5.0f} MiB" if "before" in got else ""
+            print(f"  {key:<32} {got['now'][0]:6.2f} s {got['now'][1]:5.0f} MiB{was}", flush=True)
+    _table(args.scales, res, bare, "now")
+    if args.baseline is not None:
+        print(f"\nbefore ({args.baseline}), measured interleaved with the above:")
+        _table(args.scales, res, bare, "before")
+        lo = args.scales[0]
+        suite = {w: sum(res[lo][k][w][0] for k, _ in steps if not k.startswith("(")) for w in ("now", "before")}
+        print(f"\nsuite x{lo}: after / before = {suite['now'] / suite['before']:.2f}")
     print("targets: suite <= 10 s and peak <= 1024 MiB at x1; x4 suite <= 4.4x x1")
 
 
-def _form_tables(cfg_path: Path) -> list[str]:
-    con = sqlite3.connect(cfg_path.parent / "var" / "ledger.sqlite")
-    return [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'f\\_%' ESCAPE '\\'")]
+def _table(scales: list[int], res, bare: dict[int, float], which: str) -> None:  # noqa: ANN001
+    lo, hi = scales[0], scales[-1]
+    head = "".join(f"   x{s} time  x{s} MiB" for s in scales)
+    ratio = f"  x{hi}/x{lo}" if len(scales) > 1 else ""
+    print(f"\n{'report':<32}{head}{ratio}   ÷ bare SELECT")
+    keys = list(res[lo])
+    for k in keys:
+        cells = "".join(f"  {res[s][k][which][0]:7.2f} s  {res[s][k][which][1]:6.0f}" for s in scales)
+        r = f"  {res[hi][k][which][0] / res[lo][k][which][0]:6.2f}x" if len(scales) > 1 else ""
+        print(f"{k:<32}{cells}{r}  {res[lo][k][which][0] / bare[lo]:8.1f}")
+    reports = [k for k in keys if not k.startswith("(")]
+    suite = {s: sum(res[s][k][which][0] for k in reports) for s in scales}
+    peak = {s: max(res[s][k][which][1] for k in reports) for s in scales}
+    cells = "".join(f"  {suite[s]:7.2f} s  {peak[s]:6.0f}" for s in scales)
+    r = f"  {suite[hi] / suite[lo]:6.2f}x" if len(scales) > 1 else ""
+    print(f"{'suite (sum; peak of any)':<32}{cells}{r}")
+    print(f"{'(bare SELECT of every form row)':<32}" + "".join(f"  {bare[s]:7.2f} s        " for s in scales))
 
 
 if __name__ == "__main__":
