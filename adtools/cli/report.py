@@ -97,10 +97,19 @@ def _command(declared: registry.Report) -> click.Command:
         if as_json:
             emit_json(result.data)
             return
-        for item in registry.resolve(declared.show)(result):
-            out_console.print(item, soft_wrap=isinstance(item, (str, Text)))
-        for w in result.warnings:
-            err_console.print(Text(f"注意 Warning: {w}", style="yellow"), soft_wrap=True)
+        lines: list[Text] = []  # consecutive lines printed at once: one render, not one per line
+        for item in [*registry.resolve(declared.show)(result), None]:
+            if isinstance(item, Text):
+                lines.append(item)
+                continue
+            if lines:
+                out_console.print(Text("\n").join(lines), soft_wrap=True)
+                lines = []
+            if item is not None:
+                out_console.print(item, soft_wrap=isinstance(item, str))
+        if result.warnings:
+            err_console.print(Text("\n").join(Text(f"注意 Warning: {w}", style="yellow") for w in result.warnings),
+                              soft_wrap=True)
         for path in result.files:
             out_console.print(Text(f"工作簿 Workbook: {path}"), soft_wrap=True)
 

@@ -9,7 +9,7 @@ implementation shared with adtools.provenance).  See docs/CONTRACTS.md,
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import pandas as pd
 from sqlalchemy import or_, select
@@ -53,10 +53,52 @@ def _form(form_id: str) -> Form:
         ) from None
 
 
-def _query(ledger: "Ledger", form: Form, as_of, header_only: bool):  # noqa: ANN001
+def _period_clauses(form: Form, table, period: Mapping[str, tuple[Any, Any]] | None, header_only: bool) -> list:  # noqa: ANN001
+    """SQL conditions keeping the records whose field lies in [start, end] (either end None: open)."""
+    if not period:
+        return []
+    fields = {f.key: f for f in (form.header if header_only else form.fields)}
+    out = []
+    for key, bounds in period.items():
+        f = fields.get(key)
+        if f is None or f.type not in _PERIOD_TYPES:
+            usable = ", ".join(k for k, x in fields.items() if x.type in _PERIOD_TYPES) or "none"
+            raise InputError(f"{form.form_id}: 不能按 {key!r} 筛选期间 / cannot select a period by {key!r}. "
+                             f"Fix: use one of its date or month fields ({usable}).")
+        start, end = bounds
+        col = table.c[key]
+        if start is not None:
+            out.append(col >= _bound(f, start))
+        if end is not None:
+            out.append(col <= _bound(f, end))
+    return out
+
+
+_PERIOD_TYPES = ("date", "month", "datetime")
+
+
+def _bound(f: Field, value: Any) -> Any:
+    if f.type == "date":
+        value = pd.Timestamp(value).date() if not isinstance(value, date) or isinstance(value, datetime) else value
+    elif f.type == "month":
+        value = str(value)
+    elif f.type == "datetime" and (not isinstance(value, datetime) or value.tzinfo is None):
+        raise InputError(f"{f.key}: an aware datetime is needed to bound a period, got {value!r}")
+    return value
+
+
+def _query(ledger: "Ledger", form: Form, as_of, header_only: bool,  # noqa: ANN001
+           period: Mapping[str, tuple[Any, Any]] | None = None,
+           fields: tuple[Field, ...] | None = None) -> dict[str, Sequence[Any]]:
+    """The selected records, column by column (name -> values in record order); all columns unless `fields`."""
     t = form_table(form.form_id)
     d = documents_table
-    q = select(t, d.c.version.label("__version"), d.c.rel_path.label("__file")).join(d, d.c.id == t.c._document_id)
+    if fields is None:
+        picked = [t]
+    else:
+        picked = [t.c._document_id, t.c._sheet, t.c._row, *(t.c[f.key] for f in fields),
+                  *(t.c[cell_column(f.key)] for f in fields)]
+    q = select(*picked, d.c.version.label("__version"), d.c.rel_path.label("__file")).join(d, d.c.id == t.c._document_id)
     if as_of is None:
         q = q.where(d.c.status == CURRENT)
     else:
@@ -67,9 +109,16 @@ def _query(ledger: "Ledger", form: Form, as_of, header_only: bool):  # noqa: ANN
             or_(d.c.superseded_at.is_(None), d.c.superseded_at >= moment),
         )
     q = q.where(t.c._line == 0) if header_only else q.where(t.c._line > 0)
+    for clause in _period_clauses(form, t, period, header_only):
+        q = q.where(clause)
     q = q.order_by(d.c.document_key, d.c.id, t.c._line)
     with ledger.engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(q)]
+        result = conn.execute(q)
+        keys = list(result.keys())
+        records = result.fetchall()
+    if not records:
+        return {k: () for k in keys}
+    return dict(zip(keys, zip(*records)))
 
 
 def _column(field: Field, values: list[Any], tz) -> pd.Series:  # noqa: ANN001
@@ -88,34 +137,58 @@ def _column(field: Field, values: list[Any], tz) -> pd.Series:  # noqa: ANN001
     return pd.Series(values, dtype=object)  # text, enum, month: str / None; decimal, money: Decimal
 
 
-def _frame(ledger: "Ledger", records: list[dict[str, Any]], fields: tuple[Field, ...], header_only: bool) -> pd.DataFrame:
+def _frame(ledger: "Ledger", cols: dict[str, Sequence[Any]], fields: tuple[Field, ...], header_only: bool) -> pd.DataFrame:
     tz = ledger.cfg.tz
+    n = len(cols["_document_id"])
     data: dict[str, pd.Series] = {}
     for f in fields:
-        data[f.key] = _column(f, [r[f.key] for r in records], tz)
-    data["_document_id"] = pd.Series([r["_document_id"] for r in records], dtype="int64")
-    data["_version"] = pd.Series([r["__version"] for r in records], dtype="int64")
-    data["_file"] = pd.Series([r["__file"] for r in records], dtype=object)
-    data["_sheet"] = pd.Series([r["_sheet"] for r in records], dtype=object)
-    data["_row"] = pd.Series(pd.array([None if header_only else r["_row"] for r in records], dtype="Int64"))
+        data[f.key] = _column(f, list(cols[f.key]), tz)
+    data["_document_id"] = pd.Series(cols["_document_id"], dtype="int64")
+    data["_version"] = pd.Series(cols["__version"], dtype="int64")
+    data["_file"] = pd.Series(cols["__file"], dtype=object)
+    data["_sheet"] = pd.Series(cols["_sheet"], dtype=object)
+    data["_row"] = pd.Series(pd.array([None] * n if header_only else list(cols["_row"]), dtype="Int64"))
     for f in fields:
-        data[cell_column(f.key)] = pd.Series([r[cell_column(f.key)] for r in records], dtype=object)
-    return pd.DataFrame(data, index=pd.RangeIndex(len(records)))
+        data[cell_column(f.key)] = pd.Series(cols[cell_column(f.key)], dtype=object)
+    return pd.DataFrame(data, index=pd.RangeIndex(n))
 
 
-def rows(ledger: "Ledger", form_id: str, as_of: date | datetime | str | None = None) -> pd.DataFrame:
+Period = Mapping[str, tuple[Any, Any]]
+
+
+def rows(ledger: "Ledger", form_id: str, as_of: date | datetime | str | None = None, *,
+         period: Period | None = None, fields: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per table row of the current version of every document of the form (as of the end of `as_of`).
 
     Header fields are repeated on each row; see docs/CONTRACTS.md for the columns and types.
+    `period` keeps only the rows whose date or month field lies in a range, selected in SQL:
+    `{"date": (first, last)}` (both ends included; None leaves an end open; several fields: all hold).
+    `fields` reads only these fields (and the provenance), in the form's order.
     """
     form = _form(form_id)
-    return _frame(ledger, _query(ledger, form, as_of, header_only=False), form.fields, header_only=False)
+    picked = _fields(form, form.fields, fields)
+    return _frame(ledger, _query(ledger, form, as_of, False, period, None if fields is None else picked), picked,
+                  header_only=False)
 
 
-def documents(ledger: "Ledger", form_id: str, as_of: date | datetime | str | None = None) -> pd.DataFrame:
-    """One row per current document of the form (as of the end of `as_of`): header fields and provenance."""
+def _fields(form: Form, available: tuple[Field, ...], keys: Sequence[str] | None) -> tuple[Field, ...]:
+    if keys is None:
+        return available
+    unknown = [k for k in keys if k not in {f.key for f in available}]
+    if unknown:
+        raise InputError(f"{form.form_id}: 没有字段 / has no field {', '.join(map(repr, unknown))}. "
+                         f"Fix: use some of {', '.join(f.key for f in available)}.")
+    return tuple(f for f in available if f.key in set(keys))
+
+
+def documents(ledger: "Ledger", form_id: str, as_of: date | datetime | str | None = None, *,
+              period: Period | None = None) -> pd.DataFrame:
+    """One row per current document of the form (as of the end of `as_of`): header fields and provenance.
+
+    `period`: as in `rows`, on header fields (e.g. a timesheet's `week_start`).
+    """
     form = _form(form_id)
-    return _frame(ledger, _query(ledger, form, as_of, header_only=True), form.header, header_only=True)
+    return _frame(ledger, _query(ledger, form, as_of, True, period), form.header, header_only=True)
 
 
 VERSION_COLUMNS = ("id", "form_id", "document_key", "version", "rel_path", "status", "submitter", "notify_to",

@@ -83,6 +83,7 @@ def _m101_outbox_draft(conn: Connection) -> None:
 
 
 from . import runs as _runs  # noqa: E402,F401  (declares the scheduler's migration, 15)
+from . import indexes as _indexes  # noqa: E402,F401  (declares the read-side indexes' migration, 40)
 
 
 def _columns_of_tables(conn: Connection, names: list[str]) -> dict[str, set[str]]:

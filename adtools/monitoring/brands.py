@@ -77,7 +77,7 @@ def brand_map(cfg: "Config", aliases: pd.DataFrame | None = None) -> BrandMap:
     return BrandMap(client, MappingProxyType(entries), tuple(competitors), tuple(notes))
 
 
-def classify(clips: pd.DataFrame, bmap: BrandMap) -> pd.DataFrame:
+def classify(clips: pd.DataFrame, bmap: BrandMap, spellings: pd.Series | None = None) -> pd.DataFrame:
     """The clippings with `side`, `advertiser` (as reported), `brand`, `entity`, `month`, `fen` added.
 
     `advertiser` is `[client] name` for the client's brands, the display name for a
@@ -85,7 +85,9 @@ def classify(clips: pd.DataFrame, bmap: BrandMap) -> pd.DataFrame:
     `brand` is the client's brand, the display name, or the text as first written
     for an unmapped advertiser (its spellings grouped by brand_key); `entity` is who
     advertised (the advertiser, or that text for the unmapped), for new and stopped
-    advertisers; `advertiser_raw` keeps what the clipping said.
+    advertisers; `advertiser_raw` keeps what the clipping said.  `spellings`: the
+    advertiser of every clipping in the ledger's order, when `clips` holds only some
+    (a period): the first spelling is then the ledger's first, as with every clipping.
     """
     out = clips.copy()
     raw = out["advertiser"].astype(object)
@@ -95,7 +97,12 @@ def classify(clips: pd.DataFrame, bmap: BrandMap) -> pd.DataFrame:
     out["advertiser_raw"] = raw
     out["side"] = keys.map({k: v[0] for k, v in found.items()})
     out["advertiser"] = keys.map({k: v[1] for k, v in found.items()})
-    first_spelling = raw.groupby(keys, sort=False).transform("first") if len(out) else raw
+    if spellings is not None and len(out):
+        every = spellings.astype(object).reset_index(drop=True)
+        every_keys = every.map({v: brand_key(v) for v in pd.unique(every)})
+        first_spelling = keys.map(every.groupby(every_keys, sort=False).first())
+    else:
+        first_spelling = raw.groupby(keys, sort=False).transform("first") if len(out) else raw
     brand = keys.map({k: v[2] for k, v in found.items()})
     out["brand"] = brand.where(out["side"] != "unmapped", first_spelling)
     out["entity"] = out["advertiser"].where(out["side"] != "unmapped", first_spelling)

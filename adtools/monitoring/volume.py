@@ -8,7 +8,9 @@ remainder, so the shares of a month sum to exactly 1 over every advertiser,
 """
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
@@ -20,7 +22,7 @@ from ..reconcile.sizes import parse_size
 from .brands import OTHER
 
 __all__ = [
-    "SHARE_PLACES", "PARTS", "MonitoringMonth", "month_add", "months_back", "shares", "change", "monitoring_month",
+    "SHARE_PLACES", "PARTS", "MonitoringMonth", "month_add", "months_back", "months_read", "shares", "change", "monitoring_month",
 ]
 
 SHARE_PLACES = 4
@@ -39,6 +41,13 @@ def month_add(month: str, n: int) -> str:
         raise InputError(f"月份无效 / Not a month: {month!r}. Fix: write it YYYY-MM, e.g. 2026-10.") from None
     k = y * 12 + (m - 1) + n
     return f"{k // 12:04d}-{k % 12 + 1:02d}"
+
+
+def months_read(month: str) -> tuple[date, date]:
+    """The first and last day of the clippings `monitoring_month` reads: the month a year before to the month."""
+    y0, m0 = (int(x) for x in month_add(month, -12).split("-"))
+    y1, m1 = (int(x) for x in month_add(month, 0).split("-"))
+    return date(y0, m0, 1), date(y1, m1, monthrange(y1, m1)[1])
 
 
 def months_back(month: str, n: int) -> list[str]:

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..money import fmt_money, from_fen
-from ..monitoring import OTHER, PARTS, MonitoringMonth, brand_map, classify, month_add, monitoring_month
+from ..monitoring import (OTHER, PARTS, MonitoringMonth, brand_map, classify, month_add, monitoring_month,
+                          months_read)
 from ..monitoring.brands import unmapped as unmapped_of
 from ._charts import chart, data_table
 from ._text import file_part
@@ -333,7 +334,9 @@ def build_monitoring(cfg: "Config", ledger: "Ledger", month: str, *, part: str |
     if part is not None and part not in PARTS:
         raise InputError(f"没有这个部分 / No part {part!r}. Fix: use one of {', '.join(PARTS)}.")
     bmap = brand_map(cfg, frames.rows(ledger, "brand_aliases"))
-    clips = classify(frames.rows(ledger, "monitoring"), bmap)
+    # the clippings of the months the report shows (the month, the 11 before it, the same month a year ago)
+    clips = classify(frames.rows(ledger, "monitoring", period={"date": months_read(month)}), bmap,
+                     spellings=frames.rows(ledger, "monitoring", fields=("advertiser",))["advertiser"])
     this = clips[clips["month"] == month]
     m = monitoring_month(clips, month, client=bmap.client, competitors=bmap.competitors, unmapped=unmapped_of(this),
                          top_n=cfg.monitoring.top_advertisers, notes=bmap.notes)

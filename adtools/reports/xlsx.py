@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -58,18 +59,30 @@ _MAX_ROW_POINTS = 409  # Excel's tallest row
 _TOKENS = re.compile(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+|\s+")
 
 
+_WIDE = re.compile("[\u2e80-\U0010ffff]")  # a character above U+2E7F: CJK, full-width
+
+
 def _shown(text: str) -> int:
     """Columns a text takes on one line: a CJK or full-width character takes two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    return len(text) if text.isascii() else len(text) + len(_WIDE.findall(text))
 
 
 def text_lines(text: Any, width: float) -> int:
     """Lines a text wraps to in a column `width` characters wide (words kept whole where they fit)."""
     if text is None or text == "":
         return 1
+    text = str(text)
     room = max(width - 1, 1)
+    if "\n" not in text and _shown(text) <= room:
+        return 1  # the whole text fits on one line (what the word-by-word count below finds, without it)
+    return _wrapped_lines(text, room)
+
+
+@lru_cache(maxsize=4096)
+def _wrapped_lines(text: str, room: float) -> int:
+    """`text_lines` of a text that may wrap: words laid out one by one (memoised: a column repeats its texts)."""
     total = 0
-    for paragraph in str(text).split("\n"):
+    for paragraph in text.split("\n"):
         lines, used = 1, 0
         for token in _TOKENS.findall(paragraph):
             size = _shown(token)
@@ -146,7 +159,9 @@ class ReportWorkbook:
     def write(self, ws, row: int, col: int, value: Any, kind: str = "text", fmt=None) -> None:
         """Write one value safely: text as a string (never a formula), money/dates typed."""
         fmt = fmt if fmt is not None else self.kind_fmt(kind)
-        if value is None or (not isinstance(value, str) and _isna(value)):
+        if type(value) is str:  # the commonest cell first
+            ws.write_string(row, col, value, fmt)
+        elif value is None or (not isinstance(value, str) and _isna(value)):
             ws.write_blank(row, col, None, fmt)
         elif isinstance(value, bool):
             ws.write_boolean(row, col, value, fmt)
@@ -209,19 +224,27 @@ class ReportWorkbook:
         heads = max(text_lines(col.header, col.width) for col in columns) if columns else 1
         ws.set_row(header_row, max(45, row_points(heads)))  # room for 中文 + a wrapped English line at least
         n = 0
+        # the formats of a row, per distinct row highlight, made in the order the cells first need them
+        row_fmts: dict[tuple, list[Any]] = {}
+        texts = [col.kind == "text" for col in columns]
         for i, data in enumerate(rows):
             extra = (row_formats[i] if row_formats is not None and i < len(row_formats) else None) or {}
+            key = tuple(sorted(extra.items()))
+            fmts = row_fmts.get(key)
+            if fmts is None:
+                fmts = row_fmts[key] = [
+                    self.kind_fmt(col.kind, **{**extra, "valign": "top", **({"text_wrap": True} if text else {})})
+                    for col, text in zip(columns, texts)
+                ]
             tall = 1
+            r = header_row + 1 + i
             for c, col in enumerate(columns):
                 value = data.get(col.key)
-                props = {**extra, "valign": "top"}
-                if col.kind == "text":
-                    props["text_wrap"] = True
-                    if isinstance(value, str):
-                        tall = max(tall, text_lines(value, col.width))
-                self.write(ws, header_row + 1 + i, c, value, col.kind, self.kind_fmt(col.kind, **props))
+                if texts[c] and isinstance(value, str):
+                    tall = max(tall, text_lines(value, col.width))
+                self.write(ws, r, c, value, col.kind, fmts[c])
             if tall > 1:
-                ws.set_row(header_row + 1 + i, row_points(tall))
+                ws.set_row(r, row_points(tall))
             n += 1
         last = header_row + max(n, 1)
         if excel_table and columns:

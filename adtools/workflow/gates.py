@@ -67,6 +67,19 @@ def gate_violations(
     as_of = _as_of(as_of)
     versions = _sign_off_versions(sign_offs)
     siblings = _campaign_jobs(work_orders)
+    others: dict[tuple[str, str], tuple[str, ...]] = {}  # (job, doc) -> the job's siblings with versions of doc
+
+    def gap_of(job: str, doc: str, done: date) -> str | None:
+        """The job's own gap, unless a sibling's version in force on `done` was approved by then."""
+        gap = _approval_gap(versions.get((job, doc)), doc, done)
+        if gap is None:
+            return None
+        if (job, doc) not in others:
+            others[job, doc] = tuple(j for j in siblings.get(job, (job,))[1:] if (j, doc) in versions)
+        if any(_approval_gap(versions[j, doc], doc, done) is None for j in others[job, doc]):
+            return None
+        return gap
+
     rows = []
     for rec in _records(progress, ("job_no", "stage", "done_on", "owner"), cells=("stage",)):
         stage = _text(rec.get("stage"))
@@ -77,8 +90,7 @@ def gate_violations(
             continue
         missing, detail = [], []
         for doc in needs:
-            gaps = [_approval_gap(versions.get((j, doc)), doc, done) for j in siblings.get(job, (job,))]
-            gap = None if None in gaps else gaps[0]
+            gap = gap_of(job, doc, done)
             if gap is not None:
                 missing.append(doc)
                 detail.append(gap)
