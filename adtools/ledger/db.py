@@ -230,6 +230,8 @@ def _text_as_data(conn, cursor, statement, parameters, context, executemany):  #
 
     The driver would raise UnicodeEncodeError, and one such name stopped a whole ingest.
     """
+    if context is not None and context.execution_options.get("adtools_text_checked"):
+        return statement, parameters  # values known to be valid Unicode (cells of a workbook)
     if _storable(parameters):  # one pass that builds nothing; the bulk inserts of an ingest bind millions of values
         return statement, parameters
     return statement, _safe_params(parameters)

@@ -316,6 +316,7 @@ class _Pending:
     result: FormResult | None = None
     extra: list[Finding] = field(default_factory=list)  # findings of the ingest itself (a conflict)
     conflict_with: list[str] = field(default_factory=list)
+    archived: str | None = None  # its archive copy, made (unsynced) while the other files were still being read
 
 
 class _Scan:
@@ -507,8 +508,16 @@ class _Scan:
         jobs = frozenset(known) if known is not None else None
         tasks = [Task(i, p.src.path, jobs) for i, p in enumerate(todo)]
         for n, (i, result) in enumerate(check_files(self.cfg, tasks), 1):
-            todo[i].result = result
-            self.progress("validate", n, len(todo), _key(todo[i].src.path))
+            p = todo[i]
+            p.result = result
+            self.progress("validate", n, len(todo), _key(p.src.path))
+            if p.archived is None and self._storable(p):
+                # the copy is made now, while the workers read the other files (this process would wait
+                # idle); it is made durable and named by the ledger only when its batch is stored
+                try:
+                    p.archived = archive_copy(self.cfg, p.src, sync=False)
+                except FileError:
+                    pass  # tried again when its batch is stored, where a failure is that file's outcome
 
     def _find_conflicts(self, pending: list[_Pending]) -> None:
         groups: dict[tuple[str, str], list[_Pending]] = {}
@@ -620,7 +629,7 @@ class _Scan:
         ready: list[tuple[_Pending, str]] = []
         for n, p in enumerate(batch, offset + 1):
             self.progress("store", n, total, _key(p.src.path))
-            rel = self._guarded(p, self._copy)
+            rel = p.archived or self._guarded(p, self._copy)
             if rel is not None:
                 ready.append((p, rel))
         if not ready:

@@ -792,7 +792,10 @@ def _insert_records_many(conn: Connection, docs: Sequence[tuple[Form, int, FormR
         by_table.setdefault(form.form_id, []).extend(_record_rows(form, doc_id, result, tz))
     for form_id, batch in by_table.items():
         keys = set().union(*batch)  # every dict carries every column, so one executemany inserts them all
-        conn.execute(form_table(form_id).insert(), [{k: b.get(k) for k in keys} for b in batch])
+        # cell values are read from XML: valid Unicode, nothing for the bind hook to escape (it would check
+        # every one of the batch's values)
+        conn.execute(form_table(form_id).insert().execution_options(adtools_text_checked=True),
+                     [{k: b.get(k) for k in keys} for b in batch])
 
 
 def _record_rows(form: Form, doc_id: int, result: FormResult, tz) -> list[dict[str, Any]]:  # noqa: ANN001

@@ -196,19 +196,24 @@ def check_files(cfg: "Config", tasks: Sequence[Task]) -> Iterator[tuple[int, "Fo
     queue = list(reversed(tasks))
     workers = [_Worker(ctx, cfg) for _ in range(n_workers)]
     finished = 0
+
+    def hand_out() -> None:
+        for w in workers:  # work for every idle, ready worker
+            if w.ready and w.task is None and queue:
+                try:
+                    w.give(queue.pop())
+                except (OSError, ValueError):  # it died between tasks: the task goes back; its end is seen next
+                    queue.append(w.task)
+                    w.task = None
+
     try:
         while finished < len(tasks):
-            for w in workers:  # hand out work to every idle, ready worker
-                if w.ready and w.task is None and queue:
-                    try:
-                        w.give(queue.pop())
-                    except (OSError, ValueError):  # it died between tasks: the task goes back, the worker is replaced
-                        queue.append(w.task)
-                        w.task = None
+            hand_out()
             now = time.monotonic()
             deadlines = [w.deadline(limit) for w in workers if w.deadline(limit) is not None]
             ready = wait([w.conn for w in workers] + [w.proc.sentinel for w in workers],
                          timeout=max(0.0, min(deadlines) - now) if deadlines else None)
+            outcomes: list[tuple[int, FormResult]] = []
             for i, w in enumerate(list(workers)):
                 outcome: tuple[int, FormResult] | None = None
                 replace_it = False
@@ -245,8 +250,11 @@ def check_files(cfg: "Config", tasks: Sequence[Task]) -> Iterator[tuple[int, "Fo
                     w.task = None
                     workers[i] = _Worker(ctx, cfg)
                 if outcome is not None:
-                    finished += 1
-                    yield outcome
+                    outcomes.append(outcome)
+            hand_out()  # the workers go on reading while the caller handles these results
+            for outcome in outcomes:
+                finished += 1
+                yield outcome
     finally:
         for w in workers:
             w.stop(kill=w.task is not None)
