@@ -129,3 +129,62 @@ def test_spawned_workers_as_on_windows_read_the_same(tmp_path, monkeypatch):
         assert spawned[i].ok == forked[i].ok and spawned[i].document_key == forked[i].document_key
         assert [f.rule for f in spawned[i].findings] == [f.rule for f in forked[i].findings]
     assert spawned[0].ok and not spawned[2].ok
+
+
+_HANGING_INGEST = """
+import sys, time
+from pathlib import Path
+from adtools.config import load_config
+from adtools.forms import validate as validate_mod
+from adtools.ledger.ingest import ingest
+
+def hang(path, *a, **kw):
+    import os
+    Path(sys.argv[2]).write_text(str(os.getpid()), encoding="utf-8")
+    time.sleep(3600)
+
+validate_mod.validate_file = hang  # the forked worker runs this
+ingest(load_config(sys.argv[1]))
+"""
+
+
+def test_a_killed_ingest_takes_its_workers_with_it(tmp_path):
+    """A worker left reading after its ingest died would hold its memory (and the ingest's open files) for up to
+    [intake] file_seconds: it dies with the ingest."""
+    import signal
+    import subprocess
+
+    from tests._ledger_support import write_config_file
+    from adtools.config import load_config
+
+    cfg_path = write_config_file(tmp_path)
+    cfg = load_config(cfg_path)
+    write_timesheet(cfg, "a.xlsx")
+    marker = tmp_path / "reading"
+    script = tmp_path / "hanging_ingest.py"
+    script.write_text(_HANGING_INGEST, encoding="utf-8")
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen([sys.executable, str(script), str(cfg_path), str(marker)], env=env, cwd=repo)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "the worker never started reading"
+        time.sleep(0.05)
+    worker = int(marker.read_text(encoding="utf-8"))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    gone = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < gone:
+        time.sleep(0.05)
+    if _alive(worker):
+        os.kill(worker, signal.SIGKILL)
+        pytest.fail("the worker outlived its killed ingest")
+    assert ingest(cfg, now=NOW).ingested == 1  # the next run finishes the work
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split()[2] != "Z"  # a zombie has ended
+    except OSError:
+        return False

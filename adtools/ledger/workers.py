@@ -113,10 +113,33 @@ def _limit_memory(mb: int) -> None:
         log.warning("memory limit not set: %s", exc)
 
 
-def _serve(conn: Connection, cfg: "Config") -> None:
+def _die_with_parent() -> None:
+    """Linux: this worker is killed when the ingest dies.
+
+    Otherwise a worker left reading a slow file after its ingest was killed would go on
+    for up to `[intake] file_seconds`, holding its memory and the open files it shares
+    with the ingest.  Elsewhere a worker ends when it asks for its next file (its pipe
+    is closed).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError) as exc:  # pragma: no cover - a libc without prctl
+        log.warning("worker not tied to its ingest: %s", exc)
+
+
+def _serve(conn: Connection, cfg: "Config", parent: int | None = None) -> None:
     """A worker: read and check the files it is sent, one at a time, until told to stop."""
     from ..forms import validate as validate_mod  # a module, so that tests can replace validate_file
 
+    _die_with_parent()
+    if parent is not None and os.getppid() != parent:  # the ingest died before the tie was made
+        return
     _limit_memory(cfg.intake.file_memory_mb)
     conn.send(("ready", None, None))
     while True:
@@ -151,7 +174,7 @@ def _context() -> mp.context.BaseContext:
 class _Worker:
     def __init__(self, ctx: mp.context.BaseContext, cfg: "Config"):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, cfg), daemon=True, name="adtools-reader")
+        self.proc = ctx.Process(target=_serve, args=(child, cfg, os.getpid()), daemon=True, name="adtools-reader")
         self.proc.start()
         child.close()
         self.task: Task | None = None
