@@ -57,9 +57,7 @@ def _build(root: Path) -> Path:
 
 def _copy(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, copy_function=shutil.copy2)  # modified times kept: the stored version stays unchanged
-    text = (dst / "config.toml").read_text(encoding="utf-8")
-    (dst / "config.toml").write_text(text, encoding="utf-8")
-    return dst / "config.toml"
+    return dst / "config.toml"  # its paths are relative: the copy is a workspace of its own
 
 
 def _snapshot(cfg) -> dict:

@@ -344,13 +344,8 @@ class Ledger:
             row = conn.execute(select(documents).where(documents.c.id == document_id)).first()
         return _doc(row) if row else None
 
-    def documents_with_sha(self, sha256: str) -> list[DocumentVersion]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(documents).where(documents.c.sha256 == sha256).order_by(documents.c.id))
-            return [_doc(r) for r in rows]
-
     def documents_with_shas(self, shas: set[str]) -> dict[str, list[DocumentVersion]]:
-        """`documents_with_sha` for many contents at once (one query per 500)."""
+        """Every version holding each of these contents (sha256), oldest first; one query per 500."""
         out: dict[str, list[DocumentVersion]] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(shas)):
@@ -518,7 +513,7 @@ class Ledger:
                     doc_id = existing
                     conn.execute(update(documents).where(documents.c.id == doc_id).values(reason=reason))
                 else:
-                    version = _next_version(conn, form_id, key) if key is not None else None
+                    version = _versions_of(conn, {(form_id, key)})[1].get((form_id, key), 0) + 1 if key is not None else None
                     values = _doc_values(result, source, now, run_id) if result is not None else _bare_doc_values(source, now, run_id)
                     values.update(
                         form_id=form_id,
@@ -706,13 +701,6 @@ class Ledger:
 
 
 # --------------------------------------------------------------------------- helpers
-def _next_version(conn: Connection, form_id: str | None, key: str | None) -> int:
-    n = conn.execute(
-        select(func.max(documents.c.version)).where(documents.c.form_id == form_id, documents.c.document_key == key)
-    ).scalar()
-    return (n or 0) + 1
-
-
 def _bare_doc_values(source: SourceFile, now: datetime, run_id: int | None) -> dict[str, Any]:
     return {
         "source_path": str(source.path),

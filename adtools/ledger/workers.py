@@ -133,12 +133,19 @@ def _die_with_parent() -> None:
         log.warning("worker not tied to its ingest: %s", exc)
 
 
-def _serve(conn: Connection, cfg: "Config", parent: int | None = None) -> None:
+def _refused(path: Path, finding: Finding) -> "FormResult":
+    """The result of a file refused by what happened while reading it (one finding, nothing read)."""
+    from ..forms.schema import FormResult
+
+    return FormResult(path=path, findings=[finding])
+
+
+def _serve(conn: Connection, cfg: "Config", parent: int) -> None:
     """A worker: read and check the files it is sent, one at a time, until told to stop."""
     from ..forms import validate as validate_mod  # a module, so that tests can replace validate_file
 
     _die_with_parent()
-    if parent is not None and os.getppid() != parent:  # the ingest died before the tie was made
+    if os.getppid() != parent:  # the ingest died before the tie was made
         return
     _limit_memory(cfg.intake.file_memory_mb)
     conn.send(("ready", None, None))
@@ -152,16 +159,12 @@ def _serve(conn: Connection, cfg: "Config", parent: int | None = None) -> None:
         try:
             result = validate_mod.validate_file(task.path, cfg, known_jobs=task.known_jobs)
         except BaseException as exc:  # noqa: BLE001 - a bug of ours on one file (or MemoryError) is that file's finding
-            from ..forms.schema import FormResult
-
             log.exception("validating %s failed", display_name(task.path))
-            result = FormResult(path=task.path, findings=[failure_finding(task.path, "validate", exc)])
+            result = _refused(task.path, failure_finding(task.path, "validate", exc))
         try:
             conn.send(("done", task.index, result))
         except Exception as exc:  # noqa: BLE001 - a result that cannot be sent back is that file's finding
-            from ..forms.schema import FormResult
-
-            conn.send(("done", task.index, FormResult(path=task.path, findings=[failure_finding(task.path, "send", exc)])))
+            conn.send(("done", task.index, _refused(task.path, failure_finding(task.path, "send", exc))))
 
 
 # --------------------------------------------------------------------------- the ingest side
@@ -208,8 +211,6 @@ class _Worker:
 
 def check_files(cfg: "Config", tasks: Sequence[Task]) -> Iterator[tuple[int, "FormResult"]]:
     """(task index, FormResult) for every task, in the order they finish (exactly one each); see the module docstring."""
-    from ..forms.schema import FormResult
-
     if not tasks:
         return
     want = cfg.intake.workers or os.cpu_count() or 1
@@ -247,8 +248,7 @@ def check_files(cfg: "Config", tasks: Sequence[Task]) -> Iterator[tuple[int, "Fo
                         replace_it = True
                         if w.task is not None:
                             w.proc.join(timeout=5)
-                            outcome = (w.task.index, FormResult(path=w.task.path,
-                                                                findings=[_crash_finding(w.task.path, w.proc.exitcode)]))
+                            outcome = (w.task.index, _refused(w.task.path, _crash_finding(w.task.path, w.proc.exitcode)))
                     else:
                         if kind == "ready":
                             w.ready, w.since = True, time.monotonic()
@@ -258,14 +258,12 @@ def check_files(cfg: "Config", tasks: Sequence[Task]) -> Iterator[tuple[int, "Fo
                 elif w.proc.sentinel in ready and not w.proc.is_alive():
                     replace_it = True
                     if w.task is not None:
-                        outcome = (w.task.index, FormResult(path=w.task.path,
-                                                            findings=[_crash_finding(w.task.path, w.proc.exitcode)]))
+                        outcome = (w.task.index, _refused(w.task.path, _crash_finding(w.task.path, w.proc.exitcode)))
                 elif (due := w.deadline(limit)) is not None and time.monotonic() >= due:
                     replace_it = True
                     if w.task is not None:
                         log.warning("%s: reading took longer than %ss; stopped", display_name(w.task.path), limit)
-                        outcome = (w.task.index, FormResult(path=w.task.path,
-                                                            findings=[_time_finding(w.task.path, cfg.intake.file_seconds)]))
+                        outcome = (w.task.index, _refused(w.task.path, _time_finding(w.task.path, cfg.intake.file_seconds)))
                     elif not w.ready:
                         raise RuntimeError("a reader process did not start")
                 if replace_it:
