@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from sqlalchemy import bindparam, func, inspect, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine, Row
@@ -225,31 +225,49 @@ def _state(row: Row) -> FileState:
     return FileState(**{k: m[k] for k in FileState.__dataclass_fields__})
 
 
+def _db_datetime(value: Any, tz) -> Any:  # noqa: ANN001
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=tz)
+    return value
+
+
+def _db_date(value: Any, tz) -> Any:  # noqa: ANN001
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _db_decimal(value: Any, tz) -> Any:  # noqa: ANN001
+    return Decimal(value) if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else value
+
+
+def _db_int(value: Any, tz) -> Any:  # noqa: ANN001
+    return int(value) if isinstance(value, Decimal) and value == value.to_integral_value() else value
+
+
+def _db_same(value: Any, tz) -> Any:  # noqa: ANN001
+    return value
+
+
+# how a parsed workbook value of each field type becomes what its ledger column expects
+_TO_DB: dict[str, Callable[[Any, Any], Any]] = {
+    "datetime": _db_datetime,
+    "date": _db_date,
+    "decimal": _db_decimal,
+    "money": _db_decimal,
+    "int": _db_int,
+    "bool": lambda value, tz: bool(value),
+    "text": lambda value, tz: str(value),
+    "enum": lambda value, tz: str(value),
+    "month": lambda value, tz: str(value),
+}
+
+
 def to_db_value(field_type: str, value: Any, tz) -> Any:  # noqa: ANN001
     """A parsed workbook value as its ledger column expects it (naive date-times are local time in `tz`)."""
     if value is None or value == "":
         return None
-    if field_type == "datetime":
-        if isinstance(value, datetime):
-            return value if value.tzinfo is not None else value.replace(tzinfo=tz)
-        if isinstance(value, date):
-            return datetime(value.year, value.month, value.day, tzinfo=tz)
-    elif field_type == "date":
-        if isinstance(value, datetime):
-            return value.date()
-        return value
-    elif field_type in ("decimal", "money"):
-        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-            return Decimal(value)
-    elif field_type == "int":
-        if isinstance(value, Decimal) and value == value.to_integral_value():
-            return int(value)
-        return value
-    elif field_type == "bool":
-        return bool(value)
-    elif field_type in ("text", "enum", "month"):
-        return str(value)
-    return value
+    return _TO_DB.get(field_type, _db_same)(value, tz)
 
 
 def ledger_lock_path(cfg: Config) -> Path | None:
@@ -774,28 +792,92 @@ def _insert_returning_ids(conn: Connection, rows_: list[dict[str, Any]]) -> list
 
 
 def _insert_records_many(conn: Connection, docs: Sequence[tuple[Form, int, FormResult]], tz) -> None:  # noqa: ANN001
-    """Every record of these documents, one executemany per form table."""
-    by_table: dict[str, list[dict[str, Any]]] = {}
-    for form, doc_id, result in docs:
-        by_table.setdefault(form.form_id, []).extend(_record_rows(form, doc_id, result, tz))
-    for form_id, batch in by_table.items():
-        keys = set().union(*batch)  # every dict carries every column, so one executemany inserts them all
-        # cell values are read from XML: valid Unicode, nothing for the bind hook to escape (it would check
-        # every one of the batch's values)
-        conn.execute(form_table(form_id).insert().execution_options(adtools_text_checked=True),
-                     [{k: b.get(k) for k in keys} for b in batch])
+    """Every record of these documents, one executemany per form table.
+
+    The rows go to the driver as it takes them, each value converted once by its field's
+    `to_db_value` and its column type's own bind processor: SQLAlchemy would otherwise
+    build a dict per row and process every parameter again (most of a batch's time).
+    """
+    by_form: dict[str, list[tuple[Form, int, FormResult]]] = {}
+    for doc in docs:
+        by_form.setdefault(doc[0].form_id, []).append(doc)
+    for form_id, form_docs in by_form.items():
+        plan = _RowPlan.of(form_docs[0][0], conn.dialect)
+        rows_: list[Any] = []
+        for form, doc_id, result in form_docs:
+            rows_.extend(plan.rows(form, doc_id, result, tz))
+        # cell values are read from XML: valid Unicode, nothing for the bind hook to escape
+        conn.exec_driver_sql(plan.sql, rows_ if plan.positional else [dict(zip(plan.names, r)) for r in rows_],
+                             execution_options={"adtools_text_checked": True})
 
 
-def _record_rows(form: Form, doc_id: int, result: FormResult, tz) -> list[dict[str, Any]]:  # noqa: ANN001
-    sheet = result.sheet or form.sheet_name
-    head = _record_values(form.header, result.header, tz)
-    batch = [{"_document_id": doc_id, "_line": 0, "_sheet": sheet, "_row": None, **head}]
-    for i, rec in enumerate(result.rows, 1):
-        batch.append(
-            {"_document_id": doc_id, "_line": i, "_sheet": sheet, "_row": rec.row, **head,
-             **_record_values(form.columns, rec, tz)}
-        )
-    return batch
+class _RowPlan:
+    """How one form's records become the driver's rows: the INSERT, and a converter per column."""
+
+    _cache: dict[tuple[str, str, str], "_RowPlan"] = {}
+
+    @classmethod
+    def of(cls, form: Form, dialect) -> "_RowPlan":  # noqa: ANN001
+        key = (form.form_id, dialect.name, dialect.paramstyle)
+        plan = cls._cache.get(key)
+        if plan is None:
+            plan = cls._cache[key] = cls(form, dialect)
+        return plan
+
+    def __init__(self, form: Form, dialect) -> None:  # noqa: ANN001
+        table = form_table(form.form_id)
+        self.head_fields = list(form.header)
+        self.row_fields = list(form.columns)
+        fields_ = (*self.head_fields, *self.row_fields)
+        # a row is laid out as the table's columns are: the four of the line, every value, every cell
+        names = ["_document_id", "_line", "_sheet", "_row", *(f.key for f in fields_),
+                 *(cell_column(f.key) for f in fields_)]
+        compiled = table.insert().compile(dialect=dialect, column_keys=names)
+        self.sql = compiled.string
+        self.positional = bool(dialect.positional)
+        # the order the statement takes its parameters in (positional drivers), else their names
+        self.names = list(compiled.positiontup) if self.positional else [compiled.binds[n].key for n in names]
+        by_name = {n: i for i, n in enumerate(names)}
+        order = [by_name[n] for n in self.names] if self.positional else list(range(len(names)))
+        self.order = None if order == list(range(len(names))) else order
+        self.value_binds = [table.c[f.key].type.dialect_impl(dialect).bind_processor(dialect) for f in fields_]
+        self.cell_binds = [table.c[cell_column(f.key)].type.dialect_impl(dialect).bind_processor(dialect)
+                           for f in fields_]
+
+    def _values(self, fields_: Sequence[Field], rec: Record | None, tz, base: int) -> tuple[list[Any], list[Any]]:  # noqa: ANN001
+        """The fields' values and cell addresses, as the driver takes them (`base`: the first field's index)."""
+        vals: list[Any] = []
+        addrs: list[Any] = []
+        values = rec.values if rec is not None else {}
+        cells = rec.cells if rec is not None else {}
+        value_binds, cell_binds = self.value_binds, self.cell_binds
+        for j, f in enumerate(fields_, base):
+            value, cell = values.get(f.key), cells.get(f.key) or None
+            if value is None or value == "":
+                value = None
+            else:
+                value = _TO_DB.get(f.type, _db_same)(value, tz)
+                if (bind := value_binds[j]) is not None:
+                    value = bind(value)
+            if cell is not None and (bind := cell_binds[j]) is not None:
+                cell = bind(cell)
+            vals.append(value)
+            addrs.append(cell)
+        return vals, addrs
+
+    def rows(self, form: Form, doc_id: int, result: FormResult, tz) -> list[tuple[Any, ...]]:  # noqa: ANN001
+        """The driver's rows of one document: its header (line 0), then each table row with the header's values."""
+        sheet = result.sheet or form.sheet_name
+        head, head_cells = self._values(self.head_fields, result.header, tz, 0)
+        n_head, blank = len(self.head_fields), [None] * len(self.row_fields)
+        out = [(doc_id, 0, sheet, None, *head, *blank, *head_cells, *blank)]
+        for i, rec in enumerate(result.rows, 1):
+            vals, addrs = self._values(self.row_fields, rec, tz, n_head)
+            out.append((doc_id, i, sheet, rec.row, *head, *vals, *head_cells, *addrs))
+        if self.order is None:
+            return out
+        order = self.order
+        return [tuple(r[j] for j in order) for r in out]
 
 
 def _insert_findings(conn: Connection, doc_id: int, items: Sequence[Finding]) -> None:
