@@ -113,9 +113,13 @@ def _bookings(media_schedule: pd.DataFrame | None) -> list[dict[str, Any]]:
     """
     from .reconcile.matching import current_schedule
 
-    out = [{**r, "_date": _date(r["date"]), "_job": _text(r.get("job_no"))}
-           for r in _records(current_schedule(media_schedule))
-           if _text(r.get("status")) == "booked" and _date(r.get("date")) is not None]
+    current = current_schedule(media_schedule)
+    if current.empty:
+        return []
+    # only the booked rows with a run date become dicts (the same tests, per column, before the conversion)
+    current = current[current["status"].map(_text).eq("booked").to_numpy()
+                      & current["date"].map(lambda v: _date(v) is not None).to_numpy(dtype=bool)]
+    out = [{**r, "_date": _date(r["date"]), "_job": _text(r.get("job_no"))} for r in _records(current)]
     return sorted(out, key=lambda r: (r["_date"], _text(r.get("media")) or "", _text(r.get("booking_ref")) or ""))
 
 
@@ -202,7 +206,10 @@ def _match_clippings(bookings: list[dict[str, Any]], monitoring: pd.DataFrame | 
     ran = ins[ins["clipping"].notna()]
     if ran.empty:
         return {}
-    clips = _records(monitoring)
+    # only the clippings a match names become dicts: those whose reference is among the matched ones
+    wanted = {_text(v) for v in ran["clipping_ref"]}
+    clips = _records(monitoring[monitoring["clipping_ref"].map(_text).isin(wanted).to_numpy(dtype=bool)]
+                     if "clipping_ref" in monitoring.columns and None not in wanted else monitoring)
     by_ref = {}
     for c in clips:
         by_ref.setdefault((_text(c.get("clipping_ref")), _date(c.get("date")), _norm(c.get("media"))), c)
@@ -233,10 +240,13 @@ def expired_in_use(
     if not rights or not bookings:
         return []
     proof = (match_clippings or _match_clippings)(bookings, monitoring, cfg)
+    by_job: dict[Any, list[tuple[int, dict[str, Any]]]] = {}  # each right looks only at its own job's bookings
+    for i, b in enumerate(bookings):
+        by_job.setdefault(b["_job"], []).append((i, b))
     out = []
     for r in rights:
-        for i, b in enumerate(bookings):
-            if b["_job"] != r["_job"] or b["_date"] <= r["_end"]:
+        for i, b in by_job.get(r["_job"], ()):
+            if b["_date"] <= r["_end"]:
                 continue
             clip = proof.get(i)
             out.append({
