@@ -214,10 +214,10 @@ def _match_clippings(bookings: list[dict[str, Any]], monitoring: pd.DataFrame | 
     for c in clips:
         by_ref.setdefault((_text(c.get("clipping_ref")), _date(c.get("date")), _norm(c.get("media"))), c)
     out: dict[int, dict[str, Any]] = {}
-    for row in ran.to_dict("records"):
-        i = int(row["_booking"])
-        key = (_text(row.get("clipping_ref")), _date(row.get("clipping_date")), _norm(bookings[i].get("media")))
-        out[i] = by_ref.get(key) or {"clipping_ref": row.get("clipping_ref"), "date": row.get("clipping_date")}
+    for booking, ref, day in zip(ran["_booking"].tolist(), ran["clipping_ref"].tolist(), ran["clipping_date"].tolist()):
+        i = int(booking)
+        key = (_text(ref), _date(day), _norm(bookings[i].get("media")))
+        out[i] = by_ref.get(key) or {"clipping_ref": ref, "date": day}
     return out
 
 
