@@ -7,20 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from adtools.cli import main
+from tests._cli_support import json_documents
 
 pytestmark = pytest.mark.dates  # the reports' default as-of day is the clock's (CI runs these again under faketime)
-
-
-def _documents(text: str) -> list:
-    """The JSON documents printed one after the other on stdout."""
-    decoder, docs, at = json.JSONDecoder(), [], 0
-    while at < len(text):
-        if text[at].isspace():
-            at += 1
-            continue
-        doc, at = decoder.raw_decode(text, at)
-        docs.append(doc)
-    return docs
 
 
 def test_chained_reports_are_each_the_report_its_own_command_builds(demo_built, tmp_path):
@@ -36,7 +25,7 @@ def test_chained_reports_are_each_the_report_its_own_command_builds(demo_built, 
                                    "archive", "--json", "--out", str(tmp_path / "chain_archive"),
                                    "fees", "--month", "2026-11", "--json", "--out", str(tmp_path / "chain_fees")])
     assert chained.exit_code == 0, chained.output
-    assert _documents(chained.stdout) == [alone["archive"], alone["fees"]]  # in the order given
+    assert json_documents(chained.stdout) == [alone["archive"], alone["fees"]]  # in the order given
     for key in ("archive", "fees"):
         (one,) = (tmp_path / f"alone_{key}").glob("*.xlsx")
         (other,) = (tmp_path / f"chain_{key}").glob("*.xlsx")

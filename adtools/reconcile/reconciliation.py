@@ -74,14 +74,16 @@ class Reconciliation:
                  "booked": _money(r["net_fen"]), "invoiced": _money(r["invoiced_fen"]),
                  "difference": _money(r["difference_fen"]), "clipping_ref": _text(r["clipping_ref"]),
                  "invoice_no": _text(r["invoice_no"])}
-                for r in self.insertions.to_dict("records")
+                for r in self.insertions[["campaign", "media", "date", "size", "booking_ref", "status", "net_fen",
+                                          "invoiced_fen", "difference_fen", "clipping_ref", "invoice_no"]].to_dict("records")
             ],
             "exceptions": [
                 {"type": r["type"], "campaign": _text(r["campaign"]), "media": _text(r["media"]), "date": _day(r["date"]),
                  "booking_ref": _text(r["booking_ref"]), "invoice_no": _text(r["invoice_no"]),
                  "booked": _money(r["booked_fen"]), "invoiced": _money(r["invoiced_fen"]),
                  "difference": _money(r["difference_fen"])}
-                for r in self.exceptions.to_dict("records")
+                for r in self.exceptions[["type", "campaign", "media", "date", "booking_ref", "invoice_no", "booked_fen",
+                                          "invoiced_fen", "difference_fen"]].to_dict("records")
             ],
             "ageing": [
                 {"counterparty": r["counterparty"], **{k: _money(r[k]) for k in keys}, "outstanding": _money(r["outstanding"])}

@@ -242,6 +242,8 @@ class ReportWorkbook:
         widths = [col.width for col in columns]
         col_kinds = [col.kind for col in columns]
         write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
+        write_datetime = ws.write_datetime
+        measured: list[dict[str, int]] = [{} for _ in columns]  # per column: text -> lines (a column repeats its texts)
         for i, data in enumerate(rows):
             extra = (row_formats[i] if row_formats is not None and i < len(row_formats) else None) or {}
             key = tuple(sorted(extra.items()))
@@ -253,20 +255,25 @@ class ReportWorkbook:
                 ]
             tall = 1
             r = header_row + 1 + i
-            for c, key, width, text, fmt in zip(positions, keys, widths, texts, fmts):
-                value = data.get(key)
+            for c, field, width, text, fmt in zip(positions, keys, widths, texts, fmts):
+                value = data.get(field)
                 kind = type(value)
                 # the commonest cells written straight away, the rest (blank floats, Timestamps,
-                # dates, bools, Decimal NaN, …) by `write`: the same calls it would make
+                # datetimes, bools, Decimal NaN, …) by `write`: the same calls it would make
                 if kind is str:
                     write_string(r, c, value, fmt)
                     if text:
-                        tall = max(tall, text_lines(value, width))
+                        lines = measured[c].get(value)
+                        if lines is None:
+                            lines = measured[c][value] = text_lines(value, width)
+                        tall = max(tall, lines)
                     continue
                 if value is None:
                     write_blank(r, c, None, fmt)
                 elif kind is int or (kind is float and value == value) or (kind is Decimal and value.is_finite()):
                     write_number(r, c, float(value) if kind is Decimal else value, fmt)
+                elif kind is date:
+                    write_datetime(r, c, datetime(value.year, value.month, value.day), fmt)
                 else:
                     if text and isinstance(value, str):
                         tall = max(tall, text_lines(value, width))
