@@ -28,6 +28,7 @@ clock I/O.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -235,9 +236,17 @@ def expired_in_use(
     matching clipping of the client's ad (`clipping_ref`, `ran` True) where the
     monitoring log has one.  Future insertions are listed too: booked, not yet run.
     """
-    rights = _rights(archive)
-    bookings = _bookings(media_schedule)
-    if not rights or not bookings:
+    return _expired_in_use(_rights(archive), lambda: _bookings(media_schedule), monitoring, cfg, match_clippings)
+
+
+def _expired_in_use(rights: list[dict[str, Any]], bookings_of: Callable[[], list[dict[str, Any]]],
+                    monitoring: pd.DataFrame | None, cfg: "Config",
+                    match_clippings: ClippingMatcher | None) -> list[dict[str, Any]]:
+    """`expired_in_use` of rights and bookings already read (`bookings_of()` only when there are rights)."""
+    if not rights:
+        return []
+    bookings = bookings_of()
+    if not bookings:
         return []
     proof = (match_clippings or _match_clippings)(bookings, monitoring, cfg)
     by_job: dict[Any, list[tuple[int, dict[str, Any]]]] = {}  # each right looks only at its own job's bookings
@@ -355,10 +364,17 @@ def outside_scope(
     `city` (another city), or `unread` for a scope with words that cannot be read:
     one row per such right, its insertions not judged.
     """
-    rights = [r for r in _rights(archive) if _text(r.get("scope"))]
+    return _outside_scope(_rights(archive), lambda: _bookings(media_schedule), media_schedule, monitoring, cfg)
+
+
+def _outside_scope(all_rights: list[dict[str, Any]], bookings_of: Callable[[], list[dict[str, Any]]],
+                   media_schedule: pd.DataFrame | None, monitoring: pd.DataFrame | None,
+                   cfg: "Config") -> list[dict[str, Any]]:
+    """`outside_scope` of rights and bookings already read (`bookings_of()` only when a right names a scope)."""
+    rights = [r for r in all_rights if _text(r.get("scope"))]
     if not rights:
         return []
-    bookings = _bookings(media_schedule)
+    bookings = bookings_of()
     cities = _cities_in_use(media_schedule, monitoring)
     out = []
     for r in rights:
@@ -531,16 +547,18 @@ def rights_summary(
     as_of = _as_of(as_of)
     cal = cal or WorkCalendar.from_config(cfg)
     copy = missing_client_copy(archive, cfg, cal, as_of)
+    rights = _rights(archive)
+    bookings_of = functools.cache(lambda: _bookings(media_schedule))  # read once for both concerns, when needed
     return RightsSummary(
         as_of=as_of,
         expiring=expiring_rights(archive, cfg, as_of),
-        expired_in_use=expired_in_use(archive, media_schedule, monitoring, cfg, match_clippings=match_clippings),
-        outside_scope=outside_scope(archive, media_schedule, monitoring, cfg),
+        expired_in_use=_expired_in_use(rights, bookings_of, monitoring, cfg, match_clippings),
+        outside_scope=_outside_scope(rights, bookings_of, media_schedule, monitoring, cfg),
         missing_archive=missing_archive(archive, sign_off, minutes, as_of),
         missing_client_copy=copy,
         alerts=rights_alerts(archive, cfg, as_of),
-        documents=len(_records(archive)),
-        rights=len(_rights(archive)),
+        documents=0 if archive is None else len(archive),
+        rights=len(rights),
         warnings=tuple(cal.warnings_for(min(r["signed_on"] for r in copy), as_of)) if copy else (),
     )
 

@@ -242,7 +242,7 @@ class ReportWorkbook:
         widths = [col.width for col in columns]
         col_kinds = [col.kind for col in columns]
         write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
-        write_datetime = ws.write_datetime
+        write_datetime, Timestamp = ws.write_datetime, pd.Timestamp
         measured: list[dict[str, int]] = [{} for _ in columns]  # per column: text -> lines (a column repeats its texts)
         for i, data in enumerate(rows):
             extra = (row_formats[i] if row_formats is not None and i < len(row_formats) else None) or {}
@@ -258,8 +258,8 @@ class ReportWorkbook:
             for c, field, width, text, fmt in zip(positions, keys, widths, texts, fmts):
                 value = data.get(field)
                 kind = type(value)
-                # the commonest cells written straight away, the rest (blank floats, Timestamps,
-                # datetimes, bools, Decimal NaN, …) by `write`: the same calls it would make
+                # the commonest cells written straight away, the rest (blank floats, NaT, datetimes,
+                # bools, Decimal NaN, …) by `write`: the same calls it would make
                 if kind is str:
                     write_string(r, c, value, fmt)
                     if text:
@@ -274,6 +274,8 @@ class ReportWorkbook:
                     write_number(r, c, float(value) if kind is Decimal else value, fmt)
                 elif kind is date:
                     write_datetime(r, c, datetime(value.year, value.month, value.day), fmt)
+                elif kind is Timestamp:
+                    write_datetime(r, c, value.to_pydatetime().replace(tzinfo=None), fmt)
                 else:
                     if text and isinstance(value, str):
                         tall = max(tall, text_lines(value, width))
