@@ -40,7 +40,7 @@ import pandas as pd
 from .calendar import WorkCalendar
 from .errors import InputError
 from .provenance import source
-from .reconcile.matching import normalise_name as _norm
+from .reconcile.matching import CLIPPING_FIELDS, normalise_name as _norm
 from .workflow._frames import _date, _int, _missing, _records
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,6 +61,7 @@ __all__ = [
     "missing_client_copy",
     "rights_summary",
     "rights_counts",
+    "MONITORING_FIELDS",
 ]
 
 RIGHTS_TYPES = ("model_release", "footage_licence")
@@ -72,6 +73,10 @@ REQUIRED_ARCHIVE: Mapping[str, tuple[str, ...]] = {
     "media_schedule": ("signed_media_plan",),
 }
 _MINUTES = "minutes"  # the archive's document type of minutes (and the sign-off document of the same name)
+
+#: the monitoring log's fields the rights concerns read (the match's, and the cities a scope may name): a caller
+#: may read only these (`frames.rows(ledger, "monitoring", fields=MONITORING_FIELDS)`)
+MONITORING_FIELDS: tuple[str, ...] = (*CLIPPING_FIELDS, "city")
 
 #: a clipping matcher: (booked insertions, the monitoring log's rows, config) -> {insertion index: clipping row}
 ClippingMatcher = Callable[[list[dict[str, Any]], "pd.DataFrame | None", "Config"], dict[int, dict[str, Any]]]

@@ -7,14 +7,14 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from ..fees import billed_to_date
+from ..fees.billed import TIMESHEET_FIELDS_BILLED, billed_to_date
 from ..money import fmt2, from_fen
 from .ageing import ageing, bucket_keys, client_bills, media_bills, pay_when_paid, vendor_bills
-from .matching import Matching, client_aliases, match
+from .matching import CLIPPING_FIELDS, Matching, client_aliases, match
 from .prepayment import campaign_jobs, payments_by_campaign, prepayment_statement
 from .status import exceptions, insertion_status
 
-__all__ = ["Reconciliation", "reconcile"]
+__all__ = ["Reconciliation", "reconcile", "FIELDS_READ"]
 
 
 def _money(value: Any) -> str | None:
@@ -90,6 +90,11 @@ class Reconciliation:
                 for r in self.ageing.to_dict("records")
             ],
         }
+
+
+#: form id -> the only fields `reconcile` reads of that form's frame (the largest forms; the others whole):
+#: a caller reads just these (`frames.rows(..., fields=...)`) and the reconciliation is the same
+FIELDS_READ: Mapping[str, tuple[str, ...]] = {"monitoring": CLIPPING_FIELDS, "timesheet": TIMESHEET_FIELDS_BILLED}
 
 
 def reconcile(

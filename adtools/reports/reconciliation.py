@@ -17,7 +17,8 @@ import pandas as pd
 
 from .. import clock
 from ..money import fmt_money, from_fen
-from ..reconcile import EXCEPTION_TYPES, STATUSES, Reconciliation, bucket_keys, bucket_labels, reconcile, waterfall
+from ..reconcile import (EXCEPTION_TYPES, FIELDS_READ, STATUSES, Reconciliation, bucket_keys, bucket_labels, reconcile,
+                         waterfall)
 from ._text import file_part
 from .base import ReportResult, report_subject
 from .html import Figure, figures_html, figures_text, html_document, paragraph, rows_html
@@ -446,7 +447,7 @@ def build_reconciliation(
     from ..ledger import frames
 
     as_of = as_of or clock.today(cfg.tz)
-    data = {form_id: frames.rows(ledger, form_id) for form_id in FORMS_READ}
+    data = {form_id: frames.rows(ledger, form_id, fields=FIELDS_READ.get(form_id)) for form_id in FORMS_READ}
     return render_reconciliation(cfg, reconcile(data, cfg, as_of, campaign=campaign), out_dir)
 
 
