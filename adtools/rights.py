@@ -28,6 +28,7 @@ clock I/O.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ import pandas as pd
 from .calendar import WorkCalendar
 from .errors import InputError
 from .provenance import source
-from .reconcile.matching import normalise_name as _norm
+from .reconcile.matching import CLIPPING_FIELDS, normalise_name as _norm
 from .workflow._frames import _date, _int, _missing, _records
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,6 +61,7 @@ __all__ = [
     "missing_client_copy",
     "rights_summary",
     "rights_counts",
+    "MONITORING_FIELDS",
 ]
 
 RIGHTS_TYPES = ("model_release", "footage_licence")
@@ -71,6 +73,10 @@ REQUIRED_ARCHIVE: Mapping[str, tuple[str, ...]] = {
     "media_schedule": ("signed_media_plan",),
 }
 _MINUTES = "minutes"  # the archive's document type of minutes (and the sign-off document of the same name)
+
+#: the monitoring log's fields the rights concerns read (the match's, and the cities a scope may name): a caller
+#: may read only these (`frames.rows(ledger, "monitoring", fields=MONITORING_FIELDS)`)
+MONITORING_FIELDS: tuple[str, ...] = (*CLIPPING_FIELDS, "city")
 
 #: a clipping matcher: (booked insertions, the monitoring log's rows, config) -> {insertion index: clipping row}
 ClippingMatcher = Callable[[list[dict[str, Any]], "pd.DataFrame | None", "Config"], dict[int, dict[str, Any]]]
@@ -113,9 +119,13 @@ def _bookings(media_schedule: pd.DataFrame | None) -> list[dict[str, Any]]:
     """
     from .reconcile.matching import current_schedule
 
-    out = [{**r, "_date": _date(r["date"]), "_job": _text(r.get("job_no"))}
-           for r in _records(current_schedule(media_schedule))
-           if _text(r.get("status")) == "booked" and _date(r.get("date")) is not None]
+    current = current_schedule(media_schedule)
+    if current.empty:
+        return []
+    # only the booked rows with a run date become dicts (the same tests, per column, before the conversion)
+    current = current[current["status"].map(_text).eq("booked").to_numpy()
+                      & current["date"].map(lambda v: _date(v) is not None).to_numpy(dtype=bool)]
+    out = [{**r, "_date": _date(r["date"]), "_job": _text(r.get("job_no"))} for r in _records(current)]
     return sorted(out, key=lambda r: (r["_date"], _text(r.get("media")) or "", _text(r.get("booking_ref")) or ""))
 
 
@@ -202,15 +212,18 @@ def _match_clippings(bookings: list[dict[str, Any]], monitoring: pd.DataFrame | 
     ran = ins[ins["clipping"].notna()]
     if ran.empty:
         return {}
-    clips = _records(monitoring)
+    # only the clippings a match names become dicts: those whose reference is among the matched ones
+    wanted = {_text(v) for v in ran["clipping_ref"]}
+    clips = _records(monitoring[monitoring["clipping_ref"].map(_text).isin(wanted).to_numpy(dtype=bool)]
+                     if "clipping_ref" in monitoring.columns and None not in wanted else monitoring)
     by_ref = {}
     for c in clips:
         by_ref.setdefault((_text(c.get("clipping_ref")), _date(c.get("date")), _norm(c.get("media"))), c)
     out: dict[int, dict[str, Any]] = {}
-    for row in ran.to_dict("records"):
-        i = int(row["_booking"])
-        key = (_text(row.get("clipping_ref")), _date(row.get("clipping_date")), _norm(bookings[i].get("media")))
-        out[i] = by_ref.get(key) or {"clipping_ref": row.get("clipping_ref"), "date": row.get("clipping_date")}
+    for booking, ref, day in zip(ran["_booking"].tolist(), ran["clipping_ref"].tolist(), ran["clipping_date"].tolist()):
+        i = int(booking)
+        key = (_text(ref), _date(day), _norm(bookings[i].get("media")))
+        out[i] = by_ref.get(key) or {"clipping_ref": ref, "date": day}
     return out
 
 
@@ -228,15 +241,26 @@ def expired_in_use(
     matching clipping of the client's ad (`clipping_ref`, `ran` True) where the
     monitoring log has one.  Future insertions are listed too: booked, not yet run.
     """
-    rights = _rights(archive)
-    bookings = _bookings(media_schedule)
-    if not rights or not bookings:
+    return _expired_in_use(_rights(archive), lambda: _bookings(media_schedule), monitoring, cfg, match_clippings)
+
+
+def _expired_in_use(rights: list[dict[str, Any]], bookings_of: Callable[[], list[dict[str, Any]]],
+                    monitoring: pd.DataFrame | None, cfg: "Config",
+                    match_clippings: ClippingMatcher | None) -> list[dict[str, Any]]:
+    """`expired_in_use` of rights and bookings already read (`bookings_of()` only when there are rights)."""
+    if not rights:
+        return []
+    bookings = bookings_of()
+    if not bookings:
         return []
     proof = (match_clippings or _match_clippings)(bookings, monitoring, cfg)
+    by_job: dict[Any, list[tuple[int, dict[str, Any]]]] = {}  # each right looks only at its own job's bookings
+    for i, b in enumerate(bookings):
+        by_job.setdefault(b["_job"], []).append((i, b))
     out = []
     for r in rights:
-        for i, b in enumerate(bookings):
-            if b["_job"] != r["_job"] or b["_date"] <= r["_end"]:
+        for i, b in by_job.get(r["_job"], ()):
+            if b["_date"] <= r["_end"]:
                 continue
             clip = proof.get(i)
             out.append({
@@ -345,10 +369,17 @@ def outside_scope(
     `city` (another city), or `unread` for a scope with words that cannot be read:
     one row per such right, its insertions not judged.
     """
-    rights = [r for r in _rights(archive) if _text(r.get("scope"))]
+    return _outside_scope(_rights(archive), lambda: _bookings(media_schedule), media_schedule, monitoring, cfg)
+
+
+def _outside_scope(all_rights: list[dict[str, Any]], bookings_of: Callable[[], list[dict[str, Any]]],
+                   media_schedule: pd.DataFrame | None, monitoring: pd.DataFrame | None,
+                   cfg: "Config") -> list[dict[str, Any]]:
+    """`outside_scope` of rights and bookings already read (`bookings_of()` only when a right names a scope)."""
+    rights = [r for r in all_rights if _text(r.get("scope"))]
     if not rights:
         return []
-    bookings = _bookings(media_schedule)
+    bookings = bookings_of()
     cities = _cities_in_use(media_schedule, monitoring)
     out = []
     for r in rights:
@@ -521,16 +552,18 @@ def rights_summary(
     as_of = _as_of(as_of)
     cal = cal or WorkCalendar.from_config(cfg)
     copy = missing_client_copy(archive, cfg, cal, as_of)
+    rights = _rights(archive)
+    bookings_of = functools.cache(lambda: _bookings(media_schedule))  # read once for both concerns, when needed
     return RightsSummary(
         as_of=as_of,
         expiring=expiring_rights(archive, cfg, as_of),
-        expired_in_use=expired_in_use(archive, media_schedule, monitoring, cfg, match_clippings=match_clippings),
-        outside_scope=outside_scope(archive, media_schedule, monitoring, cfg),
+        expired_in_use=_expired_in_use(rights, bookings_of, monitoring, cfg, match_clippings),
+        outside_scope=_outside_scope(rights, bookings_of, media_schedule, monitoring, cfg),
         missing_archive=missing_archive(archive, sign_off, minutes, as_of),
         missing_client_copy=copy,
         alerts=rights_alerts(archive, cfg, as_of),
-        documents=len(_records(archive)),
-        rights=len(_rights(archive)),
+        documents=0 if archive is None else len(archive),
+        rights=len(rights),
         warnings=tuple(cal.warnings_for(min(r["signed_on"] for r in copy), as_of)) if copy else (),
     )
 

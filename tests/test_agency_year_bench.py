@@ -90,3 +90,19 @@ def test_a_child_reports_its_own_time_and_peak_memory(tmp_path):
     assert s.stdout.strip() == str(80 * 1024 * 1024)
     assert s.peak_mb is not None and s.peak_mb >= 80
     assert s.seconds > 0
+
+
+def test_the_suite_in_one_process_builds_the_reports_of_the_separate_commands():
+    """The target's suite chains the per-command reports, each with its own options and in their order, in one process."""
+    from adtools import registry
+
+    bench = _bench()
+    now = datetime.fromisoformat(bench.DEFAULT_NOW)
+    separate = bench.report_commands(now)
+    (name, chained), *rest = bench.suite_commands(now)
+    assert name == "reports" and chained[0] == "report"
+    assert chained[1:] == [a for _n, argv in separate if argv[0] == "report" for a in argv[1:]]
+    assert rest == [(n, argv) for n, argv in separate if argv[0] != "report"] == [("dashboard", ["run", "dashboard"])]
+    keys = [a for i, a in enumerate(chained) if i and not a.startswith("--") and chained[i - 1] != "--month"]
+    assert keys == ["weekly", "fees", "reconciliation", "monitoring", "archive"]
+    assert all(registry.report(k) for k in keys)

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from adtools.cli import main
+from tests._cli_support import json_documents
 from adtools.config import load_config
 from adtools.ledger.store import Ledger
 from adtools.ledger.tables import job_runs, mail_messages
@@ -120,3 +121,29 @@ def test_a_second_real_scheduler_exits_at_once_and_sigterm_stops_the_first_clean
         beat = runs.heartbeat(led.engine)
     assert beat is not None and beat["stopped_at"] is not None
     assert (workspace / "var" / "log" / "scheduler.log").read_text(encoding="utf-8").count("scheduler started") == 1
+
+
+def test_run_several_jobs_in_one_process_in_order_each_recorded(demo_workspace):
+    root = demo_workspace.root
+    out = invoke(root, "--now", "2026-11-30T09:00", "run", "weekly_progress", "reconciliation", "dashboard", "--json")
+    assert out.exit_code == 0, out.output
+    docs = json_documents(out.stdout)
+    assert [(d["job"], d["status"]) for d in docs] == [("weekly_progress", "ok"), ("reconciliation", "ok"), ("dashboard", "ok")]
+    cfg = load_config(root / "config.toml")
+    with Ledger.open(cfg) as led, led.engine.connect() as conn:
+        ran = {(r.job, r.period) for r in conn.execute(select(job_runs.c.job, job_runs.c.period).where(
+            job_runs.c.status == "ok"))}
+    assert {(d["job"], d["period"]) for d in docs} <= ran  # each recorded under its own period
+
+
+def test_a_failed_job_among_several_stops_no_other_and_the_run_exits_1(demo_workspace, monkeypatch):
+    from adtools import tasks
+
+    def failing(cfg, *, now=None):
+        return tasks.TaskResult("dashboard", "p", status="failed", error="磁盘已满 / the disk is full")
+
+    monkeypatch.setattr(tasks, "dashboard_task", failing)
+    out = invoke(demo_workspace.root, "--now", "2026-11-30T09:00", "run", "dashboard", "weekly_progress", "--json")
+    assert out.exit_code == 1
+    assert [(d["job"], d["status"]) for d in json_documents(out.stdout)] == [("dashboard", "failed"), ("weekly_progress", "ok")]
+    assert "dashboard: 磁盘已满 / the disk is full" in " ".join(out.stderr.split())

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.dates
 def test_golden_reconciliation(cfg, tmp_path, monkeypatch):
     """The hand-computed frames of test_reconcile, written by build_reconciliation as the command does."""
     current = money_frames()
-    monkeypatch.setattr(frames, "rows", lambda ledger, form_id: current.get(form_id))
+    monkeypatch.setattr(frames, "rows", lambda ledger, form_id, **_: current.get(form_id))  # the fields read: all
     report = build_reconciliation(cfg, ledger=None, as_of=date(2026, 12, 20), out_dir=tmp_path)
     check_golden(report.files[0], "reconciliation_2026-12-20")
     assert report.data["campaigns"][0]["balance"] == "-5692.00"  # 17000 − (14000 + 8692): a regenerated golden holds it

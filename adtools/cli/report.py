@@ -2,7 +2,9 @@
 
 Each command builds the report from the ledger (adtools.tasks.make_report),
 writes its workbook, shows its figures and, with --send, queues it.  Nothing
-here names a report: adding one to the registry adds its command.
+here names a report: adding one to the registry adds its command.  The group
+chains: `adtools report weekly fees --month 2026-11 archive` builds the three
+in one process (start-up paid once), in order.
 """
 from __future__ import annotations
 
@@ -19,11 +21,17 @@ from ._common import AppContext, emit_json, err_console, out_console
 __all__ = ["report_group"]
 
 
-@click.group("report")
+@click.group("report", chain=True, subcommand_metavar="REPORT [OPTIONS] [REPORT [OPTIONS]]...")
 def report_group() -> None:
     """报告 / Reports: build a report from the ledger, write its workbook and show its figures.
 
-    Example: adtools report fees --month 2026-11
+    Several reports named one after the other, each with its own options, are
+    built in this one process, in the order given, as the scheduler builds a
+    job's reports (adtools and its libraries are loaded once, not once a report).
+    The first that fails stops the rest (exit 1); with --json each prints its
+    own JSON document, in order.
+
+    Example: adtools report fees --month 2026-11 reconciliation archive
     """
 
 

@@ -1,4 +1,4 @@
-"""`adtools jobs list|run|status`, `adtools run JOB` (an alias of `jobs run`) and `adtools scheduler`."""
+"""`adtools jobs list|run|status`, `adtools run JOB [JOB ...]` (an alias of `jobs run`) and `adtools scheduler`."""
 from __future__ import annotations
 
 import click
@@ -24,7 +24,15 @@ _JOB_LINES = "\n".join(f"  {j.name}: {j.summary}" for j in registry.JOBS)
 _JOB_NAMES = click.Choice([j.name for j in registry.JOBS])
 
 
-def _run(app: AppContext, job: str, as_json: bool, force: bool) -> None:
+def _run_all(app: AppContext, jobs: tuple[str, ...], as_json: bool, force: bool) -> None:
+    """Each job in the order given, in this process; a failed one stops no other (as in the scheduler); exit 1 if any failed."""
+    failed = [job for job in jobs if not _run(app, job, as_json, force)]
+    if failed:
+        raise SystemExit(1)
+
+
+def _run(app: AppContext, job: str, as_json: bool, force: bool) -> bool:
+    """Run one job and say what it did; False when it failed."""
     from ..tasks import run_task
 
     result = run_task(job, app.config, force=force)
@@ -41,11 +49,12 @@ def _run(app: AppContext, job: str, as_json: bool, force: bool) -> None:
         if result.queued:
             out_console.print(Text(f"  已排队邮件 mail queued: {', '.join(map(str, result.queued))}"))
     if result.status == "failed":
-        err_console.print(Text(f"错误 Error: {result.error}", style="red"), soft_wrap=True)
-        raise SystemExit(1)
+        err_console.print(Text(f"错误 Error: {job}: {result.error}", style="red"), soft_wrap=True)
+        return False
+    return True
 
 
-_RUN_HELP = f"""Run one scheduled job now, as the scheduler would, and record it in the ledger.
+_RUN_HELP = f"""Run scheduled jobs now, as the scheduler would, and record each in the ledger.
 
 \b
 Jobs:
@@ -55,14 +64,17 @@ A job that runs once per period (a report, the digests) does nothing when its
 period is done already, unless --force (then it is made and queued again).  The
 moment the job runs at is the clock's: set it with `adtools --now
 2026-11-30T09:00 jobs run JOB` (or ADTOOLS_NOW) to run a past or future period.
-Exits 1 when the job failed.
+Several jobs run one after the other in this one process, in the order given
+(adtools and its libraries load once); a job that fails stops no other, as in
+the scheduler; with --json each prints its own JSON document.  Exits 1 when a
+job failed.
 """
 
 
 def _run_options(f):
-    """JOB, --force and --json: the same for `adtools run` and `adtools jobs run`."""
+    """JOB [JOB ...], --force and --json: the same for `adtools run` and `adtools jobs run`."""
     for decorate in reversed((
-        click.argument("job", type=_JOB_NAMES),
+        click.argument("jobs", metavar="JOB [JOB]...", nargs=-1, required=True, type=_JOB_NAMES),
         click.option("--force", is_flag=True, help="Run it even when its period is done, and queue its mail again."),
         click.option("--json", "as_json", is_flag=True, help="Print the job's result as JSON on stdout."),
         click.pass_obj,
@@ -71,10 +83,10 @@ def _run_options(f):
     return f
 
 
-@click.command("run", help=_RUN_HELP + "\nThe same as `adtools jobs run`.\n\nExample: adtools run weekly_progress")
+@click.command("run", help=_RUN_HELP + "\nThe same as `adtools jobs run`.\n\nExample: adtools run ingest weekly_progress")
 @_run_options
-def run_command(app: AppContext, job: str, force: bool, as_json: bool) -> None:
-    _run(app, job, as_json, force)
+def run_command(app: AppContext, jobs: tuple[str, ...], force: bool, as_json: bool) -> None:
+    _run_all(app, jobs, as_json, force)
 
 
 # --------------------------------------------------------------------------- adtools jobs …
@@ -155,8 +167,8 @@ def jobs_list(app: AppContext, as_json: bool) -> None:
 
 @jobs_group.command("run", help=_RUN_HELP + "\nExample: adtools jobs run weekly_progress --force")
 @_run_options
-def jobs_run(app: AppContext, job: str, force: bool, as_json: bool) -> None:
-    _run(app, job, as_json, force)
+def jobs_run(app: AppContext, jobs: tuple[str, ...], force: bool, as_json: bool) -> None:
+    _run_all(app, jobs, as_json, force)
 
 
 @jobs_group.command("status")

@@ -6,9 +6,9 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from .charges import _cost_lines, _hours_lines, _job_figures, _prepare_costs, _prepare_timesheets
+from .charges import TIMESHEET_FIELDS_BILLED, _cost_lines, _hours_lines, _job_figures, _prepare_costs, _prepare_timesheets
 
-__all__ = ["billed_to_date"]
+__all__ = ["billed_to_date", "TIMESHEET_FIELDS_BILLED"]
 
 
 def billed_to_date(

@@ -17,6 +17,8 @@ __all__ = ["NON_BILLABLE"]
 NON_BILLABLE = _NON_BILLABLE_CHOICE.key  # the timesheet category never charged (FORMS.md)
 _LINE_TYPES = ("hours", "film", "cost", "postage")
 _TS_COLUMNS = ("staff", "week_start", "date", "job_no", "category", "hours")
+#: the timesheet fields fees billed to date are computed from (`billed.billed_to_date`, with the rows' provenance)
+TIMESHEET_FIELDS_BILLED = _TS_COLUMNS
 _COST_COLUMNS = ("date", "job_no", "vendor", "cost_type", "film_kind", "width_cm", "height_cm", "quantity", "amount", "billable")
 
 

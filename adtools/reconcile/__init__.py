@@ -12,9 +12,9 @@ Pure calculators: ledger frames and config in, plain results out.  One concern p
 from __future__ import annotations
 
 from .ageing import bucket_keys, bucket_labels
-from .matching import Matching, client_aliases, client_clippings, match, match_insertions, normalise_name
+from .matching import CLIPPING_FIELDS, Matching, client_aliases, client_clippings, match, match_insertions, normalise_name
 from .prepayment import PREPAYMENT_KEYS, waterfall
-from .reconciliation import Reconciliation, reconcile
+from .reconciliation import FIELDS_READ, Reconciliation, reconcile
 from .sizes import SIZE_KINDS, Size, parse_size
 from .status import EXCEPTION_TYPES, OK_STATUSES, STATUSES, within_tolerance
 
@@ -24,6 +24,7 @@ __all__ = [
     "SIZE_KINDS",
     "Matching",
     "match",
+    "CLIPPING_FIELDS",
     "match_insertions",
     "client_aliases",
     "client_clippings",
@@ -38,4 +39,5 @@ __all__ = [
     "bucket_labels",
     "Reconciliation",
     "reconcile",
+    "FIELDS_READ",
 ]

@@ -63,6 +63,8 @@ __all__ = ["Matching", "match", "match_insertions", "client_clippings", "client_
 _SCHEDULE_COLUMNS = ("campaign", "flight", "version", "job_no", "media", "city", "date", "size", "colour", "position",
                      "gross", "net", "status", "booking_ref")
 _CLIPPING_COLUMNS = ("date", "media", "advertiser", "size", "clipping_ref", "product", "theme")
+#: the monitoring log's fields `match` reads (with each row's provenance): a caller may read only these
+CLIPPING_FIELDS = _CLIPPING_COLUMNS
 _INVOICE_COLUMNS = ("invoice_no", "media", "date", "size", "booking_ref", "amount")
 _ACTIVE = ("booked", "cancelled")
 

@@ -7,14 +7,14 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from ..fees import billed_to_date
+from ..fees.billed import TIMESHEET_FIELDS_BILLED, billed_to_date
 from ..money import fmt2, from_fen
 from .ageing import ageing, bucket_keys, client_bills, media_bills, pay_when_paid, vendor_bills
-from .matching import Matching, client_aliases, match
+from .matching import CLIPPING_FIELDS, Matching, client_aliases, match
 from .prepayment import campaign_jobs, payments_by_campaign, prepayment_statement
 from .status import exceptions, insertion_status
 
-__all__ = ["Reconciliation", "reconcile"]
+__all__ = ["Reconciliation", "reconcile", "FIELDS_READ"]
 
 
 def _money(value: Any) -> str | None:
@@ -74,20 +74,27 @@ class Reconciliation:
                  "booked": _money(r["net_fen"]), "invoiced": _money(r["invoiced_fen"]),
                  "difference": _money(r["difference_fen"]), "clipping_ref": _text(r["clipping_ref"]),
                  "invoice_no": _text(r["invoice_no"])}
-                for r in self.insertions.to_dict("records")
+                for r in self.insertions[["campaign", "media", "date", "size", "booking_ref", "status", "net_fen",
+                                          "invoiced_fen", "difference_fen", "clipping_ref", "invoice_no"]].to_dict("records")
             ],
             "exceptions": [
                 {"type": r["type"], "campaign": _text(r["campaign"]), "media": _text(r["media"]), "date": _day(r["date"]),
                  "booking_ref": _text(r["booking_ref"]), "invoice_no": _text(r["invoice_no"]),
                  "booked": _money(r["booked_fen"]), "invoiced": _money(r["invoiced_fen"]),
                  "difference": _money(r["difference_fen"])}
-                for r in self.exceptions.to_dict("records")
+                for r in self.exceptions[["type", "campaign", "media", "date", "booking_ref", "invoice_no", "booked_fen",
+                                          "invoiced_fen", "difference_fen"]].to_dict("records")
             ],
             "ageing": [
                 {"counterparty": r["counterparty"], **{k: _money(r[k]) for k in keys}, "outstanding": _money(r["outstanding"])}
                 for r in self.ageing.to_dict("records")
             ],
         }
+
+
+#: form id -> the only fields `reconcile` reads of that form's frame (the largest forms; the others whole):
+#: a caller reads just these (`frames.rows(..., fields=...)`) and the reconciliation is the same
+FIELDS_READ: Mapping[str, tuple[str, ...]] = {"monitoring": CLIPPING_FIELDS, "timesheet": TIMESHEET_FIELDS_BILLED}
 
 
 def reconcile(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from .. import clock
 from ..forms.catalog import FORMS
-from ..rights import RightsAlert, RightsSummary, rights_alerts, rights_summary
+from ..rights import MONITORING_FIELDS, RightsAlert, RightsSummary, rights_alerts, rights_summary
 from ._labels import label
 from .base import ReportResult, report_subject
 from .html import Figure, figures_html, figures_text, html_document, paragraph, rows_html
@@ -248,7 +248,7 @@ def _frames(ledger) -> dict[str, Any]:  # noqa: ANN001
         "media_schedule": frames.rows(ledger, "media_schedule"),
         "sign_off": frames.rows(ledger, "sign_off"),
         "minutes": frames.documents(ledger, "minutes"),
-        "monitoring": frames.rows(ledger, "monitoring"),
+        "monitoring": frames.rows(ledger, "monitoring", fields=MONITORING_FIELDS),
     }
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import pandas as pd
 
 from .. import clock
 from ..money import fmt_money, from_fen
-from ..reconcile import EXCEPTION_TYPES, STATUSES, Reconciliation, bucket_keys, bucket_labels, reconcile, waterfall
+from ..reconcile import (EXCEPTION_TYPES, FIELDS_READ, STATUSES, Reconciliation, bucket_keys, bucket_labels, reconcile,
+                         waterfall)
 from ._text import file_part
 from .base import ReportResult, report_subject
 from .html import Figure, figures_html, figures_text, html_document, paragraph, rows_html
@@ -139,9 +140,16 @@ def _label(table: dict[str, tuple[str, str]], key: Any) -> str:
     return f"{zh} {en}"
 
 
+def _records(df: pd.DataFrame, columns: Sequence[Column], *also: str) -> list[dict[str, Any]]:
+    """The rows of `df` as dicts of only what a sheet reads: its columns' keys and the fields `also` named."""
+    wanted = dict.fromkeys([*(c.key for c in columns), *also])
+    return df[[c for c in wanted if c in df.columns]].to_dict("records")
+
+
 def _insertion_rows(rec: Reconciliation) -> list[dict[str, Any]]:
     rows = []
-    for r in rec.insertions.to_dict("records"):
+    for r in _records(rec.insertions, INSERTION_COLUMNS, "status", "net_fen", "invoiced_fen", "difference_fen",
+                      "clipping_source", "invoice_sources", "clipping_note", "invoice_note"):
         other = [s for s in (r.get("clipping_source"), *r.get("invoice_sources", ())) if s]
         rows.append({
             **r, "status_label": _label(STATUSES, r["status"]), "net": _m(r["net_fen"]), "invoiced": _m(r["invoiced_fen"]),
@@ -155,7 +163,7 @@ def _exception_rows(rec: Reconciliation) -> list[dict[str, Any]]:
     return [{**r, "type_label": _label(EXCEPTION_TYPES, r["type"]), "booked": _m(r["booked_fen"]),
              "invoiced": _m(r["invoiced_fen"]), "difference": _m(r["difference_fen"]),
              "other_source": (r["other_source"] or "").replace("; ", "\n")}
-            for r in rec.exceptions.to_dict("records")]
+            for r in _records(rec.exceptions, EXCEPTION_COLUMNS, "type", "booked_fen", "invoiced_fen", "difference_fen")]
 
 
 def _campaign_rows(rec: Reconciliation) -> list[dict[str, Any]]:
@@ -187,14 +195,14 @@ def _bill_rows(rec: Reconciliation) -> list[dict[str, Any]]:
     return [{**r, "side_label": _SIDES.get(r["side"], r["side"]), "amount": _m(r["amount_fen"]), "open": _m(r["open_fen"]),
              "bucket_label": labels.get(r["bucket"], "") if r["open_fen"] else "", "source": r.get("source") or "",
              "days_past_due": None if pd.isna(r["days_past_due"]) else int(r["days_past_due"])}
-            for r in bills.to_dict("records")]
+            for r in _records(bills, BILL_COLUMNS, "side", "amount_fen", "open_fen", "bucket")]
 
 
 def _pay_rows(rec: Reconciliation) -> list[dict[str, Any]]:
     return [{**r, "pay_label": _PAY_STATUS.get(r["pay_status"], r["pay_status"]), "open": _m(r["open_fen"]),
              "status_label": _label(STATUSES, r["status"]) if isinstance(r["status"], str)
              else _label(EXCEPTION_TYPES, "invoiced_not_booked")}
-            for r in rec.pay_when_paid.to_dict("records")]
+            for r in _records(rec.pay_when_paid, PAY_COLUMNS, "pay_status", "open_fen", "status")]
 
 
 # --------------------------------------------------------------------------- the workbook
@@ -439,7 +447,7 @@ def build_reconciliation(
     from ..ledger import frames
 
     as_of = as_of or clock.today(cfg.tz)
-    data = {form_id: frames.rows(ledger, form_id) for form_id in FORMS_READ}
+    data = {form_id: frames.rows(ledger, form_id, fields=FIELDS_READ.get(form_id)) for form_id in FORMS_READ}
     return render_reconciliation(cfg, reconcile(data, cfg, as_of, campaign=campaign), out_dir)
 
 

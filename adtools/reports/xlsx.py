@@ -78,14 +78,23 @@ def text_lines(text: Any, width: float) -> int:
     return _wrapped_lines(text, room)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def _wrapped_lines(text: str, room: float) -> int:
-    """`text_lines` of a text that may wrap: words laid out one by one (memoised: a column repeats its texts)."""
+    """`text_lines` of a text that may wrap: words laid out one by one (memoised: a column repeats its texts).
+
+    A token is one wide character (two columns), a run of whitespace or a word;
+    its width is what `_shown` gives, worked out inline (this runs for every
+    wrapped cell of a long table).
+    """
     total = 0
+    wide = _WIDE.findall
     for paragraph in text.split("\n"):
         lines, used = 1, 0
         for token in _TOKENS.findall(paragraph):
-            size = _shown(token)
+            if len(token) == 1:
+                size = 2 if token >= "\u2e80" else 1
+            else:
+                size = len(token) if token.isascii() else len(token) + len(wide(token))
             if token.isspace():
                 used += size if used else 0
                 continue
@@ -227,6 +236,14 @@ class ReportWorkbook:
         # the formats of a row, per distinct row highlight, made in the order the cells first need them
         row_fmts: dict[tuple, list[Any]] = {}
         texts = [col.kind == "text" for col in columns]
+        # per column, once: what the loop below needs (not looked up again for every cell)
+        positions = range(len(columns))
+        keys = [col.key for col in columns]
+        widths = [col.width for col in columns]
+        col_kinds = [col.kind for col in columns]
+        write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
+        write_datetime, Timestamp = ws.write_datetime, pd.Timestamp
+        measured: list[dict[str, int]] = [{} for _ in columns]  # per column: text -> lines (a column repeats its texts)
         for i, data in enumerate(rows):
             extra = (row_formats[i] if row_formats is not None and i < len(row_formats) else None) or {}
             key = tuple(sorted(extra.items()))
@@ -238,11 +255,31 @@ class ReportWorkbook:
                 ]
             tall = 1
             r = header_row + 1 + i
-            for c, col in enumerate(columns):
-                value = data.get(col.key)
-                if texts[c] and isinstance(value, str):
-                    tall = max(tall, text_lines(value, col.width))
-                self.write(ws, r, c, value, col.kind, fmts[c])
+            for c, field, width, text, fmt in zip(positions, keys, widths, texts, fmts):
+                value = data.get(field)
+                kind = type(value)
+                # the commonest cells written straight away, the rest (blank floats, NaT, datetimes,
+                # bools, Decimal NaN, …) by `write`: the same calls it would make
+                if kind is str:
+                    write_string(r, c, value, fmt)
+                    if text:
+                        lines = measured[c].get(value)
+                        if lines is None:
+                            lines = measured[c][value] = text_lines(value, width)
+                        tall = max(tall, lines)
+                    continue
+                if value is None:
+                    write_blank(r, c, None, fmt)
+                elif kind is int or (kind is float and value == value) or (kind is Decimal and value.is_finite()):
+                    write_number(r, c, float(value) if kind is Decimal else value, fmt)
+                elif kind is date:
+                    write_datetime(r, c, datetime(value.year, value.month, value.day), fmt)
+                elif kind is Timestamp:
+                    write_datetime(r, c, value.to_pydatetime().replace(tzinfo=None), fmt)
+                else:
+                    if text and isinstance(value, str):
+                        tall = max(tall, text_lines(value, width))
+                    self.write(ws, r, c, value, col_kinds[c], fmt)
             if tall > 1:
                 ws.set_row(r, row_points(tall))
             n += 1
