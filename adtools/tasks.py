@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from . import clock, registry
 from .clock import previous_month
@@ -162,6 +162,94 @@ def make_report(
         result = build(cfg, ledger, out_dir=out_dir, **{o.name: merged.get(o.name) for o in declared.options})
         queued = queue_report(cfg, ledger.engine, result, now=now) if send else None
     return result, queued
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """One report of several to build: its registry key, its options, its folder, whether to queue it."""
+
+    key: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    out_dir: Path | None = None
+    send: bool = False
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What became of one ReportRequest: the ReportResult and QueueResult, or the error that stopped it."""
+
+    request: ReportRequest
+    result: Any = None
+    queued: Any = None
+    error: str | None = None
+
+
+def make_reports(cfg: Config, requests: list[ReportRequest], *, now: datetime | None = None,
+                 workers: int = 0) -> Iterator[ReportOutcome]:
+    """Build several reports, up to `workers` at once (0: one per CPU core); their outcomes in the order given.
+
+    Reports only read the ledger and each writes its own workbook, so they are built
+    side by side in worker processes (forked on Linux, spawned elsewhere), each yielded
+    as soon as it and those before it are done; the mail of those with `send` is queued
+    here, in the order given.  One that fails (an AdtoolsError, or a bug of ours) is an
+    outcome with its error and stops no other.  With one worker, or one report, they are
+    built one after the other in this process.
+    """
+    import os
+
+    now = _now(cfg, now)
+    n = max(1, min(workers or os.cpu_count() or 1, len(requests)))
+    if n == 1:
+        for req in requests:
+            yield _built_here(cfg, req, now)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .ledger.db import forget_engines
+    from .ledger.workers import process_context
+
+    with ProcessPoolExecutor(max_workers=n, mp_context=process_context(), initializer=forget_engines) as pool:
+        futures = [pool.submit(_build_in_worker, cfg, req.key, dict(req.options), req.out_dir, now) for req in requests]
+        for req, fut in zip(requests, futures):
+            try:
+                result, error = fut.result()
+            except BrokenProcessPool as exc:  # a worker died (killed, out of memory): the reports it held
+                result, error = None, f"生成报告的进程意外退出 / the process building it ended unexpectedly: {exc}"
+            if error is not None:
+                yield ReportOutcome(req, error=error)
+                continue
+            try:
+                yield ReportOutcome(req, result, _queue_built(cfg, result, now) if req.send else None)
+            except AdtoolsError as exc:
+                yield ReportOutcome(req, result, error=str(exc))
+
+
+def _built_here(cfg: Config, req: ReportRequest, now: datetime) -> ReportOutcome:
+    try:
+        result, queued = make_report(cfg, req.key, req.options, now=now, out_dir=req.out_dir, send=req.send)
+    except AdtoolsError as exc:
+        return ReportOutcome(req, error=str(exc))
+    return ReportOutcome(req, result, queued)
+
+
+def _build_in_worker(cfg: Config, key: str, options: dict[str, Any], out_dir: Path | None,
+                     now: datetime) -> tuple[Any, str | None]:
+    """In a worker process: (ReportResult, None), or (None, the error) — an error as text always crosses back."""
+    try:
+        return make_report(cfg, key, options, now=now, out_dir=out_dir)[0], None
+    except AdtoolsError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours on one report is that report's outcome
+        log.exception("report %s failed", key)
+        return None, f"内部错误 / internal error: {type(exc).__name__}: {exc}"
+
+
+def _queue_built(cfg: Config, result: Any, now: datetime) -> Any:
+    from .ledger.store import Ledger
+
+    with Ledger.open(cfg) as ledger:
+        return queue_report(cfg, ledger.engine, result, now=now)
 
 
 def report_task(name: str, cfg: Config, *, now: datetime | None = None, send: bool = True,

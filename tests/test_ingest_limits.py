@@ -122,7 +122,7 @@ def test_spawned_workers_as_on_windows_read_the_same(tmp_path, monkeypatch):
     paths.append(cfg.watch_dirs[0] / "broken.xlsx")
     tasks = [Task(i, p, frozenset({"HRFR-2026-001"})) for i, p in enumerate(paths)]
     forked = dict(check_files(cfg, tasks))
-    monkeypatch.setattr(workers, "_context", lambda: mp.get_context("spawn"))
+    monkeypatch.setattr(workers, "process_context", lambda: mp.get_context("spawn"))
     spawned = dict(check_files(cfg, tasks))
     assert sorted(spawned) == [0, 1, 2]
     for i in range(3):

@@ -3,11 +3,13 @@
 Each command builds the report from the ledger (adtools.tasks.make_report),
 writes its workbook, shows its figures and, with --send, queues it.  Nothing
 here names a report: adding one to the registry adds its command.  The group
-chains: `adtools report weekly fees --month 2026-11 archive` builds the three
-in one process (start-up paid once), in order.
+chains: `adtools report weekly fees --month 2026-11 archive` checks every
+option first, then builds the three side by side (adtools.tasks.make_reports)
+and shows them in the order given.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -16,23 +18,59 @@ import click
 
 from .. import registry
 from ..errors import InputError
-from ._common import AppContext, emit_json, err_console, out_console
+from ._common import AppContext, emit_json, err_console, fail, out_console
 
 __all__ = ["report_group"]
 
 
 @click.group("report", chain=True, subcommand_metavar="REPORT [OPTIONS] [REPORT [OPTIONS]]...")
-def report_group() -> None:
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="同时生成的报告数 / How many of the reports named are built at once (0: one per CPU core; "
+                   "1: one after the other).")
+def report_group(workers: int) -> None:
     """报告 / Reports: build a report from the ledger, write its workbook and show its figures.
 
     Several reports named one after the other, each with its own options, are
-    built in this one process, in the order given, as the scheduler builds a
-    job's reports (adtools and its libraries are loaded once, not once a report).
-    The first that fails stops the rest (exit 1); with --json each prints its
-    own JSON document, in order.
+    built by this one command, side by side on the machine's cores (--workers),
+    and shown in the order given.  A report that fails stops no other (exit 1);
+    with --json each prints its own JSON document, in order.  Every option of
+    every report is checked before any is built.
 
     Example: adtools report fees --month 2026-11 reconciliation archive
     """
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """One report named on the command line, with its options, before anything is built."""
+
+    declared: registry.Report
+    options: dict[str, Any]
+    as_json: bool
+    out_dir: Path | None
+    send: bool
+
+
+@report_group.result_callback()
+def _build(wanted: list[_Wanted], workers: int) -> None:
+    """Build the reports named (every option already checked) and show each, in the order given."""
+    from ..tasks import ReportRequest, make_reports
+
+    app = click.get_current_context().find_object(AppContext)
+    requests = [ReportRequest(w.declared.key, w.options, w.out_dir, w.send) for w in wanted]
+    failed = 0
+    for w, outcome in zip(wanted, make_reports(app.config, requests, workers=workers)):
+        if outcome.error is not None:
+            if len(wanted) == 1:
+                fail(outcome.error)
+            failed += 1
+            from rich.markup import escape
+
+            err_console.print(f"[bold red]错误 Error:[/] {escape(w.declared.key)}: {escape(outcome.error)}", soft_wrap=True)
+            continue
+        _show(app.config, w, outcome.result, outcome.queued)
+    if failed:
+        raise SystemExit(1)
 
 
 def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -89,37 +127,37 @@ def _queued_line(cfg: Any, result: Any, queued: Any) -> None:
                                "not queued twice."), soft_wrap=True)
 
 
+def _show(cfg: Any, wanted: _Wanted, result: Any, queued: Any) -> None:
+    """Say what one report found: its figures (or its JSON), warnings, workbooks, and whether it was queued."""
+    from rich.text import Text
+
+    if queued is not None:
+        _queued_line(cfg, result, queued)
+    if wanted.as_json:
+        emit_json(result.data)
+        return
+    lines: list[Text] = []  # consecutive lines printed at once: one render, not one per line
+    for item in [*registry.resolve(wanted.declared.show)(result), None]:
+        if isinstance(item, Text):
+            lines.append(item)
+            continue
+        if lines:
+            out_console.print(Text("\n").join(lines), soft_wrap=True)
+            lines = []
+        if item is not None:
+            out_console.print(item, soft_wrap=isinstance(item, str))
+    if result.warnings:
+        err_console.print(Text("\n").join(Text(f"注意 Warning: {w}", style="yellow") for w in result.warnings),
+                          soft_wrap=True)
+    for path in result.files:
+        out_console.print(Text(f"工作簿 Workbook: {path}"), soft_wrap=True)
+
+
 def _command(declared: registry.Report) -> click.Command:
     """The click command of one registered report."""
 
-    @click.pass_obj
-    def run(app: AppContext, as_json: bool, out_dir: Path | None, send: bool, **options: Any) -> None:
-        from rich.text import Text
-
-        from ..tasks import make_report
-
-        cfg = app.config
-        result, queued = make_report(cfg, declared.key, options, out_dir=out_dir, send=send)
-        if queued is not None:
-            _queued_line(cfg, result, queued)
-        if as_json:
-            emit_json(result.data)
-            return
-        lines: list[Text] = []  # consecutive lines printed at once: one render, not one per line
-        for item in [*registry.resolve(declared.show)(result), None]:
-            if isinstance(item, Text):
-                lines.append(item)
-                continue
-            if lines:
-                out_console.print(Text("\n").join(lines), soft_wrap=True)
-                lines = []
-            if item is not None:
-                out_console.print(item, soft_wrap=isinstance(item, str))
-        if result.warnings:
-            err_console.print(Text("\n").join(Text(f"注意 Warning: {w}", style="yellow") for w in result.warnings),
-                              soft_wrap=True)
-        for path in result.files:
-            out_console.print(Text(f"工作簿 Workbook: {path}"), soft_wrap=True)
+    def run(as_json: bool, out_dir: Path | None, send: bool, **options: Any) -> _Wanted:
+        return _Wanted(declared, options, as_json, out_dir, send)  # built by _build, once every option is checked
 
     params: list[click.Parameter] = [
         click.Option([o.flag, o.name], required=o.required, metavar=None if o.choices else o.metavar,

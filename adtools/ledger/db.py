@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
 
 __all__ = [
+    "forget_engines",
     "refuse_vanished",
     "stored_text",
     "has_history",
@@ -137,6 +138,14 @@ def open_engine(url: str) -> Engine:
 # One engine per ledger URL and process.  Callers still dispose() it when done, which closes its
 # connections (a new one is opened on next use); what stays is its cache of compiled statements.
 _ENGINES: dict[str, Engine] = {}
+
+
+def forget_engines() -> None:
+    """In a forked process: drop the engines inherited from the parent without touching their connections (which
+    stay the parent's); this process opens its own."""
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+    _ENGINES.clear()
 
 
 # SQLite's words for a ledger the process may not write, and what to do about each

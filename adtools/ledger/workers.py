@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
     from ..forms.schema import FormResult
 
-__all__ = ["check_files", "Task", "limit_finding", "failure_finding"]
+__all__ = ["check_files", "Task", "limit_finding", "failure_finding", "process_context"]
 
 log = logging.getLogger("adtools.ledger.workers")
 
@@ -168,7 +168,8 @@ def _serve(conn: Connection, cfg: "Config", parent: int) -> None:
 
 
 # --------------------------------------------------------------------------- the ingest side
-def _context() -> mp.context.BaseContext:
+def process_context() -> mp.context.BaseContext:
+    """Worker processes: forked on Linux (they start in milliseconds with what is loaded), spawned elsewhere."""
     if sys.platform.startswith("linux"):
         return mp.get_context("fork")
     return mp.get_context("spawn")
@@ -216,7 +217,7 @@ def check_files(cfg: "Config", tasks: Sequence[Task]) -> Iterator[tuple[int, "Fo
     want = cfg.intake.workers or os.cpu_count() or 1
     n_workers = max(1, min(want, len(tasks)))
     limit = float(cfg.intake.file_seconds)
-    ctx = _context()
+    ctx = process_context()
     queue = list(reversed(tasks))
     workers = [_Worker(ctx, cfg) for _ in range(n_workers)]
     finished = 0
