@@ -93,7 +93,7 @@ def test_a_child_reports_its_own_time_and_peak_memory(tmp_path):
 
 
 def test_the_suite_in_one_process_builds_the_reports_of_the_separate_commands():
-    """The target's suite chains the per-command reports, each with its own options and in their order, in one process."""
+    """The target's suite chains the per-command reports, each with its own options and in their order, in one command."""
     from adtools import registry
 
     bench = _bench()
