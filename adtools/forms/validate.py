@@ -153,31 +153,47 @@ def _validate(raw: RawWorkbook, cfg: "Config", known_jobs: Collection[str] | Non
         )
 
 
+_MEMO_MAX = 50_000  # parsed values kept between workbooks (a worker reads many files with one config)
+# the memo of the last (config, date system) parsed for, kept for the next workbook
+_shared: tuple[Any, bool, dict[tuple[int, type, Any], tuple[Field, Parsed, Any]]] | None = None
+
+
 class _Parser:
-    """parse_value (and Field.canonical) for the cells of one workbook, memoised per (field, distinct value).
+    """parse_value (and Field.canonical) for the cells of a workbook, memoised per (field, distinct value).
 
     A column holds few distinct values (five dates, a handful of job numbers and
     categories), and parsing is a pure function of (field, value, config, date
-    system), so each distinct value is parsed once per file.  Only values whose
+    system), so each distinct value is parsed once.  Only values whose
     equality is identity of meaning are memoised: None, str, int, date, a non-zero float
     (0.0 == -0.0), a naive datetime or time (aware ones compare across zones).
+    The memo outlives the workbook: the next one read with the same config object and
+    date system (the next file of an ingest worker: the same staff, weeks and job
+    numbers) starts with it.  Each entry holds its field, so a field's id is never
+    reused while the entry lives; the memo is emptied when it grows past `_MEMO_MAX`.
     """
 
     def __init__(self, cfg: "Config", date1904: bool):
+        global _shared
         self.cfg = cfg
         self.date1904 = date1904
-        self._memo: dict[tuple[int, type, Any], tuple[Parsed, Any]] = {}
+        if _shared is not None and _shared[0] is cfg and _shared[1] == date1904 and len(_shared[2]) < _MEMO_MAX:
+            self._memo = _shared[2]
+        else:
+            self._memo = {}
+            _shared = (cfg, date1904, self._memo)
 
     def __call__(self, fld: Field, value: Any) -> tuple[Parsed, Any]:
         """(parsed, the value to keep: canonical when the field has one) for one cell value."""
         cls = value.__class__
         if value is None or cls is str or cls is int or cls is date or (cls is float and value != 0.0) \
                 or ((cls is datetime or cls is time) and value.tzinfo is None):
-            key = (id(fld), cls, value)  # the form's fields live as long as the parser
+            key = (id(fld), cls, value)
             hit = self._memo.get(key)
-            if hit is None:
-                hit = self._memo[key] = self._parse(fld, value)
-            return hit
+            if hit is None or hit[0] is not fld:
+                parsed, kept = self._parse(fld, value)
+                self._memo[key] = (fld, parsed, kept)
+                return parsed, kept
+            return hit[1], hit[2]
         return self._parse(fld, value)
 
     def _parse(self, fld: Field, value: Any) -> tuple[Parsed, Any]:
@@ -204,6 +220,13 @@ def _cell(fld: Field, cell: RawCell, block: _Block, parse: _Parser, out: _Sheet)
         return
     block.raw[key] = cell.value
     parsed, value = parse(fld, cell.value)
+    _parsed(fld, cell, parsed, value, block, out)
+
+
+def _parsed(fld: Field, cell: RawCell, parsed: Parsed, value: Any, block: _Block, out: _Sheet) -> None:
+    """The rest of `_cell` once the cell is parsed: a finding for a bad value, the default or
+    `required` for a blank one, else the value."""
+    key = fld.key
     if parsed.error:
         rule, zh, en = parsed.error
         block.bad.add(key)
@@ -287,10 +310,22 @@ def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header
         if all(c is None or (c.error is None and is_blank(c.value)) for c in cells.values()):
             continue  # a blank row is skipped
         block = _Block(row_number)
+        values, addresses, found = block.values, block.cells, block.raw
         for fld in form.columns:
-            cell = cells.get(fld.key)
+            key = fld.key
+            cell = cells.get(key)
             if cell is not None:
-                _cell(fld, cell, block, parse, out)
+                if cell.error:
+                    _cell(fld, cell, block, parse, out)
+                    continue
+                # `_cell` inline for the usual cell, which parses cleanly to a value
+                addresses[key] = cell.address
+                found[key] = raw_value = cell.value
+                parsed, value = parse(fld, raw_value)
+                if parsed.error or parsed.value is None:
+                    _parsed(fld, cell, parsed, value, block, out)
+                else:
+                    values[key] = value
             elif fld.key in letters:
                 _blank(fld, block, out, f"{letters[fld.key]}{row_number}")
             else:
