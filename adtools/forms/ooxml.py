@@ -184,11 +184,29 @@ def _refuse_dtd(data: bytes, part: str) -> None:
 
 
 def _parse(data: bytes, part: str) -> ET.Element:
+    """A small part's XML (DTDs refused).  The tree is only read, never changed, so a part whose
+    bytes were parsed before (the relationships and workbook.xml of a template repeat from file
+    to file) is the tree parsed then."""
+    cached = len(data) <= _PARSED_MAX_BYTES
+    if cached:
+        root = _parsed.get(data)
+        if root is not None:
+            return root
     _refuse_dtd(data, part)
     try:
-        return ET.fromstring(data)
+        root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise Refused("corrupt", detail=f"{part}: {exc}") from None
+    if cached:
+        if len(_parsed) >= _PARSED_ENTRIES:
+            _parsed.clear()
+        _parsed[data] = root
+    return root
+
+
+_PARSED_MAX_BYTES = 16 << 10  # parts up to this size are remembered by their bytes ...
+_PARSED_ENTRIES = 512  # ... this many at most (8 MiB)
+_parsed: dict[bytes, ET.Element] = {}
 
 
 # ----------------------------------------------------------------------------- the package

@@ -1,4 +1,5 @@
-"""The sheet scan's fast searches find exactly what the plain patterns they stand for would find."""
+"""The package reader's shortcuts give what the plain ways give: the sheet scan's searches, parts read in one
+call, parsed parts remembered by their bytes."""
 from __future__ import annotations
 
 import random
@@ -115,3 +116,26 @@ def test_parts_read_in_one_call_as_zipfile_reads_them(tmp_path, cfg, seed, monke
     path.write_bytes(bytes(data))
     assert _outcome(path, through_zipfile=False, monkeypatch=monkeypatch) == \
         _outcome(path, through_zipfile=True, monkeypatch=monkeypatch)
+
+
+def test_a_part_parsed_before_is_the_same_tree_and_a_dtd_is_refused_every_time(monkeypatch):
+    from adtools.forms.intake import Refused
+
+    monkeypatch.setattr(ooxml, "_parsed", {})
+    rels = b'<Relationships xmlns="x"><Relationship Id="rId1" Type="t/worksheet" Target="a.xml"/></Relationships>'
+    first = ooxml._parse(rels, "a.rels")
+    assert ooxml._parse(bytes(bytearray(rels)), "b.rels") is first  # equal bytes, another object
+    assert ooxml._parse(rels + b" ", "a.rels") is not first
+    bomb = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>'
+    for _ in range(2):
+        with pytest.raises(Refused) as info:
+            ooxml._parse(bomb, "xl/workbook.xml")
+        assert info.value.rule == "unsafe_file"
+    for _ in range(2):
+        with pytest.raises(Refused) as info:
+            ooxml._parse(b"<r><unclosed></r>", "xl/workbook.xml")
+        assert info.value.rule == "corrupt"
+    assert len(ooxml._parsed) == 2
+    big = b"<r>" + b"x" * (ooxml._PARSED_MAX_BYTES + 1) + b"</r>"
+    ooxml._parse(big, "docProps/core.xml")
+    assert big not in ooxml._parsed
