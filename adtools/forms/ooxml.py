@@ -645,7 +645,7 @@ def _scan_sheet(data: bytes) -> SheetScan:
 
 
 def _after_space(data: bytes, pattern: re.Pattern[bytes]) -> Iterator[int]:
-    """Where `\s` + `pattern` matches: the position of that space.
+    r"""Where `\s` + `pattern` matches: the position of that space.
 
     A pattern that opens with a literal is found by the regex engine's fast scan; one that
     opens with `\s` is tried at every space of the sheet.  The patterns used here consume no
