@@ -177,10 +177,10 @@ class _Parser:
         self.cfg = cfg
         self.date1904 = date1904
         if _shared is not None and _shared[0] is cfg and _shared[1] == date1904 and len(_shared[2]) < _MEMO_MAX:
-            self._memo = _shared[2]
+            self.memo = _shared[2]
         else:
-            self._memo = {}
-            _shared = (cfg, date1904, self._memo)
+            self.memo = {}
+            _shared = (cfg, date1904, self.memo)
 
     def __call__(self, fld: Field, value: Any) -> tuple[Parsed, Any]:
         """(parsed, the value to keep: canonical when the field has one) for one cell value."""
@@ -188,10 +188,10 @@ class _Parser:
         if value is None or cls is str or cls is int or cls is date or (cls is float and value != 0.0) \
                 or ((cls is datetime or cls is time) and value.tzinfo is None):
             key = (id(fld), cls, value)
-            hit = self._memo.get(key)
+            hit = self.memo.get(key)
             if hit is None or hit[0] is not fld:
                 parsed, kept = self._parse(fld, value)
-                self._memo[key] = (fld, parsed, kept)
+                self.memo[key] = (fld, parsed, kept)
                 return parsed, kept
             return hit[1], hit[2]
         return self._parse(fld, value)
@@ -282,6 +282,8 @@ def _columns(raw: RawWorkbook) -> dict[str, str]:
     """Field key -> column letters, from the addresses the reader gave."""
     letters: dict[str, str] = {}
     for _row, cells in raw.rows:
+        if letters.keys() >= cells.keys():  # every column of the row already has its letters
+            continue
         for key, cell in cells.items():
             if key not in letters and cell is not None:
                 m = _COLUMN_RE.match(cell.address or "")
@@ -293,7 +295,9 @@ def _columns(raw: RawWorkbook) -> dict[str, str]:
 def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header: _Block,
                 parse: _Parser) -> list[_Block]:
     letters = _columns(raw)
-    located = set(letters) | {k for _r, cells in raw.rows for k in cells}
+    located = set(letters)
+    for _r, cells in raw.rows:
+        located.update(cells)
     if raw.rows:
         for fld in form.columns:
             if fld.required and fld.key not in located and fld.key not in out.reported:
@@ -305,12 +309,14 @@ def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header
                 )
     header_only_bad = header.bad - {f.key for f in form.columns}
     computed = [f for f in form.columns if f.compute is not None]
+    row_rules = [(rule, frozenset((rule.field, *rule.needs))) for rule in form.rules if rule.scope != "header"]
+    memo = parse.memo
     blocks: list[_Block] = []
     for row_number, cells in raw.rows:
         if all(c is None or (c.error is None and is_blank(c.value)) for c in cells.values()):
             continue  # a blank row is skipped
         block = _Block(row_number)
-        values, addresses, found = block.values, block.cells, block.raw
+        values, addresses, raws = block.values, block.cells, block.raw
         for fld in form.columns:
             key = fld.key
             cell = cells.get(key)
@@ -318,10 +324,16 @@ def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header
                 if cell.error:
                     _cell(fld, cell, block, parse, out)
                     continue
-                # `_cell` inline for the usual cell, which parses cleanly to a value
+                # `_cell` inline for the usual cell, which parses cleanly to a value (and the memo's
+                # look-up for the usual values, which `parse` would make)
                 addresses[key] = cell.address
-                found[key] = raw_value = cell.value
-                parsed, value = parse(fld, raw_value)
+                raws[key] = raw_value = cell.value
+                cls = raw_value.__class__
+                hit = memo.get((id(fld), cls, raw_value)) if cls is str or cls is int or cls is date else None
+                if hit is not None and hit[0] is fld:
+                    parsed, value = hit[1], hit[2]
+                else:
+                    parsed, value = parse(fld, raw_value)
                 if parsed.error or parsed.value is None:
                     _parsed(fld, cell, parsed, value, block, out)
                 else:
@@ -338,9 +350,10 @@ def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header
                 address = found.address if found is not None else (
                     f"{letters[fld.key]}{row_number}" if fld.key in letters else "")
                 block.values[fld.key] = _compute(form, fld, block, address, out)
-        for rule in form.rules:
-            if rule.scope != "header":
-                _run_rule(rule, form, block, header.values, block.bad | header_only_bad, cfg, out)
+        bad = block.bad | header_only_bad
+        for rule, wants in row_rules:
+            if not wants & bad:  # else the cells it needs already have their own findings
+                _run_rule(rule, form, block, header.values, bad, cfg, out)
         blocks.append(block)
     _unique_columns(form, blocks, out)
     return blocks
