@@ -606,3 +606,13 @@ def test_the_memo_is_emptied_when_full(monkeypatch):
     for _ in range(3):
         validate_raw(raw_workbook("timesheet", header, rows), CFG)
         assert len(validate_mod._shared[2]) <= 5 + len(rows) * len(FORMS["timesheet"].fields)
+
+
+def test_a_value_kept_as_found_is_the_object_found():
+    """Sent to the ingest once, not twice (the results are pickled back from the reading processes)."""
+    header, rows = clean("timesheet")
+    result = validate_raw(raw_workbook("timesheet", header, rows), CFG)
+    first = result.rows[0]
+    shared = [k for k in first.values if first.values[k] is first.raw[k]]
+    assert shared == ["job_no", "description"]  # the date is a datetime made a date, the hours a Decimal
+    assert all(first.values[k] == first.raw[k] for k in shared)

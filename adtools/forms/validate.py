@@ -336,6 +336,8 @@ def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header
                     parsed, value = parse(fld, raw_value)
                 if parsed.error or parsed.value is None:
                     _parsed(fld, cell, parsed, value, block, out)
+                elif value.__class__ is cls and (cls is str or cls is date or cls is int) and value == raw_value:
+                    values[key] = raw_value  # the value as found: one object for both, sent once to the ingest
                 else:
                     values[key] = value
             elif fld.key in letters:
