@@ -560,3 +560,59 @@ def test_a_table_rule_that_breaks_or_marks_an_undeclared_field_is_a_bug_and_rais
     unit_form(dataclasses.replace(UNIT, table_rules=(marks_quantity,)))
     with pytest.raises(SchemaError, match=r"table rule 'total' marks field 'quantity', which is not among its fields \(amount\)"):
         validate_raw(_unit_raw((100, 4, None)), CFG)
+
+
+# --------------------------------------------------------------------------- the memo kept between workbooks
+def _memo_cases() -> list[tuple[RawWorkbook, Any]]:
+    """Workbooks whose equal cell values mean different things: the same serial number in the
+    1900 and 1904 date systems, under two configs; bad and blank cells among them."""
+    cases = []
+    serial = (date(2026, 11, 10) - date(1904, 1, 1)).days
+    other_cfg = CFG.with_overrides(intake=dataclasses.replace(CFG.intake, max_rows=CFG.intake.max_rows + 1))
+    for cfg in (CFG, other_cfg):
+        for date1904 in (False, True, False):
+            header, rows = clean("payments")
+            rows[0]["date"] = serial
+            rows[1]["amount"] = "abc"
+            rows[1]["date"] = None
+            cases.append((raw_workbook("payments", header, rows, date1904=date1904), cfg))
+    for form_id in FORMS:
+        header, rows = clean(form_id)
+        cases.append((raw_workbook(form_id, header, rows), CFG))
+    return cases
+
+
+def _seen(result) -> tuple:
+    return (repr(result.header), [repr(r) for r in result.rows], [repr(f) for f in result.findings])
+
+
+def test_values_parsed_for_an_earlier_workbook_give_what_a_fresh_parse_gives(monkeypatch):
+    cases = _memo_cases()
+    fresh = []
+    for raw, cfg in cases:
+        monkeypatch.setattr(validate_mod, "_shared", None)
+        fresh.append(_seen(validate_raw(raw, cfg)))
+    monkeypatch.setattr(validate_mod, "_shared", None)
+    kept = [_seen(validate_raw(raw, cfg)) for raw, cfg in cases]
+    assert kept == fresh
+    assert fresh[0] != fresh[1]  # the 1904 workbook's date is another day: the cases can tell a wrong memo
+    assert fresh[1][1][0].count("2026, 11, 10") == 1
+
+
+def test_the_memo_is_emptied_when_full(monkeypatch):
+    monkeypatch.setattr(validate_mod, "_MEMO_MAX", 5)
+    monkeypatch.setattr(validate_mod, "_shared", None)
+    header, rows = clean("timesheet")
+    for _ in range(3):
+        validate_raw(raw_workbook("timesheet", header, rows), CFG)
+        assert len(validate_mod._shared[2]) <= 5 + len(rows) * len(FORMS["timesheet"].fields)
+
+
+def test_a_value_kept_as_found_is_the_object_found():
+    """Sent to the ingest once, not twice (the results are pickled back from the reading processes)."""
+    header, rows = clean("timesheet")
+    result = validate_raw(raw_workbook("timesheet", header, rows), CFG)
+    first = result.rows[0]
+    shared = [k for k in first.values if first.values[k] is first.raw[k]]
+    assert shared == ["job_no", "description"]  # the date is a datetime made a date, the hours a Decimal
+    assert all(first.values[k] == first.raw[k] for k in shared)

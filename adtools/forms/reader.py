@@ -516,18 +516,26 @@ class _FormReader:
         totals_row = table.ref[2] if table is not None and table.totals_rows > 0 else None
         last_allowed = header_row + self.max_rows
         over = False
-        candidates = set(grid.rows) | {r for (r, _c) in grid.errors}
-        letters = [(key, col, col_letter(col)) for key, col in columns.items()]
         errors = grid.errors
+        error_rows = {r for (r, _c) in errors}
+        candidates = set(grid.rows) | error_rows
+        letters = [(key, col, col_letter(col)) for key, col in columns.items()]
         for row in sorted(r for r in candidates if r > header_row):
             if row == totals_row:
                 continue
             values = grid.rows.get(row, ())
             width = len(values)
-            cells = {key: RawCell(values[col - 1] if col <= width else None, f"{letter}{row}", errors.get((row, col)))
-                     for key, col, letter in letters}
-            if all(_blank(c) for c in cells.values()):
-                continue
+            if row not in error_rows:  # the usual row: no error cell, so blank is what its values say
+                found = [values[col - 1] if col <= width else None for _key, col, _letter in letters]
+                if all(v is None or is_blank(v) for v in found):
+                    continue
+                number = str(row)
+                cells = {key: RawCell(v, letter + number) for (key, _col, letter), v in zip(letters, found)}
+            else:
+                cells = {key: RawCell(values[col - 1] if col <= width else None, f"{letter}{row}", errors.get((row, col)))
+                         for key, col, letter in letters}
+                if all(_blank(c) for c in cells.values()):
+                    continue
             if row > last_allowed:
                 over = True
                 break

@@ -153,31 +153,47 @@ def _validate(raw: RawWorkbook, cfg: "Config", known_jobs: Collection[str] | Non
         )
 
 
+_MEMO_MAX = 50_000  # parsed values kept between workbooks (a worker reads many files with one config)
+# the memo of the last (config, date system) parsed for, kept for the next workbook
+_shared: tuple[Any, bool, dict[tuple[int, type, Any], tuple[Field, Parsed, Any]]] | None = None
+
+
 class _Parser:
-    """parse_value (and Field.canonical) for the cells of one workbook, memoised per (field, distinct value).
+    """parse_value (and Field.canonical) for the cells of a workbook, memoised per (field, distinct value).
 
     A column holds few distinct values (five dates, a handful of job numbers and
     categories), and parsing is a pure function of (field, value, config, date
-    system), so each distinct value is parsed once per file.  Only values whose
+    system), so each distinct value is parsed once.  Only values whose
     equality is identity of meaning are memoised: None, str, int, date, a non-zero float
     (0.0 == -0.0), a naive datetime or time (aware ones compare across zones).
+    The memo outlives the workbook: the next one read with the same config object and
+    date system (the next file of an ingest worker: the same staff, weeks and job
+    numbers) starts with it.  Each entry holds its field, so a field's id is never
+    reused while the entry lives; the memo is emptied when it grows past `_MEMO_MAX`.
     """
 
     def __init__(self, cfg: "Config", date1904: bool):
+        global _shared
         self.cfg = cfg
         self.date1904 = date1904
-        self._memo: dict[tuple[int, type, Any], tuple[Parsed, Any]] = {}
+        if _shared is not None and _shared[0] is cfg and _shared[1] == date1904 and len(_shared[2]) < _MEMO_MAX:
+            self.memo = _shared[2]
+        else:
+            self.memo = {}
+            _shared = (cfg, date1904, self.memo)
 
     def __call__(self, fld: Field, value: Any) -> tuple[Parsed, Any]:
         """(parsed, the value to keep: canonical when the field has one) for one cell value."""
         cls = value.__class__
         if value is None or cls is str or cls is int or cls is date or (cls is float and value != 0.0) \
                 or ((cls is datetime or cls is time) and value.tzinfo is None):
-            key = (id(fld), cls, value)  # the form's fields live as long as the parser
-            hit = self._memo.get(key)
-            if hit is None:
-                hit = self._memo[key] = self._parse(fld, value)
-            return hit
+            key = (id(fld), cls, value)
+            hit = self.memo.get(key)
+            if hit is None or hit[0] is not fld:
+                parsed, kept = self._parse(fld, value)
+                self.memo[key] = (fld, parsed, kept)
+                return parsed, kept
+            return hit[1], hit[2]
         return self._parse(fld, value)
 
     def _parse(self, fld: Field, value: Any) -> tuple[Parsed, Any]:
@@ -204,6 +220,13 @@ def _cell(fld: Field, cell: RawCell, block: _Block, parse: _Parser, out: _Sheet)
         return
     block.raw[key] = cell.value
     parsed, value = parse(fld, cell.value)
+    _parsed(fld, cell, parsed, value, block, out)
+
+
+def _parsed(fld: Field, cell: RawCell, parsed: Parsed, value: Any, block: _Block, out: _Sheet) -> None:
+    """The rest of `_cell` once the cell is parsed: a finding for a bad value, the default or
+    `required` for a blank one, else the value."""
+    key = fld.key
     if parsed.error:
         rule, zh, en = parsed.error
         block.bad.add(key)
@@ -259,6 +282,8 @@ def _columns(raw: RawWorkbook) -> dict[str, str]:
     """Field key -> column letters, from the addresses the reader gave."""
     letters: dict[str, str] = {}
     for _row, cells in raw.rows:
+        if letters.keys() >= cells.keys():  # every column of the row already has its letters
+            continue
         for key, cell in cells.items():
             if key not in letters and cell is not None:
                 m = _COLUMN_RE.match(cell.address or "")
@@ -270,7 +295,9 @@ def _columns(raw: RawWorkbook) -> dict[str, str]:
 def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header: _Block,
                 parse: _Parser) -> list[_Block]:
     letters = _columns(raw)
-    located = set(letters) | {k for _r, cells in raw.rows for k in cells}
+    located = set(letters)
+    for _r, cells in raw.rows:
+        located.update(cells)
     if raw.rows:
         for fld in form.columns:
             if fld.required and fld.key not in located and fld.key not in out.reported:
@@ -282,15 +309,37 @@ def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header
                 )
     header_only_bad = header.bad - {f.key for f in form.columns}
     computed = [f for f in form.columns if f.compute is not None]
+    row_rules = [(rule, frozenset((rule.field, *rule.needs))) for rule in form.rules if rule.scope != "header"]
+    memo = parse.memo
     blocks: list[_Block] = []
     for row_number, cells in raw.rows:
         if all(c is None or (c.error is None and is_blank(c.value)) for c in cells.values()):
             continue  # a blank row is skipped
         block = _Block(row_number)
+        values, addresses, raws = block.values, block.cells, block.raw
         for fld in form.columns:
-            cell = cells.get(fld.key)
+            key = fld.key
+            cell = cells.get(key)
             if cell is not None:
-                _cell(fld, cell, block, parse, out)
+                if cell.error:
+                    _cell(fld, cell, block, parse, out)
+                    continue
+                # `_cell` inline for the usual cell, which parses cleanly to a value (and the memo's
+                # look-up for the usual values, which `parse` would make)
+                addresses[key] = cell.address
+                raws[key] = raw_value = cell.value
+                cls = raw_value.__class__
+                hit = memo.get((id(fld), cls, raw_value)) if cls is str or cls is int or cls is date else None
+                if hit is not None and hit[0] is fld:
+                    parsed, value = hit[1], hit[2]
+                else:
+                    parsed, value = parse(fld, raw_value)
+                if parsed.error or parsed.value is None:
+                    _parsed(fld, cell, parsed, value, block, out)
+                elif value.__class__ is cls and (cls is str or cls is date or cls is int) and value == raw_value:
+                    values[key] = raw_value  # the value as found: one object for both, sent once to the ingest
+                else:
+                    values[key] = value
             elif fld.key in letters:
                 _blank(fld, block, out, f"{letters[fld.key]}{row_number}")
             else:
@@ -303,9 +352,10 @@ def _check_rows(form: Form, raw: RawWorkbook, cfg: "Config", out: _Sheet, header
                 address = found.address if found is not None else (
                     f"{letters[fld.key]}{row_number}" if fld.key in letters else "")
                 block.values[fld.key] = _compute(form, fld, block, address, out)
-        for rule in form.rules:
-            if rule.scope != "header":
-                _run_rule(rule, form, block, header.values, block.bad | header_only_bad, cfg, out)
+        bad = block.bad | header_only_bad
+        for rule, wants in row_rules:
+            if not wants & bad:  # else the cells it needs already have their own findings
+                _run_rule(rule, form, block, header.values, bad, cfg, out)
         blocks.append(block)
     _unique_columns(form, blocks, out)
     return blocks
