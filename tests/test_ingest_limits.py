@@ -188,3 +188,21 @@ def _alive(pid: int) -> bool:
             return fh.read().split()[2] != "Z"  # a zombie has ended
     except OSError:
         return False
+
+
+def test_worker_results_come_back_with_values_and_cells_but_not_the_values_as_typed(tmp_path):
+    """The ingest stores parsed values and cell addresses; the typed values (`raw`) stay in the worker."""
+    from adtools.forms.validate import validate_file
+    from adtools.ledger.workers import Task, check_files
+
+    cfg = _config(tmp_path, workers=2)
+    _two_good_one_bad(cfg)
+    paths = sorted(p for w in cfg.watch_dirs for p in w.rglob("*.xlsx"))
+    got = dict(check_files(cfg, [Task(i, p, None) for i, p in enumerate(paths)]))
+    assert len(got) == len(paths) == 3
+    for i, p in enumerate(paths):
+        here = validate_file(p, cfg)
+        back = got[i]
+        assert (back.form_id, back.document_key, back.findings) == (here.form_id, here.document_key, here.findings)
+        assert [(r.values, r.cells, r.row) for r in back.rows] == [(r.values, r.cells, r.row) for r in here.rows]
+        assert all(r.raw == {} for r in back.rows) and any(r.raw for r in here.rows)
