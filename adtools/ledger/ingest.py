@@ -207,9 +207,7 @@ def archive_copy(cfg: Config, src: SourceFile, *, sync: bool = True) -> str | No
     tmp = staging / f".{src.sha256}.{os.getpid()}.tmp"
     h = hashlib.sha256()
     try:
-        staging.mkdir(parents=True, exist_ok=True)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        with _open_regular(src.path) as fin, tmp.open("wb") as fout:
+        with _open_regular(src.path) as fin, _created(tmp) as fout:
             for chunk in iter(lambda: fin.read(_HASH_CHUNK), b""):
                 h.update(chunk)
                 fout.write(chunk)
@@ -219,7 +217,11 @@ def archive_copy(cfg: Config, src: SourceFile, *, sync: bool = True) -> str | No
         if h.hexdigest() != src.sha256:
             tmp.unlink(missing_ok=True)
             return None
-        os.replace(tmp, final)
+        try:
+            os.replace(tmp, final)
+        except FileNotFoundError:  # the first copy into this sub-folder (the folders are made when first needed)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
         os.chmod(final, stat.S_IREAD | stat.S_IRGRP | stat.S_IROTH)
     except OSError as exc:
         try:
@@ -230,6 +232,15 @@ def archive_copy(cfg: Config, src: SourceFile, *, sync: bool = True) -> str | No
             f"无法写入存档副本 / Cannot write the archive copy {final}: {exc}. Fix: check [paths] archive and its permissions."
         ) from None
     return rel
+
+
+def _created(path: Path):  # noqa: ANN202
+    """A new file open for writing; its folder is made when it does not exist yet."""
+    try:
+        return open(path, "wb")  # noqa: SIM115 - the caller closes it
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "wb")  # noqa: SIM115
 
 
 def sync_archive() -> None:
