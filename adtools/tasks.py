@@ -214,15 +214,32 @@ def make_reports(cfg: Config, requests: list[ReportRequest], *, now: datetime | 
         for req, fut in zip(requests, futures):
             try:
                 result, error = fut.result()
-            except BrokenProcessPool as exc:  # a worker died (killed, out of memory): the reports it held
-                result, error = None, f"生成报告的进程意外退出 / the process building it ended unexpectedly: {exc}"
+            except BrokenProcessPool:  # a worker died (killed, out of memory), which ends the pool's every report:
+                result, error = _in_own_process(cfg, req, now)  # each is built again alone, so only the culprit fails
             if error is not None:
                 yield ReportOutcome(req, error=error)
                 continue
             try:
-                yield ReportOutcome(req, result, _queue_built(cfg, result, now) if req.send else None)
+                queued = _queue_built(cfg, result, now) if req.send else None
             except AdtoolsError as exc:
                 yield ReportOutcome(req, result, error=str(exc))
+                continue
+            yield ReportOutcome(req, result, queued)
+
+
+def _in_own_process(cfg: Config, req: ReportRequest, now: datetime) -> tuple[Any, str | None]:
+    """One report built in a worker process of its own: (ReportResult, None), or (None, the error)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .ledger.db import forget_engines
+    from .ledger.workers import process_context
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=process_context(), initializer=forget_engines) as pool:
+        try:
+            return pool.submit(_build_in_worker, cfg, req.key, dict(req.options), req.out_dir, now).result()
+        except BrokenProcessPool as exc:
+            return None, f"生成报告的进程意外退出 / the process building it ended unexpectedly: {exc}"
 
 
 def _built_here(cfg: Config, req: ReportRequest, now: datetime) -> ReportOutcome:

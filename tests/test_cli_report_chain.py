@@ -81,6 +81,9 @@ def test_a_worker_that_dies_fails_only_its_report(demo_built, tmp_path, monkeypa
     assert out.exit_code == 1
     assert "archive:" in out.stderr and "ended unexpectedly" in out.stderr
     assert not list((tmp_path / "archive").glob("*.xlsx"))
+    (fees,) = json_documents(out.stdout)  # the report beside it, whose worker the broken pool took down too, is
+    assert fees["month"] == "2026-11"  # built again on its own
+    assert list((tmp_path / "fees").glob("*.xlsx"))
 
 
 def test_spawned_workers_build_the_same_reports(demo_built, tmp_path, monkeypatch):
