@@ -745,17 +745,6 @@ def _doc_values(result: FormResult, source: SourceFile, now: datetime, run_id: i
     return values
 
 
-def _record_values(fields_: Sequence[Field], rec: Record | None, tz) -> dict[str, Any]:  # noqa: ANN001
-    out: dict[str, Any] = {}
-    if rec is None:
-        return out
-    for f in fields_:
-        out[f.key] = to_db_value(f.type, rec.values.get(f.key), tz)
-        cell = rec.cells.get(f.key)
-        out[cell_column(f.key)] = cell or None
-    return out
-
-
 def _chunks(seq: Sequence[Any], n: int = 500) -> Iterator[list[Any]]:
     """`seq` in lists of at most `n` (the bound parameters of one IN stay under every database's limit)."""
     for i in range(0, len(seq), n):
@@ -852,13 +841,9 @@ class _RowPlan:
         cells = rec.cells if rec is not None else {}
         value_binds, cell_binds = self.value_binds, self.cell_binds
         for j, f in enumerate(fields_, base):
-            value, cell = values.get(f.key), cells.get(f.key) or None
-            if value is None or value == "":
-                value = None
-            else:
-                value = _TO_DB.get(f.type, _db_same)(value, tz)
-                if (bind := value_binds[j]) is not None:
-                    value = bind(value)
+            value, cell = to_db_value(f.type, values.get(f.key), tz), cells.get(f.key) or None
+            if value is not None and (bind := value_binds[j]) is not None:
+                value = bind(value)
             if cell is not None and (bind := cell_binds[j]) is not None:
                 cell = bind(cell)
             vals.append(value)
