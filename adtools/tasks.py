@@ -203,13 +203,9 @@ def make_reports(cfg: Config, requests: list[ReportRequest], *, now: datetime | 
         for req in requests:
             yield _built_here(cfg, req, now)
         return
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from .ledger.db import forget_engines
-    from .ledger.workers import process_context
-
-    with ProcessPoolExecutor(max_workers=n, mp_context=process_context(), initializer=forget_engines) as pool:
+    with _report_pool(n) as pool:
         futures = [pool.submit(_build_in_worker, cfg, req.key, dict(req.options), req.out_dir, now) for req in requests]
         for req, fut in zip(requests, futures):
             try:
@@ -227,15 +223,21 @@ def make_reports(cfg: Config, requests: list[ReportRequest], *, now: datetime | 
             yield ReportOutcome(req, result, queued)
 
 
-def _in_own_process(cfg: Config, req: ReportRequest, now: datetime) -> tuple[Any, str | None]:
-    """One report built in a worker process of its own: (ReportResult, None), or (None, the error)."""
+def _report_pool(n: int):  # noqa: ANN202
+    """Worker processes for reports: forked on Linux, spawned elsewhere; none inherits this process's ledger engines."""
     from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
     from .ledger.db import forget_engines
     from .ledger.workers import process_context
 
-    with ProcessPoolExecutor(max_workers=1, mp_context=process_context(), initializer=forget_engines) as pool:
+    return ProcessPoolExecutor(max_workers=n, mp_context=process_context(), initializer=forget_engines)
+
+
+def _in_own_process(cfg: Config, req: ReportRequest, now: datetime) -> tuple[Any, str | None]:
+    """One report built in a worker process of its own: (ReportResult, None), or (None, the error)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    with _report_pool(1) as pool:
         try:
             return pool.submit(_build_in_worker, cfg, req.key, dict(req.options), req.out_dir, now).result()
         except BrokenProcessPool as exc:

@@ -89,11 +89,16 @@ def emit_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def fail(message: str, code: int = 1) -> None:
-    """A clean error for people: message on stderr, non-zero exit, no traceback."""
+def say_error(message: str) -> None:
+    """One clean error line for people on stderr (`错误 Error: …`), the run going on."""
     from rich.markup import escape
 
     err_console.print(f"[bold red]错误 Error:[/] {escape(message)}", soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """A clean error for people: message on stderr, non-zero exit, no traceback."""
+    say_error(message)
     raise SystemExit(code)
 
 

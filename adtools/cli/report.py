@@ -18,7 +18,7 @@ import click
 
 from .. import registry
 from ..errors import InputError
-from ._common import AppContext, emit_json, err_console, fail, out_console
+from ._common import AppContext, emit_json, err_console, fail, out_console, say_error
 
 __all__ = ["report_group"]
 
@@ -64,9 +64,7 @@ def _build(wanted: list[_Wanted], workers: int) -> None:
             if len(wanted) == 1:
                 fail(outcome.error)
             failed += 1
-            from rich.markup import escape
-
-            err_console.print(f"[bold red]错误 Error:[/] {escape(w.declared.key)}: {escape(outcome.error)}", soft_wrap=True)
+            say_error(f"{w.declared.key}: {outcome.error}")
             continue
         _show(app.config, w, outcome.result, outcome.queued)
     if failed:
