@@ -49,7 +49,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -156,7 +156,7 @@ def _tree_rss_mb(pid: int) -> float | None:
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, StopIteration, ValueError):
             continue  # gone meanwhile, or no /proc
-    return total / 1024 if seen and total else None
+    return total / 1024 if total else None
 
 
 class _TreePeak:
@@ -229,13 +229,11 @@ def fresh_copy(src: Path, dst: Path) -> None:
     shutil.copytree(src, dst, copy_function=shutil.copy2)
 
 
-def previous_month(now: datetime) -> str:
-    first = now.date().replace(day=1) - timedelta(days=1)
-    return first.strftime("%Y-%m")
-
-
 def report_commands(now: datetime) -> list[tuple[str, list[str]]]:
-    month = previous_month(now)
+    """The month's report suite as separate commands: (name, argv) with the options each needs at `now`."""
+    from adtools.clock import previous_month
+
+    month = previous_month(now.date())
     return [
         ("weekly", ["report", "weekly"]),
         ("fees", ["report", "fees", "--month", month]),

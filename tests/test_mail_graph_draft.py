@@ -24,6 +24,7 @@ from tests.test_mail_graph import (  # noqa: F401
     SENDER,
     UPLOAD_AUTHTOKEN,
     WORKBOOK,
+    Crash,
     FakeGraph,
     entry,
     make_config,
@@ -32,10 +33,6 @@ from tests.test_mail_graph import (  # noqa: F401
 
 # 4.2 MB of bytes that do not repeat on a 320 KiB boundary, so a misplaced range shows
 BIG = hashlib.sha256(b"seed").digest() * (4_200_000 // 32) + b"tail-bytes"
-
-
-class Crash(BaseException):
-    """The process dies in the middle of a send."""
 
 
 def queue_big(cfg, tmp_path, period="2026-11-27"):
